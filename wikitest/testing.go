@@ -1,0 +1,50 @@
+package wikitest
+
+import (
+	"errors"
+	"testing"
+)
+
+// Start installs and starts a fresh wiki in t.TempDir() on a free port of
+// 127.0.0.1 and stops it when the test ends. It never skips: on any
+// failure it calls t.Fatalf saying what failed and how to fix it.
+func Start(t testing.TB, opts Options) *Wiki {
+	t.Helper()
+	if err := Check(); err != nil {
+		t.Fatalf("wikitest: cannot run a MediaWiki for this test: %v", err)
+	}
+	dir := t.TempDir()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatalf("wikitest: no free port on 127.0.0.1: %v", err)
+	}
+	w, err := Install(dir, port, opts)
+	if err != nil {
+		t.Fatalf("wikitest: installing MediaWiki into %s failed: %v", dir, err)
+	}
+	// Another process may grab the port during the install: move on.
+	for attempt := 1; ; attempt++ {
+		err = w.Start()
+		if err == nil || !errors.Is(err, errPortInUse) || attempt == 3 {
+			break
+		}
+		if port, err = FreePort(); err != nil {
+			t.Fatalf("wikitest: no free port on 127.0.0.1: %v", err)
+		}
+		if err = w.changePort(port); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("wikitest: starting MediaWiki (php -S) failed: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("wikitest: tail of the server log %s/server.log:\n%s", w.Dir, w.LogTail(15))
+		}
+		if err := w.Stop(); err != nil {
+			t.Errorf("wikitest: stopping the wiki: %v", err)
+		}
+	})
+	return w
+}
