@@ -1,0 +1,264 @@
+package provision
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// Action is what the engine does next with a row after an answer.
+type Action int
+
+// The actions, from final to retryable.
+const (
+	// Decide: the row is decided with Outcome.Status.
+	Decide Action = iota
+	// Throttle: the wiki's account creation throttle was hit; every worker
+	// waits for its window, the row is retried and never failed for it.
+	Throttle
+	// Pause: the wiki asked everyone to wait (maxlag, ratelimited, read-only,
+	// HTTP 429/503); shared pause, the row is retried within --max-wait.
+	Pause
+	// Backoff: a network or server fault; shared exponential backoff, the
+	// row is retried up to --max-attempts.
+	Backoff
+	// Relogin: the session is gone (assertuserfailed); log in again and retry.
+	Relogin
+	// NewToken: the token was refused (badtoken); fetch a new one and retry.
+	NewToken
+)
+
+var actionNames = [...]string{"decide", "throttle", "pause", "backoff", "relogin", "newtoken"}
+
+func (a Action) String() string { return actionNames[a] }
+
+// Outcome is the classification of one answer to action=createaccount.
+type Outcome struct {
+	Action    Action
+	Status    report.Status // with Decide
+	Canonical string        // the name the wiki stored, with PASS
+	Code      string
+	Message   string
+	// Wait is the server's hint: Retry-After, or the throttle window.
+	Wait time.Duration
+	// ThrottleCount is the number of creations the wiki allows per window.
+	ThrottleCount int
+	// Counted: the attempt reached the wiki's pre-authentication tests and so
+	// counted against its account creation throttle.
+	Counted bool
+	// Ambiguous: the request may have created the account although no
+	// answer says so (connection lost, server error after the fact).
+	Ambiguous bool
+}
+
+// Waits for pauses the wiki asks for without saying how long.
+const (
+	defaultMaxlagWait   = 5 * time.Second
+	defaultReadOnlyWait = 15 * time.Second
+)
+
+// invalidCodes are refusals of the row's data: the same row will never pass.
+var invalidCodes = map[string]bool{
+	"invaliduser": true, "noname": true, "invalidemailaddress": true, "noemailcreate": true,
+	"badretype": true, "noemail": true,
+}
+
+// notCountedCodes are refusals decided before the throttle is consulted
+// (AuthManager::beginAccountCreation checks them first), so they do not
+// count against the wiki's per-IP window.
+var notCountedCodes = map[string]bool{
+	"userexists": true, "invaliduser": true, "noname": true, "usernameinprogress": true,
+	"permissiondenied": true, "badaccess-groups": true, "readonly": true, "readonlytext": true,
+	"acct_creation_throttle_hit": true, "ratelimited": true, "actionthrottledtext": true,
+	"blocked": true, "blockedtext": true, "cantcreateaccount-text": true,
+	"cantcreateaccount-range-text": true,
+}
+
+// Classify decides what an answer to action=createaccount means. It is a pure
+// function of the answer: table-tested for every code and HTTP status.
+func Classify(a Answer) Outcome {
+	if a.Err != nil {
+		return Outcome{Action: Backoff, Code: "network", Message: a.Err.Error(), Ambiguous: true}
+	}
+	if a.HTTPStatus == http.StatusTooManyRequests || a.HTTPStatus == http.StatusServiceUnavailable {
+		return Outcome{Action: Pause, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)),
+			Wait:    a.RetryAfter, Ambiguous: a.HTTPStatus == http.StatusServiceUnavailable}
+	}
+	if a.HTTPStatus >= 500 {
+		return Outcome{Action: Backoff, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}
+	}
+	if a.HTTPStatus != http.StatusOK {
+		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s; check --api", a.HTTPStatus, http.StatusText(a.HTTPStatus))}
+	}
+	if a.Body == nil {
+		return Outcome{Action: Backoff, Code: "not-json",
+			Message: fmt.Sprintf("the wiki's answer is not JSON: %q", a.BodyStart), Ambiguous: true}
+	}
+	if e := a.Body.Error; e != nil {
+		return classifyAPIError(e, a.RetryAfter)
+	}
+	ca := a.Body.CreateAccount
+	if ca == nil {
+		return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no createaccount result", Ambiguous: true}
+	}
+	msg := messageText(ca.Message)
+	switch ca.Status {
+	case "PASS":
+		return Outcome{Action: Decide, Status: report.Created, Canonical: ca.Username, Counted: true}
+	case "UI", "REDIRECT", "RESTART":
+		return Outcome{Action: Decide, Status: report.NeedsManual, Code: strings.ToLower(ca.Status),
+			Message: needsManualMessage(ca, msg)}
+	case "FAIL":
+	default:
+		return Outcome{Action: Decide, Status: report.Failed, Code: "unknown-status",
+			Message: fmt.Sprintf("the wiki answered status %q, which mwprovision does not know", ca.Status)}
+	}
+	code := ca.MessageCode
+	counted := !notCountedCodes[code]
+	switch {
+	case code == "acct_creation_throttle_hit":
+		count, window := throttleParams(ca.Message)
+		return Outcome{Action: Throttle, Code: code, Message: msg, Wait: window, ThrottleCount: count}
+	case code == "userexists":
+		return Outcome{Action: Decide, Status: report.Exists, Code: code, Message: msg}
+	case invalidCodes[code] || strings.HasPrefix(code, "password"):
+		return Outcome{Action: Decide, Status: report.Invalid, Code: code, Message: msg, Counted: counted}
+	case strings.HasPrefix(code, "captcha"):
+		return Outcome{Action: Decide, Status: report.NeedsManual, Code: code, Counted: counted,
+			Message: msg + " (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}
+	case code == "readonly" || code == "readonlytext":
+		return Outcome{Action: Pause, Code: "readonly", Message: msg, Wait: defaultReadOnlyWait}
+	case code == "ratelimited" || code == "actionthrottledtext":
+		return Outcome{Action: Pause, Code: "ratelimited", Message: msg}
+	case code == "usernameinprogress":
+		return Outcome{Action: Backoff, Code: code, Message: msg}
+	}
+	return Outcome{Action: Decide, Status: report.Failed, Code: code, Message: msg, Counted: counted}
+}
+
+func classifyAPIError(e *apiError, retryAfter time.Duration) Outcome {
+	o := Outcome{Code: e.Code, Message: e.Info}
+	switch {
+	case e.Code == "badtoken":
+		o.Action = NewToken
+	case e.Code == "assertuserfailed" || e.Code == "assertnameduserfailed" || e.Code == "notloggedin":
+		o.Action = Relogin
+	case e.Code == "maxlag":
+		o.Action, o.Wait = Pause, retryAfter
+		if o.Wait <= 0 {
+			o.Wait = defaultMaxlagWait
+		}
+	case e.Code == "readonly":
+		o.Action, o.Wait = Pause, retryAfter
+		if o.Wait <= 0 {
+			o.Wait = defaultReadOnlyWait
+		}
+	case e.Code == "ratelimited":
+		o.Action, o.Wait = Pause, retryAfter
+	case strings.HasPrefix(e.Code, "internal_api_error"):
+		// The exception may have come after the account was stored.
+		o.Action, o.Ambiguous = Backoff, true
+	default:
+		o.Action, o.Status = Decide, report.Failed
+	}
+	return o
+}
+
+// rawMessage is a message in createmessageformat=raw.
+type rawMessage struct {
+	Key    string            `json:"key"`
+	Params []json.RawMessage `json:"params"`
+}
+
+// throttleParams reads [count, {"duration": seconds}] from the raw
+// acct_creation_throttle_hit message.
+func throttleParams(raw json.RawMessage) (int, time.Duration) {
+	var m rawMessage
+	if json.Unmarshal(raw, &m) != nil || len(m.Params) < 2 {
+		return 0, 0
+	}
+	var count int
+	_ = json.Unmarshal(m.Params[0], &count)
+	var d struct {
+		Duration float64 `json:"duration"`
+	}
+	if json.Unmarshal(m.Params[1], &d) != nil {
+		var secs float64
+		if json.Unmarshal(m.Params[1], &secs) == nil {
+			d.Duration = secs
+		}
+	}
+	return count, time.Duration(d.Duration * float64(time.Second))
+}
+
+// messageTexts explains the wiki's most common refusals in plain words.
+var messageTexts = map[string]string{
+	"userexists":                      "the username is already taken on the wiki",
+	"noname":                          "the wiki does not accept this username",
+	"invalidemailaddress":             "the wiki does not accept this email address",
+	"noemailcreate":                   "the wiki needs a valid email address to mail the temporary password",
+	"badretype":                       "the password and its repetition differ",
+	"passwordtooshort":                "the password is shorter than the wiki's password policy allows",
+	"passwordtoolong":                 "the password is longer than the wiki's password policy allows",
+	"password-name-match":             "the password must differ from the username",
+	"passwordincommonlist":            "the password is one of the most common passwords; choose another",
+	"password-login-forbidden":        "this username and password combination is forbidden by the wiki",
+	"acct_creation_throttle_hit":      "the wiki's account creation limit for this IP address was reached",
+	"acct_creation_throttle_hit-temp": "the wiki's account creation limit for this IP address was reached",
+	"usernameinprogress":              "another account creation for this name is in progress",
+}
+
+// messageText renders a message from the API: a plain string, or a raw
+// {key, params} object in readable form.
+func messageText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var m rawMessage
+	if json.Unmarshal(raw, &m) != nil || m.Key == "" {
+		return string(raw)
+	}
+	text := messageTexts[m.Key]
+	if text == "" {
+		text = m.Key
+	}
+	var params []string
+	for _, p := range m.Params {
+		params = append(params, strings.Trim(string(p), `"`))
+	}
+	if len(params) > 0 {
+		text += " (" + m.Key + ": " + strings.Join(params, ", ") + ")"
+	} else if text != m.Key {
+		text += " (" + m.Key + ")"
+	}
+	return text
+}
+
+func needsManualMessage(ca *createAccountResult, msg string) string {
+	var ids []string
+	for _, r := range ca.Requests {
+		ids = append(ids, r.ID)
+	}
+	out := "the wiki asks for a step a batch cannot take; create this account by hand"
+	if msg != "" {
+		out += ": " + msg
+	}
+	if ca.RedirectTarget != "" {
+		out += "; redirect to " + ca.RedirectTarget
+	}
+	if len(ids) > 0 {
+		out += "; requests: " + strings.Join(ids, ", ")
+	}
+	return out
+}

@@ -1,0 +1,349 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody bounds how much of an answer is read; api.php answers are small.
+const maxBody = 4 << 20
+
+// Answer is everything the wiki (or the network) said to one request: the
+// input of Classify.
+type Answer struct {
+	HTTPStatus int
+	RetryAfter time.Duration // from the Retry-After header; 0 when absent
+	APIError   string        // the MediaWiki-API-Error header
+	Body       *apiResponse  // nil when the body was not JSON
+	BodyStart  string        // the first bytes of a body that was not JSON
+	Err        error         // transport error: the request may or may not have reached the wiki
+	Sent       time.Time
+	Received   time.Time
+}
+
+type apiError struct {
+	Code string `json:"code"`
+	Info string `json:"info"`
+	Lag  float64
+}
+
+type createAccountResult struct {
+	Status         string          `json:"status"`
+	Username       string          `json:"username"`
+	Message        json.RawMessage `json:"message"`
+	MessageCode    string          `json:"messagecode"`
+	RedirectTarget string          `json:"redirecttarget"`
+	Requests       []struct {
+		ID string `json:"id"`
+	} `json:"requests"`
+}
+
+type apiResponse struct {
+	Error         *apiError            `json:"error"`
+	CreateAccount *createAccountResult `json:"createaccount"`
+	Login         *struct {
+		Result   string          `json:"result"`
+		Reason   json.RawMessage `json:"reason"`
+		Username string          `json:"lgusername"`
+	} `json:"login"`
+	Query *struct {
+		Tokens   map[string]string `json:"tokens"`
+		UserInfo *struct {
+			ID         int             `json:"id"`
+			Name       string          `json:"name"`
+			Anon       bool            `json:"anon"`
+			Groups     []string        `json:"groups"`
+			Rights     []string        `json:"rights"`
+			RateLimits json.RawMessage `json:"ratelimits"`
+		} `json:"userinfo"`
+		AuthManagerInfo *struct {
+			CanCreateAccounts bool `json:"cancreateaccounts"`
+			Requests          []struct {
+				ID string `json:"id"`
+			} `json:"requests"`
+		} `json:"authmanagerinfo"`
+		General *struct {
+			SiteName  string `json:"sitename"`
+			Generator string `json:"generator"`
+		} `json:"general"`
+		LogEvents []struct {
+			Title     string `json:"title"`
+			User      string `json:"user"`
+			Action    string `json:"action"`
+			Timestamp string `json:"timestamp"`
+		} `json:"logevents"`
+	} `json:"query"`
+}
+
+// Session is one cookie session with the wiki: one login, one
+// createaccount token, reused for every creation of one worker.
+type Session struct {
+	api       string
+	userAgent string
+	hc        http.Client
+	user      string
+	password  string // secret: only ever written into a POST body
+
+	Owner    string // the account the bot password belongs to, from action=login
+	token    string // createaccount token; secret
+	loggedIn bool
+}
+
+// NewSession returns a session with its own cookie jar on the shared transport.
+func NewSession(base *http.Client, api, userAgent, user, password string) *Session {
+	jar, _ := cookiejar.New(nil) // never fails with nil options
+	s := &Session{api: api, userAgent: userAgent, hc: *base, user: user, password: password}
+	s.hc.Jar = jar
+	return s
+}
+
+// Ready reports whether the session is logged in and holds a token.
+func (s *Session) Ready() bool { return s.loggedIn && s.token != "" }
+
+// Forget drops the login and the token, after the wiki said the session is gone.
+func (s *Session) Forget() {
+	jar, _ := cookiejar.New(nil)
+	s.hc.Jar = jar
+	s.loggedIn, s.token = false, ""
+}
+
+// ForgetToken drops the createaccount token, after badtoken.
+func (s *Session) ForgetToken() { s.token = "" }
+
+// LoginError is a login the wiki refused; retrying will not help.
+type LoginError struct {
+	User, Result, Reason string
+}
+
+func (e *LoginError) Error() string {
+	msg := fmt.Sprintf("the wiki refused the login of %s (%s)", e.User, e.Result)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	return msg
+}
+
+// Prepare logs in when needed and fetches the createaccount token.
+func (s *Session) Prepare(ctx context.Context) error {
+	if !s.loggedIn {
+		if err := s.login(ctx); err != nil {
+			return err
+		}
+	}
+	if s.token == "" {
+		tok, err := s.fetchToken(ctx, "createaccount")
+		if err != nil {
+			return fmt.Errorf("fetch createaccount token: %w", err)
+		}
+		s.token = tok
+	}
+	return nil
+}
+
+func (s *Session) login(ctx context.Context) error {
+	for try := 0; try < 2; try++ {
+		tok, err := s.fetchToken(ctx, "login")
+		if err != nil {
+			return fmt.Errorf("fetch login token: %w", err)
+		}
+		ans := s.post(ctx, url.Values{
+			"action": {"login"}, "lgname": {s.user}, "lgpassword": {s.password}, "lgtoken": {tok},
+		})
+		if err := ans.err(); err != nil {
+			return fmt.Errorf("log in as %s: %w", s.user, err)
+		}
+		l := ans.Body.Login
+		if l == nil {
+			return fmt.Errorf("log in as %s: the wiki's answer has no login result", s.user)
+		}
+		switch l.Result {
+		case "Success":
+			s.loggedIn, s.Owner = true, l.Username
+			return nil
+		case "NeedToken", "WrongToken":
+			continue // the session cookie was lost between the two requests: once more
+		}
+		return &LoginError{User: s.user, Result: l.Result, Reason: messageText(l.Reason)}
+	}
+	return &LoginError{User: s.user, Result: "WrongToken", Reason: "the wiki did not keep the session cookie between two requests"}
+}
+
+func (s *Session) fetchToken(ctx context.Context, kind string) (string, error) {
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"tokens"}, "type": {kind}})
+	if err := ans.err(); err != nil {
+		return "", err
+	}
+	if ans.Body.Query == nil || ans.Body.Query.Tokens[kind+"token"] == "" {
+		return "", errors.New("the wiki's answer has no " + kind + " token")
+	}
+	return ans.Body.Query.Tokens[kind+"token"], nil
+}
+
+// createAccount sends one action=createaccount for a.
+func (s *Session) createAccount(ctx context.Context, a *Account, reason string, mailPassword bool) Answer {
+	form := url.Values{
+		"action":              {"createaccount"},
+		"assert":              {"user"},
+		"createmessageformat": {"raw"},
+		"createreturnurl":     {s.api},
+		"createtoken":         {s.token},
+		"username":            {a.Username},
+		// MediaWiki drops the whole user-data request (email and real name)
+		// when either field is missing from the POST: always send both.
+		"email":    {a.Email},
+		"realname": {a.RealName},
+	}
+	if reason != "" {
+		form.Set("reason", reason)
+	}
+	if mailPassword {
+		// Any value turns it on, even "0": the parameter is only ever sent in this mode.
+		form.Set("mailpassword", "1")
+	} else {
+		form.Set("password", a.Password)
+		form.Set("retype", a.Password)
+	}
+	return s.post(ctx, form)
+}
+
+// createdBy looks the account up in the newusers log and returns the time it
+// was created when the creator was owner.
+func (s *Session) createdBy(ctx context.Context, canonical, owner string) (time.Time, bool, error) {
+	ans := s.get(ctx, url.Values{
+		"action": {"query"}, "list": {"logevents"}, "letype": {"newusers"},
+		"letitle": {"User:" + canonical}, "leprop": {"user|timestamp|title|type"}, "lelimit": {"10"},
+	})
+	if err := ans.err(); err != nil {
+		return time.Time{}, false, err
+	}
+	if ans.Body.Query == nil {
+		return time.Time{}, false, errors.New("the wiki's answer has no query result")
+	}
+	for _, ev := range ans.Body.Query.LogEvents {
+		if ev.User == owner {
+			t, _ := time.Parse(time.RFC3339, ev.Timestamp)
+			return t, true, nil
+		}
+	}
+	return time.Time{}, false, nil
+}
+
+func (s *Session) get(ctx context.Context, q url.Values) Answer {
+	addCommon(q)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api+"?"+q.Encode(), nil)
+	if err != nil {
+		return Answer{Err: err}
+	}
+	return s.do(req)
+}
+
+func (s *Session) post(ctx context.Context, form url.Values) Answer {
+	addCommon(form)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.api, strings.NewReader(form.Encode()))
+	if err != nil {
+		return Answer{Err: err}
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return s.do(req)
+}
+
+func addCommon(v url.Values) {
+	v.Set("format", "json")
+	v.Set("formatversion", "2")
+	v.Set("maxlag", "5")
+}
+
+func (s *Session) do(req *http.Request) Answer {
+	req.Header.Set("User-Agent", s.userAgent)
+	req.Header.Set("Accept", "application/json")
+	ans := Answer{Sent: time.Now()}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		ans.Received = time.Now()
+		ans.Err = scrubURLError(err)
+		return ans
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	ans.Received = time.Now()
+	ans.HTTPStatus = resp.StatusCode
+	ans.APIError = resp.Header.Get("MediaWiki-API-Error")
+	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
+	if err != nil {
+		ans.Err = fmt.Errorf("read answer: %w", scrubURLError(err))
+		return ans
+	}
+	var r apiResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		ans.BodyStart = snippet(body)
+		return ans
+	}
+	ans.Body = &r
+	return ans
+}
+
+// err turns an answer to a read request into an error, or nil when it holds a JSON body without an error.
+func (a Answer) err() error {
+	switch {
+	case a.Err != nil:
+		return a.Err
+	case a.Body == nil:
+		return fmt.Errorf("the wiki answered HTTP %d with something that is not JSON: %q", a.HTTPStatus, a.BodyStart)
+	case a.Body.Error != nil:
+		return &APIError{Code: a.Body.Error.Code, Info: a.Body.Error.Info}
+	}
+	return nil
+}
+
+// APIError is a top-level error object from api.php.
+type APIError struct{ Code, Info string }
+
+func (e *APIError) Error() string { return fmt.Sprintf("the wiki answered %s: %s", e.Code, e.Info) }
+
+// scrubURLError keeps the operation and cause of a *url.Error but not the
+// URL's query string (GET parameters) nor credentials in the URL.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u, perr := url.Parse(ue.URL)
+		if perr == nil {
+			u.RawQuery, u.User = "", nil
+			return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
+		}
+	}
+	return err
+}
+
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(h)); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func snippet(b []byte) string {
+	const n = 80
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

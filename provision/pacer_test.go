@@ -1,0 +1,153 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+)
+
+func TestBackoffDelay(t *testing.T) {
+	tests := []struct {
+		n      int
+		jitter float64
+		want   time.Duration
+	}{
+		{1, 0, 500 * time.Millisecond},
+		{1, 0.5, 750 * time.Millisecond},
+		{2, 0, time.Second},
+		{3, 0, 2 * time.Second},
+		{6, 0, 16 * time.Second},
+		{7, 0, 30 * time.Second}, // 64 s capped to 60, halved by jitter 0
+		{50, 0.5, 45 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := backoffDelay(tt.n, tt.jitter); got != tt.want {
+			t.Errorf("backoffDelay(%d, %v) = %s, want %s", tt.n, tt.jitter, got, tt.want)
+		}
+	}
+}
+
+func TestThrottleResume(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	window := 20 * time.Second
+	tests := []struct {
+		name        string
+		windowStart time.Time
+		hit         time.Time
+		want        time.Time
+	}{
+		{"window began at our first counted attempt", t0, t0.Add(2 * time.Second), t0.Add(21*time.Second + throttleMargin)},
+		{"no counted attempt of ours: a whole window from the hit", time.Time{}, t0.Add(5 * time.Second), t0.Add(26*time.Second + throttleMargin)},
+		{"our window already over: someone else's window", t0, t0.Add(30 * time.Second), t0.Add(51*time.Second + throttleMargin)},
+	}
+	for _, tt := range tests {
+		if got := throttleResume(tt.windowStart, tt.hit, window); !got.Equal(tt.want) {
+			t.Errorf("%s: throttleResume = %s, want %s", tt.name, got.Sub(t0), tt.want.Sub(t0))
+		}
+	}
+}
+
+// The window is tracked from the earliest answer of a counted attempt; after
+// a throttle pause, the first counted attempt starts a new window.
+func TestPacerTracksThrottleWindow(t *testing.T) {
+	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	now := time.Now()
+	p.Counted(now, now.Add(30*time.Millisecond))
+	p.Counted(now.Add(-10*time.Millisecond), now.Add(10*time.Millisecond)) // earlier answer, same window
+	p.Counted(now.Add(50*time.Millisecond), now.Add(80*time.Millisecond))
+	if err := p.Throttled(3, 2*time.Second, now.Add(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	wantUntil := now.Add(10*time.Millisecond + 3*time.Second + throttleMargin)
+	if !p.until.Equal(wantUntil) {
+		t.Fatalf("paused until +%s, want +%s", p.until.Sub(now), wantUntil.Sub(now))
+	}
+	// An attempt sent after the pause starts the next window.
+	after := wantUntil.Add(time.Millisecond)
+	p.Counted(after, after.Add(20*time.Millisecond))
+	if !p.windowStart.Equal(after.Add(20 * time.Millisecond)) {
+		t.Errorf("new window starts at +%s, want +%s", p.windowStart.Sub(now), after.Add(20*time.Millisecond).Sub(now))
+	}
+	if c, w := p.Window(); c != 3 || w != 2*time.Second {
+		t.Errorf("Window() = %d per %s, want 3 per 2s", c, w)
+	}
+}
+
+// One worker's pause holds back every worker (rclone's TestCallParallel idea).
+func TestThrottlePausesAllWorkers(t *testing.T) {
+	var mu sync.Mutex
+	var pausedUntil []time.Time
+	p := NewPacer(rate.Inf, time.Minute, zap.NewNop(), func(u time.Time, _ string) {
+		mu.Lock()
+		pausedUntil = append(pausedUntil, u)
+		mu.Unlock()
+	})
+	ctx := context.Background()
+	if err := p.Pause(300*time.Millisecond, "test"); err != nil {
+		t.Fatal(err)
+	}
+	until := p.until
+	var wg sync.WaitGroup
+	released := make([]time.Time, 8)
+	for i := range released {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := p.Wait(ctx); err != nil {
+				t.Error(err)
+			}
+			released[i] = time.Now()
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range released {
+		if r.Before(until) {
+			t.Errorf("worker %d sent %s before the pause ended", i, until.Sub(r))
+		}
+	}
+	if len(pausedUntil) != 1 || !pausedUntil[0].Equal(until) {
+		t.Errorf("reporter saw pauses %v, want one until %v", pausedUntil, until)
+	}
+	// A shorter pause inside a longer one changes nothing and is not reported twice.
+	if err := p.Pause(time.Millisecond, "short"); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Waited(); got < 300*time.Millisecond || got > 400*time.Millisecond {
+		t.Errorf("Waited() = %s, want about 300ms", got)
+	}
+}
+
+func TestPauseBeyondMaxWaitStops(t *testing.T) {
+	p := NewPacer(rate.Inf, time.Second, zap.NewNop(), nil)
+	if err := p.Pause(600*time.Millisecond, "first"); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Throttled(6, 24*time.Hour, time.Now())
+	var se *StopError
+	if !errors.As(err, &se) || !errors.Is(err, ErrStopped) {
+		t.Fatalf("Throttled over budget: err = %v, want a StopError", err)
+	}
+	if err := p.Wait(context.Background()); !errors.Is(err, ErrStopped) {
+		t.Errorf("Wait after stop = %v, want ErrStopped", err)
+	}
+	if p.Stopped() == nil {
+		t.Error("Stopped() = nil after stop")
+	}
+}
+
+func TestWaitHonoursContext(t *testing.T) {
+	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	if err := p.Pause(time.Hour-time.Minute, "long"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := p.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait = %v, want the context's error", err)
+	}
+}

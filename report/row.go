@@ -1,0 +1,67 @@
+// Package report holds the results file of a run: one row per input row,
+// written with gocsv in input order as soon as each row is decided, and the
+// summary printed at the end.
+package report
+
+import (
+	"time"
+)
+
+// Status is the outcome of one input row.
+type Status string
+
+// The statuses a results row can hold.
+const (
+	Created     Status = "created"
+	Exists      Status = "exists"
+	Invalid     Status = "invalid"
+	Duplicate   Status = "duplicate"
+	NeedsManual Status = "needs-manual"
+	Failed      Status = "failed"
+	Pending     Status = "pending"
+	WouldCreate Status = "would-create" // dry run only
+)
+
+// Statuses lists every status in the order summaries show them.
+var Statuses = []Status{Created, WouldCreate, Exists, Invalid, Duplicate, NeedsManual, Failed, Pending}
+
+// OK reports whether a row with this status needs no further action.
+func (s Status) OK() bool { return s == Created || s == Exists || s == WouldCreate }
+
+// Row is one line of the results CSV. The column set and order are a
+// contract: `line,username,canonical,status,code,message,attempts,finished_at`.
+type Row struct {
+	Line       int       `csv:"line"`
+	Username   string    `csv:"username"`
+	Canonical  string    `csv:"canonical"`
+	Status     Status    `csv:"status"`
+	Code       string    `csv:"code"`
+	Message    string    `csv:"message"`
+	Attempts   int       `csv:"attempts"`
+	FinishedAt Timestamp `csv:"finished_at"`
+}
+
+// Timestamp is a time written as RFC 3339 in UTC (empty when zero).
+type Timestamp struct{ time.Time }
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (t Timestamp) MarshalCSV() (string, error) {
+	if t.IsZero() {
+		return "", nil
+	}
+	return t.UTC().Format(time.RFC3339), nil
+}
+
+// UnmarshalCSV implements gocsv.TypeUnmarshaller.
+func (t *Timestamp) UnmarshalCSV(s string) error {
+	if s == "" {
+		t.Time = time.Time{}
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
