@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mwprovision/mwprovision/provision"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitRowsNotOK   = 1 // some row did not end created or exists
+	exitUsage       = 2 // usage, configuration or login error: nothing was created
+	exitInterrupted = 130
+)
+
+// errRowsNotOK is returned by a command whose run finished with rows to look at.
+var errRowsNotOK = errors.New("some rows did not end created or exists")
+
+// usageError is a mistake in the command line or configuration.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// run is the whole program without the process: tests call it with buffers.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	app := newApp(stdin, stdout, stderr, getenv)
+	err := app.RunContext(ctx, args)
+	return exitCode(err, stderr)
+}
+
+// exitCode maps the error of a command to the exit code, printing it once.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	var se *provision.SheetError
+	var pe *provision.PreflightError
+	var le *provision.LoginError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errRowsNotOK):
+		return exitRowsNotOK
+	case errors.Is(err, provision.ErrInterrupted):
+		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume")
+		return exitInterrupted
+	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &pe), errors.As(err, &le):
+		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
+		return exitUsage
+	}
+	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "invalid value") ||
+		strings.HasPrefix(err.Error(), "Required flag") {
+		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "mwprovision: "+err.Error())
+	return exitUsage
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cli.App {
+	return &cli.App{
+		Name:      "mwprovision",
+		Usage:     "create user accounts on a MediaWiki wiki in bulk, from a CSV sheet",
+		Version:   version,
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors are printed once, by exitCode; usage goes to stderr.
+		ExitErrHandler:       func(*cli.Context, error) {},
+		EnableBashCompletion: true,
+		Commands:             []*cli.Command{runCommand(getenv)},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usagef("%v (see mwprovision --help)", err)
+		},
+	}
+}

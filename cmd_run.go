@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/time/rate"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// Defaults safe on a Wikimedia wiki: one request at a time (API etiquette:
+// "make your requests in series"), one account every two seconds.
+const (
+	defaultWorkers     = 1
+	defaultRate        = "30/m"
+	defaultMaxAttempts = 5
+	defaultMaxWait     = 30 * time.Minute
+	maxWorkers         = 64
+)
+
+// runOptions is the configuration of `mwprovision run`.
+type runOptions struct {
+	API          string
+	User         string
+	PasswordFile string
+	Reason       string
+	MailPassword bool
+	Out          string
+	LogFile      string
+	Workers      int
+	Rate         string
+	MaxAttempts  int
+	MaxWait      time.Duration
+	Contact      string
+	Yes          bool
+
+	sheet    string
+	password string // secret
+	limit    rate.Limit
+}
+
+func runCommand(getenv func(string) string) *cli.Command {
+	o := &runOptions{}
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "create the accounts of a CSV sheet on a wiki",
+		ArgsUsage: "ACCOUNTS.csv",
+		Description: `Reads ACCOUNTS.csv (a header row with at least a username column; email,
+realname, reason and password columns are used when present), checks every
+row offline, logs in with a bot password and creates each account through
+the wiki's Action API. Every row ends with one line in the results CSV.
+
+The bot password is read from --password-file or the MWPROVISION_PASSWORD
+environment variable, never from the command line.
+
+Examples:
+  Edit-a-thon: the wiki mails each participant a temporary password
+    mwprovision run --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
+      --password-file ~/.config/mwprovision/botpassword --contact you@example.org \
+      --reason "Edit-a-thon 2026" signups.csv
+
+  Migration to your own wiki, with the passwords in the sheet
+    mwprovision run --api https://wiki.example.org/w/api.php --user Admin@migrate \
+      --password-file admin.botpassword --mailpassword=false --workers 4 --rate 10/s users.csv`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "api", Usage: "the wiki's api.php `URL`", EnvVars: []string{"MWPROVISION_API"}, Destination: &o.API},
+			&cli.StringFlag{Name: "user", Usage: "bot password login, `User@AppName`", EnvVars: []string{"MWPROVISION_USER"}, Destination: &o.User},
+			&cli.StringFlag{Name: "password-file", Usage: "`FILE` holding the bot password (mode 0600); or set MWPROVISION_PASSWORD", EnvVars: []string{"MWPROVISION_PASSWORD_FILE"}, Destination: &o.PasswordFile},
+			&cli.StringFlag{Name: "reason", Usage: "reason logged for each creation; a reason column overrides it per row", EnvVars: []string{"MWPROVISION_REASON"}, Destination: &o.Reason},
+			&cli.BoolFlag{Name: "mailpassword", Value: true, Usage: "the wiki mails each new user a temporary password (every row needs an email); --mailpassword=false takes passwords from a password column", EnvVars: []string{"MWPROVISION_MAILPASSWORD"}, Destination: &o.MailPassword},
+			&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
+			&cli.StringFlag{Name: "log-file", Usage: "JSON-lines log `FILE` (default: NAME.log.jsonl next to the sheet)", EnvVars: []string{"MWPROVISION_LOG_FILE"}, Destination: &o.LogFile},
+			&cli.IntFlag{Name: "workers", Value: defaultWorkers, Usage: "concurrent sessions; keep 1 on Wikimedia wikis", EnvVars: []string{"MWPROVISION_WORKERS"}, Destination: &o.Workers},
+			&cli.StringFlag{Name: "rate", Value: defaultRate, Usage: "at most this many creation requests, as `N/s`, N/m or N/h (0: no limit)", EnvVars: []string{"MWPROVISION_RATE"}, Destination: &o.Rate},
+			&cli.IntFlag{Name: "max-attempts", Value: defaultMaxAttempts, Usage: "attempts per row on network and server faults (throttle waits do not count)", EnvVars: []string{"MWPROVISION_MAX_ATTEMPTS"}, Destination: &o.MaxAttempts},
+			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
+			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
+			&cli.BoolFlag{Name: "yes", Usage: "skip the confirmation", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usagef("%v (see mwprovision run --help)", err)
+		},
+		Before: func(c *cli.Context) error { return o.validate(c, getenv) },
+		Action: func(c *cli.Context) error { return o.run(c.Context, c.App.ErrWriter) },
+	}
+}
+
+func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error {
+	if c.NArg() != 1 {
+		return usagef("run needs exactly one sheet: mwprovision run [flags] ACCOUNTS.csv (got %d arguments)", c.NArg())
+	}
+	o.sheet = c.Args().First()
+	if o.API == "" {
+		return usagef("no wiki: give --api https://…/w/api.php (or MWPROVISION_API)")
+	}
+	u, err := url.Parse(o.API)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--api %q is not an http(s) URL of api.php", o.API)
+	}
+	if u.User != nil {
+		return usagef("--api must not contain a user or password; use --user and --password-file")
+	}
+	if o.User == "" {
+		return usagef("no creator: give --user User@AppName, a bot password made on Special:BotPasswords with the \"Create accounts\" grant")
+	}
+	if o.Workers < 1 || o.Workers > maxWorkers {
+		return usagef("--workers %d: give 1 to %d", o.Workers, maxWorkers)
+	}
+	if o.MaxAttempts < 1 {
+		return usagef("--max-attempts %d: give 1 or more", o.MaxAttempts)
+	}
+	if o.MaxWait < 0 {
+		return usagef("--max-wait %s: give 0 or more", o.MaxWait)
+	}
+	if o.limit, err = parseRate(o.Rate); err != nil {
+		return usagef("--rate %q: %v", o.Rate, err)
+	}
+	if o.password, err = readPassword(o.PasswordFile, getenv); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
+	if o.Out == "" {
+		o.Out = base + ".results.csv"
+	}
+	if o.LogFile == "" {
+		o.LogFile = base + ".log.jsonl"
+	}
+	return nil
+}
+
+// parseRate reads "2/s", "30/m", "500/h", a bare number (per second), or 0
+// for no limit.
+func parseRate(s string) (rate.Limit, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("give a rate such as 2/s, 30/m or 500/h (0 for no limit)")
+	}
+	if n == 0 {
+		return rate.Inf, nil
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "s", "sec", "second":
+		return rate.Limit(n), nil
+	case "m", "min", "minute":
+		return rate.Limit(n / 60), nil
+	case "h", "hour":
+		return rate.Limit(n / 3600), nil
+	}
+	return 0, fmt.Errorf("unknown unit %q: use s, m or h", unit)
+}
+
+// readPassword takes the bot password from a file that only its owner can
+// read, or from MWPROVISION_PASSWORD.
+func readPassword(file string, getenv func(string) string) (string, error) {
+	if file != "" {
+		fi, err := os.Stat(file)
+		if err != nil {
+			return "", usagef("cannot read the password file: %v", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return "", usagef("the password file %s can be read by other users (mode %04o); run: chmod 600 %s", file, fi.Mode().Perm(), file)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", usagef("cannot read the password file: %v", err)
+		}
+		p := strings.TrimRight(string(b), "\r\n \t")
+		if p == "" {
+			return "", usagef("the password file %s is empty", file)
+		}
+		return p, nil
+	}
+	if p := getenv("MWPROVISION_PASSWORD"); p != "" {
+		return p, nil
+	}
+	return "", usagef("no bot password: give --password-file FILE (mode 0600) or set MWPROVISION_PASSWORD")
+}
+
+func (o *runOptions) userAgent() string {
+	contact := o.Contact
+	if contact == "" {
+		contact = "no contact given"
+	}
+	return fmt.Sprintf("mwprovision/%s (%s) Go-http-client", version, contact)
+}
+
+// scan reads the whole sheet once before anything is sent: it finds
+// problems that make the sheet unusable and counts what a run will attempt.
+func scan(path string, mailPassword bool) (*sheetScan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("cannot open the sheet: %v", err)
+	}
+	defer f.Close()
+	sh, err := provision.NewSheet(f)
+	if err != nil {
+		return nil, wrapSheetErr(path, err)
+	}
+	sc := &sheetScan{ignored: sh.Ignored, hasPassword: sh.Has("password")}
+	check := provision.NewChecker(mailPassword)
+	for {
+		a, err := sh.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, wrapSheetErr(path, err)
+		}
+		check.Check(&a)
+		sc.rows++
+		if a.Problem == nil {
+			sc.toCreate++
+		}
+	}
+	return sc, nil
+}
+
+type sheetScan struct {
+	rows, toCreate int
+	ignored        []string
+	hasPassword    bool
+}
+
+func wrapSheetErr(path string, err error) error {
+	var se *provision.SheetError
+	if errors.As(err, &se) {
+		return &provision.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg)}
+	}
+	return err
+}
+
+func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
+	sc, err := scan(o.sheet, o.MailPassword)
+	if err != nil {
+		return err
+	}
+	if len(sc.ignored) > 0 {
+		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password)\n", strings.Join(sc.ignored, ", "))
+	}
+	if o.MailPassword && sc.hasPassword {
+		fmt.Fprintln(stderr, "warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords")
+	}
+	if !strings.Contains(o.User, "@") {
+		fmt.Fprintln(stderr, "warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords")
+	}
+	if o.Contact == "" && !isLoopback(o.API) {
+		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")
+	}
+
+	logFile, err := os.OpenFile(o.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return usagef("cannot open the log file: %v", err)
+	}
+	defer logFile.Close()
+	log := newFileLogger(logFile)
+	defer log.Sync()
+	log.Info("start", zap.String("version", version), zap.String("sheet", o.sheet), zap.String("api", o.API),
+		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
+		zap.String("rate", o.Rate), zap.Int("rows", sc.rows), zap.Int("to_create", sc.toCreate))
+
+	con := newConsole(stderr, sc.rows)
+	eng := provision.New(provision.Config{
+		API: o.API, User: o.User, Password: o.password, Reason: o.Reason, MailPassword: o.MailPassword,
+		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
+		UserAgent: o.userAgent(),
+	}, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con})
+
+	var creator *provision.Creator
+	if sc.toCreate > 0 {
+		if creator, err = eng.Preflight(ctx); err != nil {
+			log.Error("preflight", zap.Error(err))
+			return err
+		}
+		fmt.Fprintf(stderr, "logged in to %s as %s\n", orDefault(creator.SiteName, o.API), creator.Name)
+		if !creator.NoRateLimit {
+			fmt.Fprintf(stderr, "note: %s lacks the noratelimit right, so the wiki's per-IP account creation limit applies (6 a day on Wikimedia wikis); mwprovision waits for it, up to --max-wait %s\n", creator.Name, o.MaxWait)
+		}
+	}
+
+	f, err := os.Open(o.sheet)
+	if err != nil {
+		return usagef("cannot open the sheet: %v", err)
+	}
+	defer f.Close()
+	sh, err := provision.NewSheet(f)
+	if err != nil {
+		return wrapSheetErr(o.sheet, err)
+	}
+	w, out, err := report.Create(o.Out)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer out.Close()
+
+	fmt.Fprintf(stderr, "%d rows, %d to create\n", sc.rows, sc.toCreate)
+	sum, runErr := eng.Run(ctx, sh, provision.NewChecker(o.MailPassword), w)
+	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
+		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
+	if err := out.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("close results file: %w", err)
+	}
+	if runErr != nil && errors.Is(runErr, provision.ErrStopped) {
+		fmt.Fprintln(stderr, runErr.Error())
+		runErr = nil
+	}
+	sum.Print(stderr)
+	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
+	if runErr != nil {
+		return runErr
+	}
+	if !sum.AllOK() {
+		return errRowsNotOK
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func isLoopback(api string) bool {
+	u, err := url.Parse(api)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func newHTTPClient(workers int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = workers + 2
+	return &http.Client{Transport: t}
+}
+
+func newFileLogger(w io.Writer) *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	enc.EncodeDuration = zapcore.StringDurationEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), zap.InfoLevel)
+	return zap.New(core)
+}
