@@ -35,7 +35,11 @@ const (
 // backoffDelay is the wait before retry n (1-based): base·2^(n−1), at most
 // backoffCap, scaled by jitter ∈ [0,1) into [½, 1) of that.
 func backoffDelay(n int, jitter float64) time.Duration {
-	d := backoffBase
+	return scaledBackoff(backoffBase, n, jitter)
+}
+
+func scaledBackoff(base time.Duration, n int, jitter float64) time.Duration {
+	d := base
 	for i := 1; i < n && d < backoffCap; i++ {
 		d *= 2
 	}
@@ -66,6 +70,7 @@ type Pacer struct {
 	maxWait time.Duration
 	log     *zap.Logger
 	paused  func(until time.Time, why string)
+	base    time.Duration // first backoff delay; tests shorten it
 
 	mu          sync.Mutex
 	until       time.Time // nobody sends before this
@@ -85,7 +90,7 @@ type Pacer struct {
 // limit) and at most maxWait of pauses in all. paused, when not nil, is told
 // of every pause.
 func NewPacer(r rate.Limit, maxWait time.Duration, log *zap.Logger, paused func(time.Time, string)) *Pacer {
-	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, log: log, paused: paused}
+	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, log: log, paused: paused, base: backoffBase}
 }
 
 // Wait blocks until this worker may send: after any shared pause, then the
@@ -179,7 +184,7 @@ func (p *Pacer) Pause(d time.Duration, why string) error {
 	p.mu.Lock()
 	if d <= 0 {
 		p.failures++
-		d = backoffDelay(p.failures, rand.Float64())
+		d = scaledBackoff(p.base, p.failures, rand.Float64())
 	}
 	return p.pauseLocked(time.Now().Add(d), why)
 }
@@ -189,7 +194,7 @@ func (p *Pacer) Pause(d time.Duration, why string) error {
 func (p *Pacer) Backoff(why string) error {
 	p.mu.Lock()
 	p.failures++
-	return p.pauseLocked(time.Now().Add(backoffDelay(p.failures, rand.Float64())), why)
+	return p.pauseLocked(time.Now().Add(scaledBackoff(p.base, p.failures, rand.Float64())), why)
 }
 
 // Success resets the backoff after an answer that was not a fault.

@@ -1,0 +1,248 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/time/rate"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// sliceSource feeds accounts to the engine.
+type sliceSource struct {
+	rows []Account
+	i    int
+}
+
+func (s *sliceSource) Next() (Account, error) {
+	if s.i == len(s.rows) {
+		return Account{}, io.EOF
+	}
+	a := s.rows[s.i]
+	a.Seq, a.Line = s.i, s.i+2
+	s.i++
+	return a, nil
+}
+
+type memSink struct {
+	mu   sync.Mutex
+	rows []report.Row
+}
+
+func (m *memSink) Write(rows ...report.Row) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rows = append(m.rows, rows...)
+	return nil
+}
+
+func accounts(names ...string) *sliceSource {
+	s := &sliceSource{}
+	for _, n := range names {
+		s.rows = append(s.rows, Account{Username: n, Email: strings.ToLower(n) + "@example.org"})
+	}
+	return s
+}
+
+type engineRun struct {
+	rows []report.Row
+	err  error
+	log  string
+}
+
+func runEngine(t *testing.T, api string, cfg Config, src Source) engineRun {
+	t.Helper()
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
+		zapcore.AddSync(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logBuf.Write(p) })), zap.InfoLevel)
+	cfg.API = api
+	if cfg.User == "" {
+		cfg.User, cfg.Password = "Owner@bulk", "canarybotpassword0123456789abcdefg"
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = rate.Inf
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = time.Minute
+	}
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = 3
+	}
+	cfg.MailPassword = true
+	e := New(cfg, Deps{Log: zap.New(core)})
+	e.pacer.base = time.Millisecond
+	sink := &memSink{}
+	_, err := e.Run(context.Background(), src, NewChecker(true), sink)
+	mu.Lock()
+	defer mu.Unlock()
+	return engineRun{rows: sink.rows, err: err, log: logBuf.String()}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func statuses(rows []report.Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%d:%s:%s ", r.Line, r.Canonical, r.Status)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Workers never exceed --workers requests in flight, and results come out in
+// input order whatever order the answers arrive in.
+func TestEngineBoundsConcurrencyAndKeepsInputOrder(t *testing.T) {
+	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
+		return pass(name)
+	})
+	var names []string
+	for i := 0; i < 60; i++ {
+		names = append(names, fmt.Sprintf("User%02d", i))
+	}
+	r := runEngine(t, srv.URL, Config{Workers: 4}, accounts(names...))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if len(r.rows) != 60 {
+		t.Fatalf("%d rows, want 60", len(r.rows))
+	}
+	for i, row := range r.rows {
+		if row.Line != i+2 || row.Status != report.Created || row.Canonical != names[i] {
+			t.Fatalf("row %d = %+v, want line %d created %s", i, row, i+2, names[i])
+		}
+	}
+	if m := f.maxIn.Load(); m > 4 || m < 2 {
+		t.Errorf("max requests in flight = %d, want 2..4 with 4 workers", m)
+	}
+	if n := f.logins.Load(); n != 4 {
+		t.Errorf("%d logins, want one per worker (4)", n)
+	}
+}
+
+// The request reached the wiki, the account was created, and the answer was
+// lost. The retry hears userexists; the newusers log shows our own creation.
+func TestEngineResolvesLostAnswerThroughNewUsersLog(t *testing.T) {
+	_, srv := newFakeWiki(t, func(name string, attempt int) (int, string, bool) {
+		switch {
+		case name == "Lost" && attempt == 1:
+			return 0, "", true // created, then the connection dies
+		case name == "Lost":
+			return fail("userexists")
+		case name == "Taken" && attempt == 1:
+			return 502, "<html>Bad gateway</html>", false // not created
+		case name == "Taken":
+			return fail("userexists") // someone else's account
+		}
+		return pass(name)
+	})
+	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("Lost", "Taken", "Fine"))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got, want := statuses(r.rows), "2:Lost:created 3:Taken:exists 4:Fine:created"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if r.rows[0].Attempts != 2 || r.rows[0].FinishedAt.Format(time.RFC3339) != "2026-11-21T10:00:00Z" {
+		t.Errorf("lost row: attempts %d finished %s, want 2 attempts and the log entry's time", r.rows[0].Attempts, r.rows[0].FinishedAt)
+	}
+	for _, want := range []string{`"code":"network"`, `"code":"http-502"`, `"msg":"newusers-log"`} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+}
+
+// Persistent server errors fail the row after --max-attempts; other rows go on.
+func TestEngineFailsRowAfterMaxAttempts(t *testing.T) {
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		if name == "Broken" {
+			return 500, "<html>Internal error</html>", false
+		}
+		return pass(name)
+	})
+	r := runEngine(t, srv.URL, Config{Workers: 2, MaxAttempts: 3}, accounts("Broken", "Okay"))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got, want := statuses(r.rows), "2:Broken:failed 3:Okay:created"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if r.rows[0].Attempts != 3 || r.rows[0].Code != "http-500" || !strings.Contains(r.rows[0].Message, "gave up after 3 attempts") {
+		t.Errorf("failed row = %+v", r.rows[0])
+	}
+}
+
+// badtoken: the worker fetches a new token once; assertuserfailed (the wiki
+// lost the session): it logs in again. No row fails for either.
+func TestEngineRecoversTokenAndSession(t *testing.T) {
+	var f *fakeWiki
+	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		if name == "Second" {
+			f.mu.Lock()
+			clear(f.sessions) // the wiki purges every session after this request
+			f.mu.Unlock()
+		}
+		return pass(name)
+	})
+	f.badtokenAfterLogin = true
+	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("First", "Second", "Third", "Fourth"))
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got, want := statuses(r.rows), "2:First:created 3:Second:created 4:Third:created 5:Fourth:created"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	if n := f.logins.Load(); n != 2 {
+		t.Errorf("%d logins, want 2 (one more after the sessions were purged)", n)
+	}
+	// First: badtoken then PASS; Third: assertuserfailed, badtoken, PASS.
+	if a := []int{r.rows[0].Attempts, r.rows[1].Attempts, r.rows[2].Attempts, r.rows[3].Attempts}; fmt.Sprint(a) != "[2 1 3 1]" {
+		t.Errorf("attempts %v, want [2 1 3 1]", a)
+	}
+	for _, want := range []string{`"action":"newtoken"`, `"action":"relogin"`} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+}
+
+// The canary bot password and sheet passwords appear in no log line and no
+// results row — only in the POST bodies sent to the wiki.
+func TestEngineNeverLogsSecrets(t *testing.T) {
+	f, srv := newFakeWiki(t, func(name string, attempt int) (int, string, bool) {
+		if attempt == 1 {
+			return 500, "<html>boom</html>", false
+		}
+		return fail("passwordtooshort")
+	})
+	src := &sliceSource{rows: []Account{{Username: "Canary", Email: "c@example.org", Password: "sheet-canary-secret"}}}
+	r := runEngine(t, srv.URL, Config{Workers: 1}, src)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	text := r.log + fmt.Sprintf("%+v", r.rows)
+	for _, secret := range []string{"canarybotpassword0123456789abcdefg", "sheet-canary-secret", "tok+", "fakesession"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("secret %q reached the log or results", secret)
+		}
+	}
+	f.mu.Lock()
+	sent := strings.Join(f.bodies, "\n")
+	f.mu.Unlock()
+	if !strings.Contains(sent, "canarybotpassword0123456789abcdefg") {
+		t.Error("the bot password was never sent: the test proves nothing")
+	}
+}

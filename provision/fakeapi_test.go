@@ -1,0 +1,136 @@
+package provision
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeWiki is an in-process api.php for faults the real MediaWiki cannot be
+// made to produce (lost answers, server errors, lost sessions) and for
+// measuring the engine alone. It speaks just enough of the protocol.
+type fakeWiki struct {
+	t *testing.T
+	// create answers one createaccount; attempt counts from 1 per username.
+	// Returning drop=true closes the connection without an answer.
+	create func(username string, attempt int) (status int, body string, drop bool)
+
+	mu       sync.Mutex
+	attempts map[string]int
+	log      []string // created names, in order, all by "Owner"
+	sessions map[string]bool
+	badtoken map[string]bool // sessions whose next createaccount gets badtoken
+	// badtokenAfterLogin makes the first createaccount of every new login answer badtoken.
+	badtokenAfterLogin bool
+	logins             atomic.Int32
+	inFlight           atomic.Int32
+	maxIn              atomic.Int32
+	bodies             []string // every POST body, for secret checks
+}
+
+func newFakeWiki(t *testing.T, create func(string, int) (int, string, bool)) (*fakeWiki, *httptest.Server) {
+	f := &fakeWiki{t: t, create: create, attempts: map[string]int{}, sessions: map[string]bool{}, badtoken: map[string]bool{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func pass(name string) (int, string, bool) {
+	return 200, fmt.Sprintf(`{"createaccount":{"status":"PASS","username":%q}}`, name), false
+}
+
+func fail(code string) (int, string, bool) {
+	return 200, fmt.Sprintf(`{"createaccount":{"status":"FAIL","message":{"key":%q,"params":[]},"messagecode":%q}}`, code, code), false
+}
+
+func (f *fakeWiki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		f.t.Errorf("fake wiki: %v", err)
+		return
+	}
+	q := r.Form
+	w.Header().Set("Content-Type", "application/json")
+	session := ""
+	if c, err := r.Cookie("fakesession"); err == nil {
+		session = c.Value
+	}
+	switch {
+	case q.Get("meta") == "tokens":
+		if session == "" {
+			session = fmt.Sprintf("s%d", time.Now().UnixNano())
+			http.SetCookie(w, &http.Cookie{Name: "fakesession", Value: session})
+		}
+		fmt.Fprintf(w, `{"query":{"tokens":{"%stoken":"tok+\\"}}}`, q.Get("type"))
+	case q.Get("action") == "login":
+		f.mu.Lock()
+		f.sessions[session] = true
+		if f.badtokenAfterLogin {
+			f.badtoken[session] = true
+		}
+		f.bodies = append(f.bodies, r.PostForm.Encode())
+		f.mu.Unlock()
+		f.logins.Add(1)
+		fmt.Fprint(w, `{"login":{"result":"Success","lguserid":1,"lgusername":"Owner"}}`)
+	case q.Get("list") == "logevents":
+		title := strings.TrimPrefix(q.Get("letitle"), "User:")
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, n := range f.log {
+			if n == title {
+				fmt.Fprintf(w, `{"query":{"logevents":[{"title":"User:%s","user":"Owner","action":"byemail","timestamp":"2026-11-21T10:00:00Z"}]}}`, n)
+				return
+			}
+		}
+		fmt.Fprint(w, `{"query":{"logevents":[]}}`)
+	case q.Get("action") == "createaccount":
+		n := f.inFlight.Add(1)
+		defer f.inFlight.Add(-1)
+		for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
+		}
+		name := q.Get("username")
+		f.mu.Lock()
+		f.bodies = append(f.bodies, r.PostForm.Encode())
+		if !f.sessions[session] {
+			f.mu.Unlock()
+			fmt.Fprint(w, `{"error":{"code":"assertuserfailed","info":"You are no longer logged in."}}`)
+			return
+		}
+		if f.badtoken[session] {
+			delete(f.badtoken, session)
+			f.mu.Unlock()
+			w.Header().Set("MediaWiki-API-Error", "badtoken")
+			fmt.Fprint(w, `{"error":{"code":"badtoken","info":"Invalid CSRF token."}}`)
+			return
+		}
+		f.attempts[name]++
+		attempt := f.attempts[name]
+		f.mu.Unlock()
+		status, body, drop := f.create(name, attempt)
+		if strings.Contains(body, `"PASS"`) || drop {
+			f.mu.Lock()
+			f.log = append(f.log, name)
+			f.mu.Unlock()
+		}
+		if drop {
+			hj, ok := w.(http.Hijacker)
+			if !ok {
+				f.t.Fatal("fake wiki: cannot hijack")
+			}
+			conn, _, err := hj.Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	default:
+		f.t.Errorf("fake wiki: unexpected request %s %v", r.Method, q)
+		w.WriteHeader(400)
+	}
+}
