@@ -52,7 +52,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errRowsNotOK):
 		return exitRowsNotOK
 	case errors.Is(err, provision.ErrInterrupted):
-		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume")
+		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run the sheet again to continue")
 		return exitInterrupted
 	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &pe), errors.As(err, &le):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())

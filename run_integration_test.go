@@ -441,3 +441,39 @@ func mustBotPassword(t *testing.T, w *wikitest.Wiki, app string, grants ...strin
 	}
 	return c
 }
+
+// When the wiki's window is longer than --max-wait allows, the run stops at
+// once and cleanly: the rows it could not create are pending, every row
+// still has its one results line.
+func TestRunStopsCleanlyAtMaxWait(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 600})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "day.csv", "username,email\n"+
+		"early_one,e1@example.org\nearly_two,e2@example.org\nlate_three,l3@example.org\n"+
+		"bad#four,b4@example.org\nlate_five,l5@example.org\n")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...),
+		"--max-wait", "1m", "--rate", "0", "--yes", sheet)...)
+	if r.code != 1 {
+		t.Fatalf("exit code %d, want 1", r.code)
+	}
+	if r.elapsed > 30*time.Second {
+		t.Errorf("took %s: the run should stop at once, not wait", r.elapsed)
+	}
+	rows := readResults(t, filepath.Join(dir, "day.results.csv"))
+	checkResults(t, rows, []expect{
+		{2, report.Created, "Early one", ""},
+		{3, report.Created, "Early two", ""},
+		{4, report.Pending, "Late three", "pending"},
+		{5, report.Invalid, "", "forbidden-character"},
+		{6, report.Pending, "Late five", "pending"},
+	})
+	if !strings.Contains(rows[2].Message, "--max-wait 1m") || !strings.Contains(rows[2].Message, "run the sheet again") {
+		t.Errorf("pending message %q does not say why and what to do", rows[2].Message)
+	}
+	if !strings.Contains(r.stderr, "stopped waiting") {
+		t.Errorf("stderr does not say the run stopped waiting")
+	}
+	if log := newUsersByName(t, w); len(log) != 2 {
+		t.Errorf("the wiki holds %d new accounts, want 2", len(log))
+	}
+}

@@ -307,7 +307,7 @@ func (e *Engine) offlineRow(a *Account) report.Row {
 
 func pendingRow(a *Account, attempts int, why string) report.Row {
 	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Pending,
-		Code: "pending", Message: why + "; run again with --resume to continue", Attempts: attempts,
+		Code: "pending", Message: why + "; run the sheet again later: accounts already created then report exists", Attempts: attempts,
 		FinishedAt: report.Timestamp{Time: time.Now()}}
 }
 
@@ -372,7 +372,7 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 			why = err.Error()
 		}
 		if ambiguous {
-			why += "; an earlier attempt got no answer, --resume will check whether the wiki created it"
+			why += "; an earlier attempt got no answer, so the wiki may have created this account"
 		}
 		log.Info("row", zap.String("status", "pending"), zap.Int("attempt", attempts), zap.String("why", why))
 		return pendingRow(a, attempts, why)
@@ -383,7 +383,7 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 			log.Warn("row", zap.String("status", string(report.Failed)), zap.String("code", o.Code), zap.Int("attempt", attempts))
 			msg := fmt.Sprintf("%s (gave up after %d attempts)", o.Message, faults)
 			if ambiguous {
-				msg += "; an attempt got no answer, --resume will check whether the wiki created it"
+				msg += "; an attempt got no answer, so the wiki may have created this account"
 			}
 			return row(report.Failed, "", o.Code, msg), true
 		}

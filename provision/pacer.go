@@ -239,9 +239,12 @@ func (p *Pacer) pauseLocked(until time.Time, why string) error {
 	}
 	extra := until.Sub(from)
 	if p.waited+extra > p.maxWait {
-		p.stop = &StopError{Reason: fmt.Sprintf(
-			"stopped waiting: %s asks for %s more, and with the %s already waited that would pass --max-wait %s",
-			why, until.Sub(now).Round(time.Second), p.waited.Round(time.Second), p.maxWait)}
+		already := ""
+		if p.waited > 0 {
+			already = fmt.Sprintf(" (after %s of waiting)", p.waited.Round(time.Second))
+		}
+		p.stop = &StopError{Reason: fmt.Sprintf("stopped waiting: %s asks for %s more%s, which would pass --max-wait %s",
+			why, until.Sub(now).Round(time.Second), already, p.maxWait)}
 		p.log.Warn("stop", zap.String("why", why), zap.Duration("wait", until.Sub(now)),
 			zap.Duration("waited_total", p.waited), zap.Duration("max_wait", p.maxWait))
 		stop := p.stop
