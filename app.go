@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -42,10 +41,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // exitCode maps the error of a command to the exit code, printing it once.
 func exitCode(err error, stderr io.Writer) int {
-	var ue *usageError
-	var se *provision.SheetError
-	var pe *provision.PreflightError
-	var le *provision.LoginError
 	switch {
 	case err == nil:
 		return exitOK
@@ -54,15 +49,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run the sheet again to continue")
 		return exitInterrupted
-	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &pe), errors.As(err, &le):
-		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
-		return exitUsage
 	}
-	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "invalid value") ||
-		strings.HasPrefix(err.Error(), "Required flag") {
-		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
-		return exitUsage
-	}
+	// Usage, sheet, pre-flight and login errors, and anything else that ends
+	// a command before it decided rows: nothing was created.
 	fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 	return exitUsage
 }

@@ -193,12 +193,13 @@ func readPassword(file string, getenv func(string) string) (string, error) {
 	return "", usagef("no bot password: give --password-file FILE (mode 0600) or set MWPROVISION_PASSWORD")
 }
 
+// userAgent follows Wikimedia's User-Agent policy: the tool, its version,
+// and how to reach the person running it.
 func (o *runOptions) userAgent() string {
-	contact := o.Contact
-	if contact == "" {
-		contact = "no contact given"
+	if o.Contact == "" {
+		return "mwprovision/" + version
 	}
-	return fmt.Sprintf("mwprovision/%s (%s) Go-http-client", version, contact)
+	return fmt.Sprintf("mwprovision/%s (+%s)", version, o.Contact)
 }
 
 // scan reads the whole sheet once before anything is sent: it finds
@@ -322,8 +323,14 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	}
 	sum.Print(stderr)
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
-	if runErr != nil {
+	if errors.Is(runErr, provision.ErrInterrupted) {
 		return runErr
+	}
+	if runErr != nil {
+		// Rows were already decided: not a setup error, whatever it was.
+		log.Error("run", zap.Error(runErr))
+		fmt.Fprintln(stderr, "mwprovision: "+runErr.Error())
+		return errRowsNotOK
 	}
 	if !sum.AllOK() {
 		return errRowsNotOK

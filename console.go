@@ -33,7 +33,8 @@ func (c *console) RowDone(r report.Row) {
 	defer c.mu.Unlock()
 	c.done++
 	c.counts[r.Status]++
-	if !r.Status.OK() {
+	// Pending rows share one reason, printed once with the summary.
+	if !r.Status.OK() && r.Status != report.Pending {
 		fmt.Fprintf(c.w, "line %d: %q: %s", r.Line, r.Username, r.Status)
 		if r.Message != "" {
 			fmt.Fprintf(c.w, ": %s", r.Message)

@@ -297,7 +297,7 @@ func (a Answer) err() error {
 	case a.Err != nil:
 		return a.Err
 	case a.Body == nil:
-		return fmt.Errorf("the wiki answered HTTP %d with something that is not JSON: %q", a.HTTPStatus, a.BodyStart)
+		return fmt.Errorf("the server answered HTTP %d with something that is not the API's JSON (is the URL that of api.php?): %q", a.HTTPStatus, a.BodyStart)
 	case a.Body.Error != nil:
 		return &APIError{Code: a.Body.Error.Code, Info: a.Body.Error.Info}
 	}

@@ -395,9 +395,13 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 			return pending(err)
 		}
 		if !s.Ready() {
+			relogin := !s.loggedIn
 			rctx, cancel := e.requestContext(ctx)
 			err := s.Prepare(rctx)
 			cancel()
+			if err == nil && relogin {
+				log.Info("login", zap.String("user", e.cfg.User), zap.String("owner", s.Owner))
+			}
 			if err != nil {
 				o := Outcome{Code: "login", Message: err.Error()}
 				var le *LoginError
