@@ -1,0 +1,90 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The column set and order are a contract other tools rely on.
+func TestWriterHeaderIsTheContract(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := NewWriter(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "line,username,canonical,status,code,message,attempts,finished_at\n"; got != want {
+		t.Errorf("header = %q, want %q", got, want)
+	}
+}
+
+// Every Write reaches the file at once, so the file read at any moment is a
+// valid results CSV holding every row written so far.
+func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	w, f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	when := time.Date(2026, 11, 21, 22, 36, 42, 0, time.FixedZone("CET", 3600))
+	rows := []Row{
+		{Line: 2, Username: "maria_garcia", Canonical: "Maria garcia", Status: Created, Attempts: 1, FinishedAt: Timestamp{when}},
+		{Line: 5, Username: "Bad#Name", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#', \"quoted\"\nand a newline"},
+	}
+	for i, r := range rows {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Read(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("after %d rows the file is not valid CSV: %v", i+1, err)
+		}
+		if len(got) != i+1 {
+			t.Fatalf("after %d writes the file holds %d rows", i+1, len(got))
+		}
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "2,maria_garcia,Maria garcia,created,,,1,2026-11-21T21:36:42Z\n") {
+		t.Errorf("created row not written as RFC 3339 UTC:\n%s", b)
+	}
+	got, _ := Read(bytes.NewReader(b))
+	if !got[0].FinishedAt.Equal(when) || got[1] != rows[1] {
+		t.Errorf("round trip: %+v, want %+v", got, rows)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("results file mode %04o, want 0600 (it holds participants' names)", fi.Mode().Perm())
+	}
+}
+
+func TestSummary(t *testing.T) {
+	s := NewSummary()
+	for _, st := range []Status{Created, Created, Exists, Invalid} {
+		s.Add(Row{Status: st})
+	}
+	s.Elapsed = 2 * time.Second
+	var buf bytes.Buffer
+	s.Print(&buf)
+	if got, want := buf.String(), "4 rows: 2 created, 1 exists, 1 invalid\nelapsed 2s, 1.00 accounts/s\n"; got != want {
+		t.Errorf("Print = %q, want %q", got, want)
+	}
+	if s.AllOK() {
+		t.Error("AllOK with an invalid row")
+	}
+	ok := NewSummary()
+	ok.Add(Row{Status: Created})
+	ok.Add(Row{Status: Exists})
+	if !ok.AllOK() {
+		t.Error("AllOK false for created and exists")
+	}
+}
