@@ -134,6 +134,16 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 		{10, report.Created, "Olu adeyemi", ""},
 	}
 	checkResults(t, readResults(t, out), want)
+	// Only the good rows were ever sent to the wiki.
+	sent := map[float64]bool{}
+	for _, e := range readLog(t, filepath.Join(dir, "signups.log.jsonl")) {
+		if e["msg"] == "createaccount" {
+			sent[e["line"].(float64)] = true
+		}
+	}
+	if len(sent) != 4 || !sent[2] || !sent[3] || !sent[4] || !sent[10] {
+		t.Errorf("createaccount requests were sent for lines %v, want exactly 2, 3, 4 and 10", sent)
+	}
 	for _, line := range []string{"line 5:", "line 6:", "line 7:", "line 8:", "line 9:"} {
 		if !strings.Contains(r.stderr, line) {
 			t.Errorf("stderr does not report %q", line)
