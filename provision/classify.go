@@ -81,28 +81,8 @@ var notCountedCodes = map[string]bool{
 // Classify decides what an answer to action=createaccount means. It is a pure
 // function of the answer: table-tested for every code and HTTP status.
 func Classify(a Answer) Outcome {
-	if a.Err != nil {
-		return Outcome{Action: Backoff, Code: "network", Message: a.Err.Error(), Ambiguous: true}
-	}
-	if a.HTTPStatus == http.StatusTooManyRequests || a.HTTPStatus == http.StatusServiceUnavailable {
-		return Outcome{Action: Pause, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)),
-			Wait:    a.RetryAfter, Ambiguous: a.HTTPStatus == http.StatusServiceUnavailable}
-	}
-	if a.HTTPStatus >= 500 {
-		return Outcome{Action: Backoff, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}
-	}
-	if a.HTTPStatus != http.StatusOK {
-		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s; check --api", a.HTTPStatus, http.StatusText(a.HTTPStatus))}
-	}
-	if a.Body == nil {
-		return Outcome{Action: Backoff, Code: "not-json",
-			Message: fmt.Sprintf("the wiki's answer is not JSON: %q", a.BodyStart), Ambiguous: true}
-	}
-	if e := a.Body.Error; e != nil {
-		return classifyAPIError(e, a.RetryAfter)
+	if o, done := classifyEnvelope(a); done {
+		return o
 	}
 	ca := a.Body.CreateAccount
 	if ca == nil {
@@ -116,19 +96,55 @@ func Classify(a Answer) Outcome {
 		return Outcome{Action: Decide, Status: report.NeedsManual, Code: strings.ToLower(ca.Status),
 			Message: needsManualMessage(ca, msg)}
 	case "FAIL":
-	default:
-		return Outcome{Action: Decide, Status: report.Failed, Code: "unknown-status",
-			Message: fmt.Sprintf("the wiki answered status %q, which mwprovision does not know", ca.Status)}
+		return classifyRefusal(ca.MessageCode, ca.Message)
 	}
-	code := ca.MessageCode
+	return Outcome{Action: Decide, Status: report.Failed, Code: "unknown-status",
+		Message: fmt.Sprintf("the wiki answered status %q, which mwprovision does not know", ca.Status)}
+}
+
+// classifyEnvelope decides what any api.php answer says before its module's
+// result is read: transport errors, HTTP status, a body that is not JSON, a
+// top-level error. done is false when the body holds a result to read.
+func classifyEnvelope(a Answer) (o Outcome, done bool) {
+	if a.Err != nil {
+		return Outcome{Action: Backoff, Code: "network", Message: a.Err.Error(), Ambiguous: true}, true
+	}
+	if a.HTTPStatus == http.StatusTooManyRequests || a.HTTPStatus == http.StatusServiceUnavailable {
+		return Outcome{Action: Pause, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)),
+			Wait:    a.RetryAfter, Ambiguous: a.HTTPStatus == http.StatusServiceUnavailable}, true
+	}
+	if a.HTTPStatus >= 500 {
+		return Outcome{Action: Backoff, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}, true
+	}
+	if a.HTTPStatus != http.StatusOK {
+		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: fmt.Sprintf("the server answered HTTP %d %s; check --api", a.HTTPStatus, http.StatusText(a.HTTPStatus))}, true
+	}
+	if a.Body == nil {
+		return Outcome{Action: Backoff, Code: "not-json",
+			Message: fmt.Sprintf("the wiki's answer is not JSON: %q", a.BodyStart), Ambiguous: true}, true
+	}
+	if e := a.Body.Error; e != nil {
+		return classifyAPIError(e, a.RetryAfter), true
+	}
+	return Outcome{}, false
+}
+
+// classifyRefusal maps the code of a refusal — a createaccount FAIL, or a
+// cancreateerror of list=users in a dry run — to what happens to the row.
+// Both paths share it, so that a dry run predicts what a run reports.
+func classifyRefusal(code string, message json.RawMessage) Outcome {
+	msg := messageText(message)
 	counted := !notCountedCodes[code]
 	switch {
 	case code == "acct_creation_throttle_hit":
-		count, window := throttleParams(ca.Message)
+		count, window := throttleParams(message)
 		return Outcome{Action: Throttle, Code: code, Message: msg, Wait: window, ThrottleCount: count}
 	case code == "userexists":
 		return Outcome{Action: Decide, Status: report.Exists, Code: code, Message: msg}
-	case invalidCodes[code] || strings.HasPrefix(code, "password"):
+	case invalidCodes[code] || strings.HasPrefix(code, "password") || refusesName(code):
 		return Outcome{Action: Decide, Status: report.Invalid, Code: code, Message: msg, Counted: counted}
 	case strings.HasPrefix(code, "captcha"):
 		return Outcome{Action: Decide, Status: report.NeedsManual, Code: code, Counted: counted,
@@ -141,6 +157,12 @@ func Classify(a Answer) Outcome {
 		return Outcome{Action: Backoff, Code: code, Message: msg}
 	}
 	return Outcome{Action: Decide, Status: report.Failed, Code: code, Message: msg, Counted: counted}
+}
+
+// refusesName reports codes of extensions that refuse a name for good:
+// TitleBlacklist (bundled with MediaWiki) and AntiSpoof (Wikimedia wikis).
+func refusesName(code string) bool {
+	return strings.HasPrefix(code, "titleblacklist") || strings.HasPrefix(code, "antispoof")
 }
 
 func classifyAPIError(e *apiError, retryAfter time.Duration) Outcome {
@@ -200,19 +222,22 @@ func throttleParams(raw json.RawMessage) (int, time.Duration) {
 
 // messageTexts explains the wiki's most common refusals in plain words.
 var messageTexts = map[string]string{
-	"userexists":                      "the username is already taken on the wiki",
-	"noname":                          "the wiki does not accept this username",
-	"invalidemailaddress":             "the wiki does not accept this email address",
-	"noemailcreate":                   "the wiki needs a valid email address to mail the temporary password",
-	"badretype":                       "the password and its repetition differ",
-	"passwordtooshort":                "the password is shorter than the wiki's password policy allows",
-	"passwordtoolong":                 "the password is longer than the wiki's password policy allows",
-	"password-name-match":             "the password must differ from the username",
-	"passwordincommonlist":            "the password is one of the most common passwords; choose another",
-	"password-login-forbidden":        "this username and password combination is forbidden by the wiki",
-	"acct_creation_throttle_hit":      "the wiki's account creation limit for this IP address was reached",
-	"acct_creation_throttle_hit-temp": "the wiki's account creation limit for this IP address was reached",
-	"usernameinprogress":              "another account creation for this name is in progress",
+	"userexists":                           "the username is already taken on the wiki",
+	"noname":                               "the wiki does not accept this username",
+	"invalidemailaddress":                  "the wiki does not accept this email address",
+	"noemailcreate":                        "the wiki needs a valid email address to mail the temporary password",
+	"badretype":                            "the password and its repetition differ",
+	"passwordtooshort":                     "the password is shorter than the wiki's password policy allows",
+	"passwordtoolong":                      "the password is longer than the wiki's password policy allows",
+	"password-name-match":                  "the password must differ from the username",
+	"passwordincommonlist":                 "the password is one of the most common passwords; choose another",
+	"password-login-forbidden":             "this username and password combination is forbidden by the wiki",
+	"acct_creation_throttle_hit":           "the wiki's account creation limit for this IP address was reached",
+	"acct_creation_throttle_hit-temp":      "the wiki's account creation limit for this IP address was reached",
+	"titleblacklist-forbidden-new-account": "the wiki's title blacklist forbids this username",
+	"antispoof-conflict-top":               "the name is too similar to an existing account",
+	"antispoof-name-illegal":               "the wiki's AntiSpoof check refuses this name",
+	"usernameinprogress":                   "another account creation for this name is in progress",
 }
 
 // messageText renders a message from the API: a plain string, or a raw
