@@ -48,6 +48,7 @@ type runOptions struct {
 	MaxWait      time.Duration
 	Contact      string
 	Yes          bool
+	DryRun       bool
 
 	sheet    string
 	password string // secret
@@ -69,6 +70,11 @@ The bot password is read from --password-file or the MWPROVISION_PASSWORD
 environment variable, never from the command line.
 
 Examples:
+  Check a sign-up sheet before the event (creates nothing)
+    mwprovision run --dry-run signups.csv
+    mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
+      --password-file ~/.config/mwprovision/botpassword signups.csv
+
   Edit-a-thon: the wiki mails each participant a temporary password
     mwprovision run --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
       --password-file ~/.config/mwprovision/botpassword --contact you@example.org \
@@ -91,6 +97,7 @@ Examples:
 			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
 			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
 			&cli.BoolFlag{Name: "yes", Usage: "skip the confirmation", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+			&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usagef("%v (see mwprovision run --help)", err)
@@ -105,17 +112,21 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 		return usagef("run needs exactly one sheet: mwprovision run [flags] ACCOUNTS.csv (got %d arguments)", c.NArg())
 	}
 	o.sheet = c.Args().First()
-	if o.API == "" {
-		return usagef("no wiki: give --api https://…/w/api.php (or MWPROVISION_API)")
+	switch {
+	case o.API == "" && !o.DryRun:
+		return usagef("no wiki: give --api https://…/w/api.php (or MWPROVISION_API), or check the sheet offline with --dry-run")
+	case o.API == "" && o.User != "":
+		return usagef("--user needs --api: the creator is checked on the wiki")
+	case o.API != "":
+		u, err := url.Parse(o.API)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--api %q is not an http(s) URL of api.php", o.API)
+		}
+		if u.User != nil {
+			return usagef("--api must not contain a user or password; use --user and --password-file")
+		}
 	}
-	u, err := url.Parse(o.API)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("--api %q is not an http(s) URL of api.php", o.API)
-	}
-	if u.User != nil {
-		return usagef("--api must not contain a user or password; use --user and --password-file")
-	}
-	if o.User == "" {
+	if o.User == "" && !o.DryRun {
 		return usagef("no creator: give --user User@AppName, a bot password made on Special:BotPasswords with the \"Create accounts\" grant")
 	}
 	if o.Workers < 1 || o.Workers > maxWorkers {
@@ -127,13 +138,20 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 	if o.MaxWait < 0 {
 		return usagef("--max-wait %s: give 0 or more", o.MaxWait)
 	}
+	var err error
 	if o.limit, err = parseRate(o.Rate); err != nil {
 		return usagef("--rate %q: %v", o.Rate, err)
 	}
-	if o.password, err = readPassword(o.PasswordFile, getenv); err != nil {
-		return err
+	if o.User != "" {
+		if o.password, err = readPassword(o.PasswordFile, getenv); err != nil {
+			return err
+		}
 	}
 	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
+	if o.DryRun {
+		// Never overwrite a real run's results with a prediction.
+		base += ".dry-run"
+	}
 	if o.Out == "" {
 		o.Out = base + ".results.csv"
 	}
@@ -258,10 +276,10 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if o.MailPassword && sc.hasPassword {
 		fmt.Fprintln(stderr, "warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords")
 	}
-	if !strings.Contains(o.User, "@") {
+	if o.User != "" && !strings.Contains(o.User, "@") {
 		fmt.Fprintln(stderr, "warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords")
 	}
-	if o.Contact == "" && !isLoopback(o.API) {
+	if o.Contact == "" && o.API != "" && !isLoopback(o.API) {
 		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")
 	}
 
@@ -274,25 +292,41 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	defer log.Sync()
 	log.Info("start", zap.String("version", version), zap.String("sheet", o.sheet), zap.String("api", o.API),
 		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
-		zap.String("rate", o.Rate), zap.Int("rows", sc.rows), zap.Int("to_create", sc.toCreate))
+		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", sc.rows), zap.Int("to_create", sc.toCreate))
 
 	con := newConsole(stderr, sc.rows)
+	if o.DryRun {
+		con.problems = report.NewProblems(50)
+	}
 	eng := provision.New(provision.Config{
 		API: o.API, User: o.User, Password: o.password, Reason: o.Reason, MailPassword: o.MailPassword,
 		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
-		UserAgent: o.userAgent(),
+		UserAgent: o.userAgent(), DryRun: o.DryRun,
 	}, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con})
 
-	var creator *provision.Creator
-	if sc.toCreate > 0 {
-		if creator, err = eng.Preflight(ctx); err != nil {
+	// The same pre-flight for a run (before its first write) and for a dry
+	// run with --user: a setup that would fail every row stops here.
+	if o.User != "" && (o.DryRun || sc.toCreate > 0) {
+		creator, err := eng.Preflight(ctx)
+		if err != nil {
 			log.Error("preflight", zap.Error(err))
 			return err
 		}
 		fmt.Fprintf(stderr, "logged in to %s as %s\n", orDefault(creator.SiteName, o.API), creator.Name)
 		if !creator.NoRateLimit {
-			fmt.Fprintf(stderr, "note: %s lacks the noratelimit right, so the wiki's per-IP account creation limit applies (6 a day on Wikimedia wikis); mwprovision waits for it, up to --max-wait %s\n", creator.Name, o.MaxWait)
+			fmt.Fprintf(stderr, "warning: %s lacks the noratelimit right, so the wiki's per-IP account creation throttle applies "+
+				"(6 accounts a day on Wikimedia wikis); a run waits for each window, up to --max-wait %s. "+
+				"To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n",
+				creator.Name, o.MaxWait)
 		}
+	}
+	switch {
+	case o.DryRun && o.API == "":
+		fmt.Fprintln(stderr, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)")
+	case o.DryRun && o.User == "":
+		fmt.Fprintln(stderr, "dry run: checking the names against the wiki (give --user to check the creator too)")
+	case o.DryRun:
+		fmt.Fprintln(stderr, "dry run: checking the names against the wiki; nothing will be created")
 	}
 
 	f, err := os.Open(o.sheet)
@@ -310,7 +344,11 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	}
 	defer out.Close()
 
-	fmt.Fprintf(stderr, "%d rows, %d to create\n", sc.rows, sc.toCreate)
+	verb := "to create"
+	if o.DryRun {
+		verb = "pass the offline checks"
+	}
+	fmt.Fprintf(stderr, "%d rows, %d %s\n", sc.rows, sc.toCreate, verb)
 	sum, runErr := eng.Run(ctx, sh, provision.NewChecker(o.MailPassword), w)
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
 		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
@@ -320,6 +358,9 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if runErr != nil && errors.Is(runErr, provision.ErrStopped) {
 		fmt.Fprintln(stderr, runErr.Error())
 		runErr = nil
+	}
+	if con.problems != nil {
+		con.problems.Print(stderr, o.Out)
 	}
 	sum.Print(stderr)
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)

@@ -20,6 +20,9 @@ type console struct {
 	done   int
 	counts map[report.Status]int
 	last   time.Time
+	// problems, when set, collects the rows that need attention for a
+	// grouped report at the end (the dry run) instead of printing them.
+	problems *report.Problems
 }
 
 var _ provision.Reporter = (*console)(nil)
@@ -33,8 +36,11 @@ func (c *console) RowDone(r report.Row) {
 	defer c.mu.Unlock()
 	c.done++
 	c.counts[r.Status]++
+	switch {
+	case c.problems != nil:
+		c.problems.Add(r)
 	// Pending rows share one reason, printed once with the summary.
-	if !r.Status.OK() && r.Status != report.Pending {
+	case !r.Status.OK() && r.Status != report.Pending:
 		fmt.Fprintf(c.w, "line %d: %q: %s", r.Line, r.Username, r.Status)
 		if r.Message != "" {
 			fmt.Fprintf(c.w, ": %s", r.Message)

@@ -75,6 +75,7 @@ type apiResponse struct {
 			SiteName  string `json:"sitename"`
 			Generator string `json:"generator"`
 		} `json:"general"`
+		Users     []userAnswer `json:"users"`
 		LogEvents []struct {
 			Title     string `json:"title"`
 			User      string `json:"user"`

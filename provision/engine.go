@@ -28,6 +28,9 @@ type Config struct {
 	MaxAttempts  int
 	MaxWait      time.Duration
 	UserAgent    string
+	// DryRun checks the rows and sends no write: offline only when API is
+	// empty, else the names are checked with list=users&usprop=cancreate.
+	DryRun bool
 	// RequestTimeout bounds one request, also one already in flight when the
 	// run is interrupted (its answer is still recorded).
 	RequestTimeout time.Duration
@@ -62,6 +65,7 @@ type Creator struct {
 	Login       string // User@App as given
 	Name        string // the wiki account
 	NoRateLimit bool   // exempt from the wiki's per-IP throttle
+	HighLimits  bool   // may ask about 500 names a request instead of 50
 	SiteName    string
 }
 
@@ -71,7 +75,8 @@ type Engine struct {
 	deps  Deps
 	pacer *Pacer
 	first *Session // logged in by Preflight, handed to the first worker
-	owner string
+	// batchSize is the number of names per list=users request in a dry run.
+	batchSize int
 }
 
 // New returns an engine.
@@ -95,7 +100,7 @@ func New(cfg Config, deps Deps) *Engine {
 	if deps.Reporter != nil {
 		paused = deps.Reporter.Paused
 	}
-	return &Engine{cfg: cfg, deps: deps, pacer: NewPacer(cfg.Rate, cfg.MaxWait, deps.Log, paused)}
+	return &Engine{cfg: cfg, deps: deps, pacer: NewPacer(cfg.Rate, cfg.MaxWait, deps.Log, paused), batchSize: namesPerRequest}
 }
 
 // Pacer exposes the shared pacer (for progress displays).
@@ -132,7 +137,11 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	if ui.Anon {
 		return nil, &PreflightError{Msg: fmt.Sprintf("logged in as %s, but the wiki treats the session as anonymous; check that the wiki keeps cookies (session storage)", e.cfg.User)}
 	}
-	c := &Creator{Login: e.cfg.User, Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit")}
+	c := &Creator{Login: e.cfg.User, Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
+		HighLimits: slices.Contains(ui.Rights, "apihighlimits")}
+	if c.HighLimits {
+		e.batchSize = namesPerRequestHigh
+	}
 	if q.General != nil {
 		c.SiteName = q.General.SiteName
 	}
@@ -151,7 +160,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 			return nil, &PreflightError{Msg: "the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"}
 		}
 	}
-	e.first, e.owner = s, s.Owner
+	e.first = s
 	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
 		zap.Bool("noratelimit", c.NoRateLimit))
 	return c, nil
@@ -213,7 +222,7 @@ type result struct {
 func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink) (*report.Summary, error) {
 	start := time.Now()
 	sum := report.NewSummary()
-	work := make(chan Account, e.cfg.Workers)
+	work := make(chan []Account, e.cfg.Workers)
 	results := make(chan result, 4*e.cfg.Workers)
 
 	var seqErr error
@@ -232,8 +241,16 @@ func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink)
 		wg.Add(1)
 		go func(id int, s *Session) {
 			defer wg.Done()
-			for a := range work {
-				results <- result{a.Seq, e.provision(ctx, id, s, &a)}
+			for batch := range work {
+				if e.cfg.DryRun {
+					for _, r := range e.checkNames(ctx, id, s, batch) {
+						results <- r
+					}
+					continue
+				}
+				for i := range batch {
+					results <- result{batch[i].Seq, e.provision(ctx, id, s, &batch[i])}
+				}
 			}
 		}(i, s)
 	}
@@ -257,29 +274,50 @@ func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink)
 }
 
 // dispatch reads the sheet, decides offline what it can, and hands the rest
-// to the workers — or, once the run stops, marks them pending.
-func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work chan<- Account, results chan<- result) error {
+// to the workers — one row at a time for a run, in batches for a dry run's
+// name check — or, once the run stops, marks them pending.
+func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work chan<- []Account, results chan<- result) error {
+	size := 1
+	if e.cfg.DryRun {
+		size = e.batchSize
+	}
+	var batch []Account
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		select {
+		case work <- batch:
+		case <-ctx.Done():
+			for i := range batch {
+				results <- result{batch[i].Seq, pendingRow(&batch[i], 0, e.stopReason(ctx))}
+			}
+		}
+		batch = nil
+	}
 	for {
 		a, err := src.Next()
 		if err == io.EOF {
+			flush()
 			return nil
 		}
 		if err != nil {
+			flush()
 			return err
 		}
 		check.Check(&a)
-		if a.Problem != nil {
+		switch {
+		case a.Problem != nil:
 			results <- result{a.Seq, e.offlineRow(&a)}
-			continue
-		}
-		if why := e.stopReason(ctx); why != "" {
-			results <- result{a.Seq, pendingRow(&a, 0, why)}
-			continue
-		}
-		select {
-		case work <- a:
-		case <-ctx.Done():
+		case e.cfg.DryRun && e.cfg.API == "":
+			results <- result{a.Seq, wouldCreateOffline(&a)}
+		case e.stopReason(ctx) != "":
 			results <- result{a.Seq, pendingRow(&a, 0, e.stopReason(ctx))}
+		default:
+			batch = append(batch, a)
+			if len(batch) >= size {
+				flush()
+			}
 		}
 	}
 }
@@ -292,6 +330,14 @@ func (e *Engine) stopReason(ctx context.Context) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// stopWhy says why a row ends pending: the run's reason, or err's.
+func (e *Engine) stopWhy(ctx context.Context, err error) string {
+	if why := e.stopReason(ctx); why != "" {
+		return why
+	}
+	return err.Error()
 }
 
 func (e *Engine) offlineRow(a *Account) report.Row {
@@ -350,137 +396,13 @@ func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary)
 	return err
 }
 
-// provision takes one row to a decision.
-func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Account) report.Row {
-	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", worker))
-	reason := a.Reason
-	if reason == "" {
-		reason = e.cfg.Reason
-	}
-	attempts, faults := 0, 0
-	ambiguous := false
-	row := func(st report.Status, canonical, code, msg string) report.Row {
-		if canonical == "" {
-			canonical = a.Canonical
-		}
-		return report.Row{Line: a.Line, Username: a.Username, Canonical: canonical, Status: st,
-			Code: code, Message: msg, Attempts: attempts, FinishedAt: report.Timestamp{Time: time.Now()}}
-	}
-	pending := func(err error) report.Row {
-		why := e.stopReason(ctx)
-		if why == "" {
-			why = err.Error()
-		}
-		if ambiguous {
-			why += "; an earlier attempt got no answer, so the wiki may have created this account"
-		}
-		log.Info("row", zap.String("status", "pending"), zap.Int("attempt", attempts), zap.String("why", why))
-		return pendingRow(a, attempts, why)
-	}
-	fault := func(o Outcome) (report.Row, bool) {
-		faults++
-		if faults >= e.cfg.MaxAttempts {
-			log.Warn("row", zap.String("status", string(report.Failed)), zap.String("code", o.Code), zap.Int("attempt", attempts))
-			msg := fmt.Sprintf("%s (gave up after %d attempts)", o.Message, faults)
-			if ambiguous {
-				msg += "; an attempt got no answer, so the wiki may have created this account"
-			}
-			return row(report.Failed, "", o.Code, msg), true
-		}
-		return report.Row{}, false
-	}
-
-	for {
-		if err := e.pacer.Wait(ctx); err != nil {
-			return pending(err)
-		}
-		if !s.Ready() {
-			relogin := !s.loggedIn
-			rctx, cancel := e.requestContext(ctx)
-			err := s.Prepare(rctx)
-			cancel()
-			if err == nil && relogin {
-				log.Info("login", zap.String("user", e.cfg.User), zap.String("owner", s.Owner))
-			}
-			if err != nil {
-				o := Outcome{Code: "login", Message: err.Error()}
-				var le *LoginError
-				if errors.As(err, &le) {
-					return row(report.Failed, "", "login-failed", err.Error())
-				}
-				log.Warn("session", zap.Error(err))
-				if r, done := fault(o); done {
-					return r
-				}
-				if err := e.pacer.Backoff("cannot log in: " + err.Error()); err != nil {
-					return pending(err)
-				}
-				continue
-			}
-			if e.owner == "" {
-				e.owner = s.Owner
-			}
-		}
-		attempts++
-		rctx, cancel := e.requestContext(ctx)
-		ans := s.createAccount(rctx, a, reason, e.cfg.MailPassword)
-		cancel()
-		o := Classify(ans)
-		log.Info("createaccount", zap.String("action", o.Action.String()), zap.String("status", string(o.Status)),
-			zap.String("code", o.Code), zap.String("message", o.Message), zap.Int("attempt", attempts),
-			zap.Duration("latency", ans.Received.Sub(ans.Sent)))
-		if o.Counted {
-			e.pacer.Counted(ans.Sent, ans.Received)
-		}
-		if o.Action != Backoff {
-			e.pacer.Success()
-		}
-		ambiguous = ambiguous || o.Ambiguous
-		switch o.Action {
-		case Decide:
-			if o.Status == report.Exists && ambiguous {
-				if r, ok := e.resolveAmbiguous(ctx, s, a, log, row); ok {
-					return r
-				}
-			}
-			return row(o.Status, o.Canonical, o.Code, o.Message)
-		case Throttle:
-			if err := e.pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received); err != nil {
-				return pending(err)
-			}
-		case Pause:
-			if err := e.pacer.Pause(o.Wait, o.Code+": "+o.Message); err != nil {
-				return pending(err)
-			}
-		case Relogin:
-			s.Forget()
-			if r, done := fault(o); done {
-				return r
-			}
-		case NewToken:
-			s.ForgetToken()
-			if r, done := fault(o); done {
-				return r
-			}
-		case Backoff:
-			if r, done := fault(o); done {
-				return r
-			}
-			if err := e.pacer.Backoff(o.Code + ": " + o.Message); err != nil {
-				return pending(err)
-			}
-		}
-	}
-}
-
 // resolveAmbiguous decides a row whose earlier attempt may have created the
 // account: the wiki now says the name exists, and the newusers log tells
 // whether we were the creator.
-func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, log *zap.Logger,
-	row func(report.Status, string, string, string) report.Row) (report.Row, bool) {
+func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, log *zap.Logger) (report.Row, bool) {
 	rctx, cancel := e.requestContext(ctx)
 	defer cancel()
-	when, ours, err := s.createdBy(rctx, a.Canonical, e.owner)
+	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner)
 	if err != nil {
 		log.Warn("newusers-log", zap.Error(err))
 		return report.Row{}, false
@@ -489,9 +411,9 @@ func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, l
 	if !ours {
 		return report.Row{}, false
 	}
-	r := row(report.Created, "", "", "created by an earlier attempt whose answer was lost (found in the newusers log)")
-	r.FinishedAt = report.Timestamp{Time: when}
-	return r, true
+	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Created,
+		Message:  "created by an earlier attempt whose answer was lost (found in the newusers log)",
+		Attempts: attempts, FinishedAt: report.Timestamp{Time: when}}, true
 }
 
 func (e *Engine) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -53,5 +53,9 @@ func (s *Summary) Print(w io.Writer) {
 		parts = append(parts, "no rows")
 	}
 	fmt.Fprintf(w, "%d rows: %s\n", s.Total, strings.Join(parts, ", "))
-	fmt.Fprintf(w, "elapsed %s, %.2f accounts/s\n", s.Elapsed.Round(100*time.Millisecond), s.PerSecond())
+	if s.Counts[Created] > 0 {
+		fmt.Fprintf(w, "elapsed %s, %.2f accounts/s\n", s.Elapsed.Round(100*time.Millisecond), s.PerSecond())
+	} else {
+		fmt.Fprintf(w, "elapsed %s\n", s.Elapsed.Round(100*time.Millisecond))
+	}
 }

@@ -88,3 +88,34 @@ func TestSummary(t *testing.T) {
 		t.Error("AllOK false for created and exists")
 	}
 }
+
+func TestProblemsGroupsByKindWithLineNumbers(t *testing.T) {
+	p := NewProblems(2)
+	for _, r := range []Row{
+		{Line: 2, Username: "alice", Status: WouldCreate},
+		{Line: 3, Username: "Taken", Status: Exists, Code: "userexists", Message: "the username is already taken on the wiki (userexists)"},
+		{Line: 14, Username: "Jane#Doe", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#'"},
+		{Line: 15, Username: "a#", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#'"},
+		{Line: 16, Username: "b#", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#'"},
+		{Line: 17, Username: "alice", Status: Duplicate, Code: "duplicate", Message: "repeats line 2 (both are \"Alice\" on the wiki)"},
+	} {
+		p.Add(r)
+	}
+	var buf bytes.Buffer
+	p.Print(&buf, "s.dry-run.csv")
+	want := `invalid: forbidden-character (3 rows)
+  line 14: "Jane#Doe": a username cannot contain '#'
+  line 15: "a#": a username cannot contain '#'
+  … and 1 more in s.dry-run.csv
+duplicate (1 row)
+  line 17: "alice": repeats line 2 (both are "Alice" on the wiki)
+exists: userexists (1 row)
+  line 3: "Taken": the username is already taken on the wiki (userexists)
+`
+	if got := buf.String(); got != want {
+		t.Errorf("Print =\n%s\nwant\n%s", got, want)
+	}
+	if p.Len() != 5 {
+		t.Errorf("Len = %d, want 5", p.Len())
+	}
+}

@@ -1,0 +1,150 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// Names per list=users request: the API's limit, and its limit for
+// creators with the apihighlimits right.
+const (
+	namesPerRequest     = 50
+	namesPerRequestHigh = 500
+)
+
+// userAnswer is one entry of list=users&usprop=cancreate.
+type userAnswer struct {
+	UserID         int    `json:"userid"`
+	Name           string `json:"name"`
+	Missing        bool   `json:"missing"`
+	Invalid        bool   `json:"invalid"`
+	CanCreate      *bool  `json:"cancreate"`
+	CanCreateError []struct {
+		Message string            `json:"message"`
+		Params  []json.RawMessage `json:"params"`
+		Code    string            `json:"code"`
+	} `json:"cancreateerror"`
+}
+
+func rawMessageOf(key string, params []json.RawMessage) json.RawMessage {
+	if params == nil {
+		params = []json.RawMessage{}
+	}
+	b, _ := json.Marshal(rawMessage{Key: key, Params: params})
+	return b
+}
+
+// predict says what a run would report for a name the wiki answered about.
+// It maps through classifyRefusal, as a run's createaccount FAIL does.
+func predict(u userAnswer) Outcome {
+	switch {
+	case u.Invalid:
+		return classifyRefusal("invaliduser", rawMessageOf("noname", nil))
+	case !u.Missing:
+		return classifyRefusal("userexists", rawMessageOf("userexists", nil))
+	case u.CanCreate == nil:
+		return Outcome{Action: Decide, Status: report.Failed, Code: "no-cancreate",
+			Message: "the wiki did not say whether this account can be created"}
+	case *u.CanCreate:
+		return Outcome{Action: Decide, Status: report.WouldCreate}
+	case len(u.CanCreateError) > 0:
+		e := u.CanCreateError[0]
+		o := classifyRefusal(e.Code, rawMessageOf(e.Message, e.Params))
+		if o.Action != Decide {
+			o = Outcome{Action: Decide, Status: report.Failed, Code: e.Code, Message: o.Message}
+		}
+		return o
+	}
+	return Outcome{Action: Decide, Status: report.Failed, Code: "cannot-create",
+		Message: "the wiki says this account cannot be created, without a reason"}
+}
+
+// checkNames asks the wiki, read-only, about a batch of names: the dry run's
+// online check. The answer is not in input order: it is matched by name, and
+// a name the wiki spells differently is asked about again on its own.
+func (e *Engine) checkNames(ctx context.Context, worker int, s *Session, batch []Account) []result {
+	log := e.deps.Log.With(zap.Int("worker", worker), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
+	names := make([]string, len(batch))
+	for i := range batch {
+		names[i] = batch[i].Canonical
+	}
+	var users []userAnswer
+	t := e.try(ctx, log, s, "check-names", func(ctx context.Context) Answer {
+		// A leading U+001F makes it the separator: names may hold '|'.
+		return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {"cancreate"},
+			"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
+	}, func(a Answer) Outcome {
+		if o, done := classifyEnvelope(a); done {
+			return o
+		}
+		if a.Body.Query == nil {
+			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no query result"}
+		}
+		users = a.Body.Query.Users
+		return Outcome{Action: Decide}
+	})
+
+	out := make([]result, 0, len(batch))
+	if t.stop != nil || t.out.Status != "" {
+		// Stopped, or the request itself failed: the same for every name.
+		for i := range batch {
+			a := &batch[i]
+			row := report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: t.out.Status,
+				Code: t.out.Code, Message: t.out.Message, Attempts: t.attempts, FinishedAt: t.finished()}
+			if t.stop != nil {
+				row = pendingRow(a, t.attempts, e.stopWhy(ctx, t.stop))
+			}
+			out = append(out, result{a.Seq, row})
+		}
+		return out
+	}
+
+	byName := make(map[string]userAnswer, len(users))
+	for _, u := range users {
+		byName[u.Name] = u
+	}
+	var again []Account
+	for i := range batch {
+		a := &batch[i]
+		u, ok := byName[a.Canonical]
+		if !ok && len(batch) == 1 && len(users) == 1 {
+			u, ok = users[0], true
+		}
+		if !ok {
+			again = append(again, *a)
+			continue
+		}
+		o := predict(u)
+		canonical := a.Canonical
+		if u.Name != "" && !u.Invalid {
+			canonical = u.Name
+		}
+		out = append(out, result{a.Seq, report.Row{Line: a.Line, Username: a.Username, Canonical: canonical,
+			Status: o.Status, Code: o.Code, Message: o.Message, Attempts: t.attempts, FinishedAt: t.finished()}})
+	}
+	if len(batch) == 1 && len(again) == 1 {
+		a := &batch[0]
+		return []result{{a.Seq, report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical,
+			Status: report.Failed, Code: "no-answer", Message: "the wiki did not answer about this name",
+			Attempts: t.attempts, FinishedAt: report.Timestamp{Time: time.Now()}}}}
+	}
+	for i := range again {
+		log.Info("check-names", zap.String("ask_alone", again[i].Canonical))
+		out = append(out, e.checkNames(ctx, worker, s, again[i:i+1])...)
+	}
+	return out
+}
+
+// wouldCreateOffline is a dry run's verdict without a wiki.
+func wouldCreateOffline(a *Account) report.Row {
+	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.WouldCreate,
+		Message:    "passes every offline check; give --api to check the name against the wiki",
+		FinishedAt: report.Timestamp{Time: time.Now()}}
+}
