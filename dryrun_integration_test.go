@@ -1,0 +1,240 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mwprovision/mwprovision/report"
+	"github.com/mwprovision/mwprovision/wikitest"
+)
+
+// A wiki that refuses some names itself: TitleBlacklist (bundled with
+// MediaWiki) forbids new accounts matching .*forbidden.*, and one name is in
+// $wgReservedUsernames. (TitleBlacklist replaces a source named "local" with
+// the on-wiki list, so the file source needs a name of its own.)
+func refusingWiki(t *testing.T) *wikitest.Wiki {
+	t.Helper()
+	list := filepath.Join(t.TempDir(), "titleblacklist.txt")
+	if err := os.WriteFile(list, []byte(".*forbidden.* <newaccountonly>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return wikitest.Start(t, wikitest.Options{Extra: fmt.Sprintf(`
+wfLoadExtension( 'TitleBlacklist' );
+$wgTitleBlacklistSources = [ 'mwprovision-test' => [ 'type' => 'file', 'src' => %q ] ];
+$wgReservedUsernames[] = 'Reserved Person';
+`, list)})
+}
+
+// The dry run predicts exactly what a run then does, row for row, and sends
+// no write to the wiki while predicting.
+func TestDryRunPredictsTheRun(t *testing.T) {
+	w := refusingWiki(t)
+	if err := w.CreateUser("Existing Member", "Existing-Member-Password-1"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "event.csv", "username,email,realname\n"+
+		"new_person,new@example.org,New Person\n"+ // 2 free
+		"Existing_Member,em@example.org,\n"+ // 3 exists on the wiki
+		"Very forbidden name,vf@example.org,\n"+ // 4 TitleBlacklist
+		"Reserved_Person,rp@example.org,\n"+ // 5 $wgReservedUsernames
+		"New_person,again@example.org,\n"+ // 6 duplicate of line 2
+		"Jane#Doe,jd@example.org,\n"+ // 7 invalid offline
+		"no_email,,\n"+ // 8 missing email
+		"Ünïcode Name,u@example.org,\n") // 9 free
+	before, err := w.NewUsersLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	proxy := newRecordingProxy(t, w.URL)
+	dry := runCLI(t, nil, "run", "--dry-run", "--api", proxy.API, "--user", w.Limited.Login,
+		"--password-file", w.Limited.PasswordFile, "--rate", "0", sheet)
+	if dry.code != 1 {
+		t.Fatalf("dry run exit code %d, want 1", dry.code)
+	}
+	predicted := readResults(t, filepath.Join(dir, "event.dry-run.results.csv"))
+	checkResults(t, predicted, []expect{
+		{2, report.WouldCreate, "New person", ""},
+		{3, report.Exists, "Existing Member", "userexists"},
+		{4, report.Invalid, "Very forbidden name", "titleblacklist-forbidden"},
+		{5, report.Invalid, "Reserved Person", "invaliduser"},
+		{6, report.Duplicate, "New person", "duplicate"},
+		{7, report.Invalid, "", "forbidden-character"},
+		{8, report.Invalid, "No email", "missing-email"},
+		{9, report.WouldCreate, "Ünïcode Name", ""},
+	})
+	if n := proxy.actions(); n["createaccount"] != 0 || n["query:users/"] != 1 {
+		t.Errorf("dry run requests %v: want no createaccount and one list=users for all names", n)
+	}
+	after, err := w.NewUsersLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the dry run changed the newusers log: %d entries, was %d", len(after), len(before))
+	}
+	for _, want := range []string{"line 4:", "title blacklist", "line 5:", "line 6: \"New_person\": repeats line 2", "line 3:"} {
+		if !strings.Contains(dry.stderr, want) {
+			t.Errorf("dry run report lacks %q", want)
+		}
+	}
+
+	// The real run of the same sheet: the same statuses, would-create now created.
+	real := runCLI(t, nil, "run", "--api", w.API, "--user", w.Limited.Login,
+		"--password-file", w.Limited.PasswordFile, "--rate", "0", "--yes", sheet)
+	if real.code != 1 {
+		t.Fatalf("run exit code %d, want 1", real.code)
+	}
+	got := readResults(t, filepath.Join(dir, "event.results.csv"))
+	if len(got) != len(predicted) {
+		t.Fatalf("run wrote %d rows, the dry run %d", len(got), len(predicted))
+	}
+	for i, p := range predicted {
+		want := p.Status
+		if want == report.WouldCreate {
+			want = report.Created
+		}
+		if got[i].Line != p.Line || got[i].Status != want || got[i].Code != p.Code || got[i].Canonical != p.Canonical {
+			t.Errorf("line %d: run %s %q %q, dry run predicted %s %q %q", p.Line, got[i].Status, got[i].Code, got[i].Canonical,
+				p.Status, p.Code, p.Canonical)
+		}
+	}
+}
+
+// Without --user the dry run needs no login: it only reads.
+func TestDryRunWithoutUserOnlyReads(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nAdmin,a@example.org\nfresh_face,f@example.org\n")
+	proxy := newRecordingProxy(t, w.URL)
+	r := runCLI(t, nil, "run", "--dry-run", "--api", proxy.API, sheet)
+	if r.code != 0 {
+		t.Fatalf("exit code %d, want 0 (exists and would-create are both fine)", r.code)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.dry-run.results.csv")), []expect{
+		{2, report.Exists, "Admin", "userexists"},
+		{3, report.WouldCreate, "Fresh face", ""},
+	})
+	n := proxy.actions()
+	for a := range n {
+		if a != "query:users/" {
+			t.Errorf("dry run without --user sent %s (all requests: %v)", a, n)
+		}
+	}
+}
+
+// Offline, the dry run needs nothing but the sheet, reports every problem
+// by kind with its line, and names the line a duplicate repeats.
+func TestDryRunOfflineReportsEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bad.csv")
+	r := runCLI(t, nil, "run", "--dry-run", "--out", out, "--log-file", filepath.Join(dir, "bad.jsonl"),
+		filepath.Join("samples", "bad-sheet.csv"))
+	if r.code != 1 {
+		t.Fatalf("exit code %d, want 1", r.code)
+	}
+	rows := readResults(t, out)
+	codes := map[string]bool{}
+	for _, row := range rows {
+		codes[row.Code] = true
+	}
+	for _, c := range []string{"empty-username", "forbidden-character", "ip-address", "namespace-prefix", "invisible-character",
+		"too-long", "reserved-name", "url-encoding", "relative-path", "magic-tilde", "missing-email", "invalid-email",
+		"duplicate", "malformed-row"} {
+		if !codes[c] {
+			t.Errorf("samples/bad-sheet.csv has no row the dry run reports as %s", c)
+		}
+	}
+	for _, want := range []string{
+		"invalid: forbidden-character (6 rows)\n  line 4: \"Jane#Doe\": a username cannot contain '#'\n",
+		"duplicate (1 row)\n  line 20: \"Maria_garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n",
+		"21 rows: 2 would-create, 18 invalid, 1 duplicate\n",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if slices.ContainsFunc(rows, func(r report.Row) bool { return r.Status == report.Created }) {
+		t.Error("an offline dry run reports a created row")
+	}
+}
+
+// The pre-flight refuses, before any row, a creator the wiki would ask for
+// a CAPTCHA — in the dry run and in the run — and names the missing right.
+func TestPreflightRefusesCreatorWithoutSkipcaptcha(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: `
+wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
+$wgCaptchaQuestions = [ 'What is two plus two?' => '4' ];
+$wgCaptchaTriggers['createaccount'] = true;
+`})
+	if err := w.CreateUser("Organizer", "Organizer-Password-2026"); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := w.CreateBotPassword("Organizer", "events", "basic", "createaccount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "c.csv", "username,email\ncaptcha_one,c1@example.org\ncaptcha_two,c2@example.org\n")
+	before, _ := w.NewUsersLog()
+	for _, mode := range [][]string{{"run", "--dry-run"}, {"run", "--yes"}} {
+		r := runCLI(t, nil, append(mode, "--api", w.API, "--user", plain.Login, "--password-file", plain.PasswordFile, sheet)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "skipcaptcha") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming the skipcaptcha right", mode, r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.results.csv")); err == nil {
+		t.Error("the refused run wrote a results file")
+	}
+	if after, _ := w.NewUsersLog(); len(after) != len(before) {
+		t.Errorf("accounts were created: newusers log %d entries, was %d", len(after), len(before))
+	}
+	// A sysop's bot password keeps skipcaptcha without highvolume: accepted.
+	r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, "--user", w.Limited.Login, "--password-file", w.Limited.PasswordFile, sheet)
+	if r.code != 0 {
+		t.Errorf("sysop creator: exit %d, want 0", r.code)
+	}
+}
+
+// With email off on the wiki, mailpassword mode is refused up front; the
+// password mode still works.
+func TestPreflightRefusesMailpasswordWhenEmailIsOff(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{DisableEmail: true})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "m.csv", "username,email,password\nmail_one,m1@example.org,Long-Enough-Password-1\n")
+	for _, mode := range [][]string{{"run", "--dry-run"}, {"run", "--yes"}} {
+		r := runCLI(t, nil, append(mode, "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, sheet)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "cannot mail temporary passwords") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2: the wiki cannot mail passwords", mode, r.code, r.stderr)
+		}
+	}
+	r := runCLI(t, nil, "run", "--dry-run", "--mailpassword=false", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, sheet)
+	if r.code != 0 {
+		t.Errorf("password mode with email off: exit %d, want 0", r.code)
+	}
+}
+
+// The throttle warning goes to creators without noratelimit, and only to them.
+func TestPreflightWarnsOfThrottleWithoutNoratelimit(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "t.csv", "username,email\nsomeone_new,s@example.org\n")
+	for _, c := range []struct {
+		creator wikitest.Creator
+		warned  bool
+	}{{w.Limited, true}, {w.Bulk, false}} {
+		r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, "--user", c.creator.Login, "--password-file", c.creator.PasswordFile, sheet)
+		if r.code != 0 {
+			t.Errorf("%s: exit %d", c.creator.Login, r.code)
+		}
+		warned := strings.Contains(r.stderr, "lacks the noratelimit right") && strings.Contains(r.stderr, "event coordinator")
+		if warned != c.warned {
+			t.Errorf("%s: throttle warning shown = %v, want %v", c.creator.Login, warned, c.warned)
+		}
+	}
+}
