@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test unit wiki-deps lint demo demo-stop clean
+.PHONY: all build test unit wiki-deps lint bench demo demo-stop clean
 
 all: build
 
@@ -25,6 +25,27 @@ unit:
 lint:
 	@out=$$(gofmt -l . | grep -v '^vendor/' || true); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Benchmarks (never part of make test): runs them and rewrites BENCHMARKS.md
+# with the figures, the machine, the date and the exact command.
+BENCH_CMD := $(GO) test -run '^$$' -bench 'DryRunOffline1M' -benchtime 3x -count 1 .
+BENCH_CMD2 := $(GO) test -run '^$$' -bench 'CanonicalUsername' -benchmem -count 1 ./provision
+bench:
+	@echo "$(BENCH_CMD)"; $(BENCH_CMD) | tee bench.out
+	@echo "$(BENCH_CMD2)"; $(BENCH_CMD2) | tee -a bench.out
+	@{ \
+	  echo "# Benchmarks"; echo; \
+	  echo "Written by \`make bench\` on $$(date -u +%Y-%m-%d) — $$(nproc) cores ($$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $$(free -g | awk '/Mem:/ {print $$2}') GiB memory, $$($(GO) version | cut -d' ' -f3)."; echo; \
+	  echo "Commands: \`$(BENCH_CMD)\` and \`$(BENCH_CMD2)\`"; echo; \
+	  echo "| benchmark | target | measured |"; echo "|---|---|---|"; \
+	  awk '/^BenchmarkDryRunOffline1M/ { for (i=1;i<=NF;i++) { if ($$(i+1)=="s/run") t=$$i; if ($$(i+1)=="peak-RSS-MB") m=$$i } \
+	       printf "| offline dry run of a 1,000,000-row sheet (the built binary, two passes) | < 10 s, < 150 MB RSS | %.2f s, %.0f MB peak RSS |\n", t, m }' bench.out; \
+	  awk '/^BenchmarkCanonicalUsername/ { printf "| %s | — | %s ns/name, %s allocs/name |\n", $$1, $$3, $$7 }' bench.out; \
+	  echo; cat BENCHMARKS.notes.md 2>/dev/null; \
+	  echo; echo "Raw output:"; echo; echo '```'; grep -E '^(Benchmark|goos|goarch|cpu|pkg)' bench.out; echo '```'; \
+	} > BENCHMARKS.md
+	@rm -f bench.out
+	@echo "wrote BENCHMARKS.md"
 
 wiki-deps:
 	bash wikitest/install-deps.sh

@@ -61,6 +61,10 @@ func (c *console) Paused(until time.Time, why string) {
 }
 
 func (c *console) progressLocked() {
-	fmt.Fprintf(c.w, "progress: %d/%d rows, %d created, %d exist, %d other\n", c.done, c.total,
-		c.counts[report.Created], c.counts[report.Exists], c.done-c.counts[report.Created]-c.counts[report.Exists])
+	made, verb := c.counts[report.Created], "created"
+	if n := c.counts[report.WouldCreate]; n > 0 {
+		made, verb = n, "would be created"
+	}
+	fmt.Fprintf(c.w, "progress: %d/%d rows, %d %s, %d exist, %d other\n", c.done, c.total,
+		made, verb, c.counts[report.Exists], c.done-made-c.counts[report.Exists])
 }
