@@ -238,3 +238,42 @@ func TestPreflightWarnsOfThrottleWithoutNoratelimit(t *testing.T) {
 		}
 	}
 }
+
+// Names are checked 50 a request, or 500 for a creator with apihighlimits
+// (the bulk bot password's highvolume grant); the wiki's answers, which are
+// not in input order, land on the right rows.
+func TestDryRunBatchesNames(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("username,email\n")
+	for i := 120; i > 0; i-- { // descending: the wiki answers in its own order
+		fmt.Fprintf(&b, "batch_%03d,b%d@example.org\n", i, i)
+	}
+	b.WriteString("Admin,admin@example.org\n")
+	sheet := writeSheet(t, dir, "many.csv", b.String())
+	for _, c := range []struct {
+		creator  wikitest.Creator
+		requests int
+	}{{w.Limited, 3}, {w.Bulk, 1}} {
+		proxy := newRecordingProxy(t, w.URL)
+		r := runCLI(t, nil, "run", "--dry-run", "--api", proxy.API, "--user", c.creator.Login,
+			"--password-file", c.creator.PasswordFile, "--rate", "0", sheet)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d", c.creator.Login, r.code)
+		}
+		if n := proxy.actions()["query:users/"]; n != c.requests {
+			t.Errorf("%s: %d list=users requests for 121 names, want %d", c.creator.Login, n, c.requests)
+		}
+		rows := readResults(t, filepath.Join(dir, "many.dry-run.results.csv"))
+		for i, row := range rows[:120] {
+			want := fmt.Sprintf("Batch %03d", 120-i)
+			if row.Status != report.WouldCreate || row.Canonical != want || row.Line != i+2 {
+				t.Fatalf("%s: row %d = line %d %s %q, want line %d would-create %q", c.creator.Login, i, row.Line, row.Status, row.Canonical, i+2, want)
+			}
+		}
+		if last := rows[120]; last.Status != report.Exists || last.Canonical != "Admin" {
+			t.Errorf("%s: Admin row = %+v, want exists", c.creator.Login, last)
+		}
+	}
+}
