@@ -11,13 +11,19 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
+// maxRecoveries bounds new tokens and logins for one request.
+const maxRecoveries = 3
+
 // tried is how a request ended after the shared retry policy.
 type tried struct {
 	ans       Answer
 	out       Outcome // Action is Decide unless stop is set
 	attempts  int     // requests sent
 	ambiguous bool    // some attempt may have acted without an answer
-	stop      error   // the run stopped (--max-wait, interrupted) first
+	// uncertainSince is when the first attempt without a clear answer was
+	// sent: an account the wiki holds from before it is not ours.
+	uncertainSince time.Time
+	stop           error // the run stopped (--max-wait, interrupted) first
 }
 
 func (t tried) finished() report.Timestamp {
@@ -35,7 +41,7 @@ func (t tried) finished() report.Timestamp {
 func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what string,
 	send func(context.Context) Answer, classify func(Answer) Outcome) tried {
 	var t tried
-	faults := 0
+	faults, recoveries := 0, 0
 	fault := func(o Outcome) bool {
 		faults++
 		if faults < e.cfg.MaxAttempts {
@@ -51,7 +57,7 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 			t.stop = err
 			return t
 		}
-		if e.cfg.User != "" && !s.Ready() {
+		if s.user != "" && !s.Ready() {
 			relogin := !s.loggedIn
 			rctx, cancel := e.requestContext(ctx)
 			err := s.Prepare(rctx)
@@ -88,12 +94,14 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 			zap.String("code", o.Code), zap.String("message", o.Message), zap.Int("attempt", t.attempts),
 			zap.Duration("latency", ans.Received.Sub(ans.Sent)))
 		if o.Counted {
-			e.pacer.Counted(ans.Sent, ans.Received)
+			e.pacer.Counted(ans.Received)
 		}
-		if o.Action != Backoff {
+		if o.Action == Decide {
 			e.pacer.Success()
 		}
-		t.ambiguous = t.ambiguous || o.Ambiguous
+		if o.Ambiguous && !t.ambiguous {
+			t.ambiguous, t.uncertainSince = true, ans.Sent
+		}
 		var err error
 		switch o.Action {
 		case Decide:
@@ -102,14 +110,17 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 			err = e.pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
 		case Pause:
 			err = e.pacer.Pause(o.Wait, o.Code+": "+o.Message)
-		case Relogin:
-			s.Forget()
-			if fault(o) {
-				return t
+		case Relogin, NewToken:
+			// Refetching a token or logging in again is routine: it has its
+			// own small budget, apart from --max-attempts.
+			if o.Action == Relogin {
+				s.Forget()
+			} else {
+				s.ForgetToken()
 			}
-		case NewToken:
-			s.ForgetToken()
-			if fault(o) {
+			if recoveries++; recoveries > maxRecoveries {
+				t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
+					Message: fmt.Sprintf("%s (still after %d new tokens or logins)", o.Message, maxRecoveries)}
 				return t
 			}
 		case Backoff:
@@ -146,7 +157,7 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 	}
 	o := t.out
 	if o.Status == report.Exists && t.ambiguous {
-		if r, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, log); ok {
+		if r, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, t.uncertainSince, log); ok {
 			return r
 		}
 	}

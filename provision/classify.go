@@ -76,6 +76,8 @@ var notCountedCodes = map[string]bool{
 	"acct_creation_throttle_hit": true, "ratelimited": true, "actionthrottledtext": true,
 	"blocked": true, "blockedtext": true, "cantcreateaccount-text": true,
 	"cantcreateaccount-range-text": true,
+	// Refused by AuthManager before the pre-authentication tests run.
+	"invalidemailaddress": true, "authmanager-create-disabled": true, "sorbs_create_account_reason": true,
 }
 
 // Classify decides what an answer to action=createaccount means. It is a pure

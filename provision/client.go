@@ -218,7 +218,9 @@ func (s *Session) createAccount(ctx context.Context, a *Account, reason string, 
 
 // createdBy looks the account up in the newusers log and returns the time it
 // was created when the creator was owner.
-func (s *Session) createdBy(ctx context.Context, canonical, owner string) (time.Time, bool, error) {
+// Only an entry from since on counts: an older account by the same owner was
+// made by an earlier run, and this row is then exists.
+func (s *Session) createdBy(ctx context.Context, canonical, owner string, since time.Time) (time.Time, bool, error) {
 	ans := s.get(ctx, url.Values{
 		"action": {"query"}, "list": {"logevents"}, "letype": {"newusers"},
 		"letitle": {"User:" + canonical}, "leprop": {"user|timestamp|title|type"}, "lelimit": {"10"},
@@ -230,8 +232,8 @@ func (s *Session) createdBy(ctx context.Context, canonical, owner string) (time.
 		return time.Time{}, false, errors.New("the wiki's answer has no query result")
 	}
 	for _, ev := range ans.Body.Query.LogEvents {
-		if ev.User == owner {
-			t, _ := time.Parse(time.RFC3339, ev.Timestamp)
+		t, err := time.Parse(time.RFC3339, ev.Timestamp)
+		if ev.User == owner && err == nil && !t.Before(since) {
 			return t, true, nil
 		}
 	}

@@ -419,13 +419,17 @@ func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary)
 	return err
 }
 
+// clockSkew is how far the wiki's clock may be behind ours.
+const clockSkew = 2 * time.Minute
+
 // resolveAmbiguous decides a row whose earlier attempt may have created the
 // account: the wiki now says the name exists, and the newusers log tells
 // whether we were the creator.
-func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, log *zap.Logger) (report.Row, bool) {
+func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, log *zap.Logger) (report.Row, bool) {
 	rctx, cancel := e.requestContext(ctx)
 	defer cancel()
-	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner)
+	// Allow for the wiki's clock being behind ours.
+	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since.Add(-clockSkew))
 	if err != nil {
 		log.Warn("newusers-log", zap.Error(err))
 		return report.Row{}, false

@@ -135,11 +135,11 @@ func TestEngineBoundsConcurrencyAndKeepsInputOrder(t *testing.T) {
 // The request reached the wiki, the account was created, and the answer was
 // lost. The retry hears userexists; the newusers log shows our own creation.
 func TestEngineResolvesLostAnswerThroughNewUsersLog(t *testing.T) {
-	_, srv := newFakeWiki(t, func(name string, attempt int) (int, string, bool) {
+	f, srv := newFakeWiki(t, func(name string, attempt int) (int, string, bool) {
 		switch {
-		case name == "Lost" && attempt == 1:
+		case (name == "Lost" || name == "Yesterday") && attempt == 1:
 			return 0, "", true // created, then the connection dies
-		case name == "Lost":
+		case name == "Lost" || name == "Yesterday":
 			return fail("userexists")
 		case name == "Taken" && attempt == 1:
 			return 502, "<html>Bad gateway</html>", false // not created
@@ -148,15 +148,19 @@ func TestEngineResolvesLostAnswerThroughNewUsersLog(t *testing.T) {
 		}
 		return pass(name)
 	})
-	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("Lost", "Taken", "Fine"))
+	// "Yesterday" was created by us in an earlier run; its first attempt now
+	// gets no answer, and the retry hears userexists: that is not ours today.
+	f.logTime["Yesterday"] = time.Now().Add(-24 * time.Hour)
+	f.log = append(f.log, "Yesterday")
+	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("Lost", "Taken", "Fine", "Yesterday"))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if got, want := statuses(r.rows), "2:Lost:created 3:Taken:exists 4:Fine:created"; got != want {
+	if got, want := statuses(r.rows), "2:Lost:created 3:Taken:exists 4:Fine:created 5:Yesterday:exists"; got != want {
 		t.Fatalf("statuses %q, want %q", got, want)
 	}
-	if r.rows[0].Attempts != 2 || r.rows[0].FinishedAt.Format(time.RFC3339) != "2026-11-21T10:00:00Z" {
-		t.Errorf("lost row: attempts %d finished %s, want 2 attempts and the log entry's time", r.rows[0].Attempts, r.rows[0].FinishedAt)
+	if r.rows[0].Attempts != 2 || !r.rows[0].FinishedAt.Equal(f.logTime["Lost"].Truncate(time.Second)) {
+		t.Errorf("lost row: attempts %d finished %s, want 2 attempts and the log entry's time %s", r.rows[0].Attempts, r.rows[0].FinishedAt, f.logTime["Lost"])
 	}
 	for _, want := range []string{`"code":"network"`, `"code":"http-502"`, `"msg":"newusers-log"`} {
 		if !strings.Contains(r.log, want) {
@@ -198,7 +202,8 @@ func TestEngineRecoversTokenAndSession(t *testing.T) {
 		return pass(name)
 	})
 	f.badtokenAfterLogin = true
-	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("First", "Second", "Third", "Fourth"))
+	// --max-attempts 1: new tokens and logins have their own budget.
+	r := runEngine(t, srv.URL, Config{Workers: 1, MaxAttempts: 1}, accounts("First", "Second", "Third", "Fourth"))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}

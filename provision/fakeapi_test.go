@@ -23,6 +23,7 @@ type fakeWiki struct {
 	mu       sync.Mutex
 	attempts map[string]int
 	log      []string // created names, in order, all by "Owner"
+	logTime  map[string]time.Time
 	sessions map[string]bool
 	badtoken map[string]bool // sessions whose next createaccount gets badtoken
 	// badtokenAfterLogin makes the first createaccount of every new login answer badtoken.
@@ -34,7 +35,8 @@ type fakeWiki struct {
 }
 
 func newFakeWiki(t *testing.T, create func(string, int) (int, string, bool)) (*fakeWiki, *httptest.Server) {
-	f := &fakeWiki{t: t, create: create, attempts: map[string]int{}, sessions: map[string]bool{}, badtoken: map[string]bool{}}
+	f := &fakeWiki{t: t, create: create, attempts: map[string]int{}, sessions: map[string]bool{}, badtoken: map[string]bool{},
+		logTime: map[string]time.Time{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -82,7 +84,8 @@ func (f *fakeWiki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer f.mu.Unlock()
 		for _, n := range f.log {
 			if n == title {
-				fmt.Fprintf(w, `{"query":{"logevents":[{"title":"User:%s","user":"Owner","action":"byemail","timestamp":"2026-11-21T10:00:00Z"}]}}`, n)
+				fmt.Fprintf(w, `{"query":{"logevents":[{"title":"User:%s","user":"Owner","action":"byemail","timestamp":%q}]}}`,
+					n, f.logTime[n].UTC().Format(time.RFC3339))
 				return
 			}
 		}
@@ -114,6 +117,9 @@ func (f *fakeWiki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(body, `"PASS"`) || drop {
 			f.mu.Lock()
 			f.log = append(f.log, name)
+			if _, ok := f.logTime[name]; !ok {
+				f.logTime[name] = time.Now()
+			}
 			f.mu.Unlock()
 		}
 		if drop {

@@ -48,12 +48,15 @@ func scaledBackoff(base time.Duration, n int, jitter float64) time.Duration {
 }
 
 // throttleResume is when the wiki's account creation window has surely
-// passed. MediaWiki's Throttler starts the window at the first counted
-// attempt and stores its expiry with 1-second resolution, so the window ends
-// at most window+1s after the first counted attempt reached the wiki — and
-// that was no later than its answer arrived here (windowStart). With no
-// counted attempt of ours in the window, it began before the hit: a whole
-// window from the hit's answer is then the safe bound.
+// passed. MediaWiki's Throttler counts attempts in a window that starts at
+// the first counted attempt and stores its expiry with one-second
+// resolution, so a window ends at most window+1s after it began. When the
+// wiki refuses with count attempts allowed, the window is full: if all of
+// them were ours, they are our last count counted attempts, and the window
+// began no later than the earliest of their answers (windowStart). With
+// fewer of ours on record, or an estimate already past, the window was
+// (also) filled by someone else: a whole window from the refusal's answer is
+// then the safe bound.
 func throttleResume(windowStart, hit time.Time, window time.Duration) time.Time {
 	if !windowStart.IsZero() {
 		if r := windowStart.Add(window + time.Second + throttleMargin); r.After(hit) {
@@ -62,6 +65,10 @@ func throttleResume(windowStart, hit time.Time, window time.Duration) time.Time 
 	}
 	return hit.Add(window + time.Second + throttleMargin)
 }
+
+// maxCountedKept bounds the answers kept for throttleResume; a wiki that
+// allows more per window than this falls back to a whole window.
+const maxCountedKept = 1024
 
 // Pacer is shared by all workers: one rate limiter for the steady rate, and
 // one gate that makes every worker wait when the wiki asks any of them to.
@@ -77,9 +84,8 @@ type Pacer struct {
 	why         string
 	waited      time.Duration // total of all pauses so far (overlaps counted once)
 	stop        *StopError
-	failures    int       // consecutive faults, for the backoff
-	windowStart time.Time // earliest answer to a counted attempt in the current throttle window
-	windowEpoch time.Time // end of the last throttle pause; counted attempts sent after it start a new window
+	failures    int         // consecutive faults, for the backoff
+	counted     []time.Time // answers of the latest counted attempts, oldest first
 	window      time.Duration
 	windowCount int
 	pauses      int
@@ -139,21 +145,15 @@ func (p *Pacer) noteResume() {
 	}
 }
 
-// Counted records an attempt that counted against the wiki's throttle.
-func (p *Pacer) Counted(sent, received time.Time) {
+// Counted records the answer of an attempt that counted against the wiki's
+// throttle.
+func (p *Pacer) Counted(received time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	newWindow := p.windowStart.IsZero() ||
-		(!sent.Before(p.windowEpoch) && p.windowStart.Before(p.windowEpoch)) ||
-		(p.window > 0 && sent.After(p.windowStart.Add(p.window+time.Second)))
-	switch {
-	case newWindow:
-		p.windowStart = received
-	case sent.Before(p.windowEpoch) && !p.windowStart.Before(p.windowEpoch):
-		// An answer from before the last pause: it belongs to an old window.
-	case received.Before(p.windowStart):
-		p.windowStart = received
+	if len(p.counted) == maxCountedKept {
+		p.counted = append(p.counted[:0], p.counted[1:]...)
 	}
+	p.counted = append(p.counted, received)
 }
 
 // Throttled pauses every worker until the wiki's throttle window has passed.
@@ -163,12 +163,18 @@ func (p *Pacer) Throttled(count int, window time.Duration, hit time.Time) error 
 		window = defaultThrottleWait
 	}
 	p.window, p.windowCount = window, count
-	resume := throttleResume(p.windowStart, hit, window)
-	if resume.After(p.windowEpoch) {
-		p.windowEpoch = resume
+	var start time.Time
+	if count > 0 && len(p.counted) >= count {
+		last := p.counted[len(p.counted)-count:]
+		start = last[0]
+		for _, t := range last {
+			if t.Before(start) {
+				start = t
+			}
+		}
 	}
 	why := fmt.Sprintf("wiki throttle: %d per %s for this IP", count, window)
-	return p.pauseLocked(resume, why) // unlocks
+	return p.pauseLocked(throttleResume(start, hit, window), why) // unlocks
 }
 
 // Window is the wiki's throttle as last reported: count per window (zero when unknown).

@@ -52,29 +52,58 @@ func TestThrottleResume(t *testing.T) {
 	}
 }
 
-// The window is tracked from the earliest answer of a counted attempt; after
-// a throttle pause, the first counted attempt starts a new window.
-func TestPacerTracksThrottleWindow(t *testing.T) {
+// The window the wiki refused in is full: it began with the earliest of
+// our last count counted answers — not with an older answer from a window
+// that already ended.
+func TestPacerResumesFromTheFullWindow(t *testing.T) {
+	t0 := time.Now().Add(-30 * time.Second)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	tests := []struct {
+		name    string
+		counted []float64
+		hit     float64
+		want    float64 // resume, seconds after t0, before the margin
+	}{
+		{"our three attempts filled the window", []float64{0.5, 0.1, 0.9}, 1.2, 0.1 + 21},
+		{"an answer from the previous window is not the start", []float64{-1, 21.5, 22.5, 23.5}, 24.5, 21.5 + 21},
+		{"fewer of ours than the window holds: a whole window from the hit", []float64{3, 4}, 5, 5 + 21},
+		{"our window is long over: someone else filled this one", []float64{0, 1, 2}, 40, 40 + 21},
+	}
+	for _, tt := range tests {
+		p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+		for _, c := range tt.counted {
+			p.Counted(at(c))
+		}
+		if err := p.Throttled(3, 20*time.Second, at(tt.hit)); err != nil {
+			t.Fatal(err)
+		}
+		if want := at(tt.want).Add(throttleMargin); !p.until.Equal(want) {
+			t.Errorf("%s: resume at +%.2fs, want +%.2fs", tt.name, p.until.Sub(t0).Seconds(), want.Sub(t0).Seconds())
+		}
+	}
 	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
-	now := time.Now()
-	p.Counted(now, now.Add(30*time.Millisecond))
-	p.Counted(now.Add(-10*time.Millisecond), now.Add(10*time.Millisecond)) // earlier answer, same window
-	p.Counted(now.Add(50*time.Millisecond), now.Add(80*time.Millisecond))
-	if err := p.Throttled(3, 2*time.Second, now.Add(100*time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	wantUntil := now.Add(10*time.Millisecond + 3*time.Second + throttleMargin)
-	if !p.until.Equal(wantUntil) {
-		t.Fatalf("paused until +%s, want +%s", p.until.Sub(now), wantUntil.Sub(now))
-	}
-	// An attempt sent after the pause starts the next window.
-	after := wantUntil.Add(time.Millisecond)
-	p.Counted(after, after.Add(20*time.Millisecond))
-	if !p.windowStart.Equal(after.Add(20 * time.Millisecond)) {
-		t.Errorf("new window starts at +%s, want +%s", p.windowStart.Sub(now), after.Add(20*time.Millisecond).Sub(now))
-	}
+	_ = p.Throttled(3, 2*time.Second, time.Now())
 	if c, w := p.Window(); c != 3 || w != 2*time.Second {
 		t.Errorf("Window() = %d per %s, want 3 per 2s", c, w)
+	}
+}
+
+// Pauses without a server hint grow: a wiki answering 503 again and again is
+// not asked once a second for the whole --max-wait.
+func TestPausesWithoutHintBackOff(t *testing.T) {
+	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	var last time.Duration
+	for i := 1; i <= 5; i++ {
+		before := time.Now()
+		if err := p.Pause(0, "http-503"); err != nil {
+			t.Fatal(err)
+		}
+		d := p.until.Sub(before)
+		if i > 2 && d <= last {
+			t.Errorf("pause %d lasts %s, not longer than the one before (%s)", i, d, last)
+		}
+		last = d
+		p.until = time.Time{} // as if waited out; no Success between: nothing decided
 	}
 }
 
