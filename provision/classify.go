@@ -120,6 +120,9 @@ func classifyEnvelope(a Answer) (o Outcome, done bool) {
 		return Outcome{Action: Backoff, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
 			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}, true
 	}
+	if a.HTTPStatus >= 300 && a.HTTPStatus < 400 {
+		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus), Message: redirectMessage(a)}, true
+	}
 	if a.HTTPStatus != http.StatusOK {
 		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
 			Message: fmt.Sprintf("the server answered HTTP %d %s; check --api", a.HTTPStatus, http.StatusText(a.HTTPStatus))}, true

@@ -21,6 +21,7 @@ const maxBody = 4 << 20
 // input of Classify.
 type Answer struct {
 	HTTPStatus int
+	Location   string        // where a redirect points
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
 	APIError   string        // the MediaWiki-API-Error header
 	Body       *apiResponse  // nil when the body was not JSON
@@ -104,6 +105,9 @@ func NewSession(base *http.Client, api, userAgent, user, password string) *Sessi
 	jar, _ := cookiejar.New(nil) // never fails with nil options
 	s := &Session{api: api, userAgent: userAgent, hc: *base, user: user, password: password}
 	s.hc.Jar = jar
+	// Never follow a redirect: a POST re-sent to another URL would carry
+	// the passwords there. The user is told where the API moved instead.
+	s.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return s
 }
 
@@ -280,6 +284,7 @@ func (s *Session) do(req *http.Request) Answer {
 	ans.Received = time.Now()
 	ans.HTTPStatus = resp.StatusCode
 	ans.APIError = resp.Header.Get("MediaWiki-API-Error")
+	ans.Location = resp.Header.Get("Location")
 	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
 	if err != nil {
 		ans.Err = fmt.Errorf("read answer: %w", scrubURLError(err))
@@ -299,6 +304,8 @@ func (a Answer) err() error {
 	switch {
 	case a.Err != nil:
 		return a.Err
+	case a.HTTPStatus >= 300 && a.HTTPStatus < 400:
+		return errors.New(redirectMessage(a))
 	case a.Body == nil:
 		return fmt.Errorf("the server answered HTTP %d with something that is not the API's JSON (is the URL that of api.php?): %q", a.HTTPStatus, a.BodyStart)
 	case a.Body.Error != nil:
@@ -324,6 +331,10 @@ func scrubURLError(err error) error {
 		}
 	}
 	return err
+}
+
+func redirectMessage(a Answer) string {
+	return fmt.Sprintf("the server redirects (HTTP %d) to %q: give the URL of api.php there as --api", a.HTTPStatus, a.Location)
 }
 
 func parseRetryAfter(h string, now time.Time) time.Duration {

@@ -222,6 +222,10 @@ type result struct {
 func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink) (*report.Summary, error) {
 	start := time.Now()
 	sum := report.NewSummary()
+	// A results file that cannot be written stops the run: no account may
+	// be created without its row.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	work := make(chan []Account, e.cfg.Workers)
 	results := make(chan result, 4*e.cfg.Workers)
 
@@ -229,7 +233,7 @@ func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink)
 	seqDone := make(chan struct{})
 	go func() {
 		defer close(seqDone)
-		seqErr = e.sequence(results, sink, sum)
+		seqErr = e.sequence(results, sink, sum, stop)
 	}()
 
 	var wg sync.WaitGroup
@@ -324,6 +328,9 @@ func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work 
 
 func (e *Engine) stopReason(ctx context.Context) string {
 	if ctx.Err() != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return "stopped: " + cause.Error()
+		}
 		return "the run was interrupted before this row was sent"
 	}
 	if err := e.pacer.Stopped(); err != nil {
@@ -361,7 +368,7 @@ func pendingRow(a *Account, attempts int, why string) report.Row {
 // written at once; one decided early waits in held for the rows before it.
 // Rows that are ready together are flushed together, so a decided row waits
 // for nothing but the CPU while a fast dry run needs no syscall per row.
-func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary) error {
+func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary, stop context.CancelCauseFunc) error {
 	held := map[int]report.Row{}
 	next := 0
 	var batch []report.Row
@@ -409,6 +416,7 @@ func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary)
 		if err == nil {
 			if err = sink.Write(batch...); err != nil {
 				e.deps.Log.Error("results", zap.Error(err))
+				stop(fmt.Errorf("the results file cannot be written: %w", err))
 			}
 		}
 		batch = batch[:0]

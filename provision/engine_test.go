@@ -3,11 +3,16 @@ package provision
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,5 +254,66 @@ func TestEngineNeverLogsSecrets(t *testing.T) {
 	f.mu.Unlock()
 	if !strings.Contains(sent, "canarybotpassword0123456789abcdefg") {
 		t.Error("the bot password was never sent: the test proves nothing")
+	}
+}
+
+type failingSink struct {
+	mu     sync.Mutex
+	writes int
+}
+
+func (f *failingSink) Write(...report.Row) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	if f.writes > 1 {
+		return errors.New("no space left on device")
+	}
+	return nil
+}
+
+// A results file that cannot be written stops the run: no account is
+// created without a row to record it.
+func TestEngineStopsWhenResultsCannotBeWritten(t *testing.T) {
+	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) { return pass(name) })
+	var names []string
+	for i := 0; i < 20; i++ {
+		names = append(names, fmt.Sprintf("Row%02d", i))
+	}
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "x", Workers: 1, Rate: rate.Inf,
+		MaxWait: time.Minute, MaxAttempts: 3, MailPassword: true}, Deps{Log: zap.NewNop()})
+	_, err := e.Run(context.Background(), accounts(names...), NewChecker(true), &failingSink{})
+	if err == nil || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("Run error = %v, want the sink's error", err)
+	}
+	f.mu.Lock()
+	created := len(f.log)
+	f.mu.Unlock()
+	if created > 3 {
+		t.Errorf("%d accounts created after the results file failed at the second row", created)
+	}
+}
+
+// A redirect is never followed: the POST with the passwords is not re-sent,
+// and the user is told where the API moved.
+func TestSessionDoesNotFollowRedirects(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/w/api.php", http.StatusPermanentRedirect)
+	}))
+	defer moved.Close()
+	s := NewSession(http.DefaultClient, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
+	err := s.Prepare(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "redirects (HTTP 308)") || !strings.Contains(err.Error(), other.URL) {
+		t.Errorf("Prepare error = %v, want the redirect named", err)
+	}
+	o := Classify(s.post(context.Background(), url.Values{"action": {"createaccount"}, "password": {"sheet-secret"}}))
+	if o.Status != report.Failed || o.Code != "http-308" {
+		t.Errorf("Classify = %+v, want failed http-308", o)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
 	}
 }
