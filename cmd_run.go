@@ -319,6 +319,11 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 				"To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n",
 				creator.Name, o.MaxWait)
 		}
+		if o.DryRun && len(creator.Overrides) > 0 {
+			fmt.Fprintf(stderr, "note: %s holds %s, which the wiki's cancreate check honours but its createaccount does not; "+
+				"the names are checked as an anonymous visitor, as the wiki will judge them in the run\n",
+				creator.Name, strings.Join(creator.Overrides, ", "))
+		}
 	}
 	switch {
 	case o.DryRun && o.API == "":

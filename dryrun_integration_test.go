@@ -277,3 +277,69 @@ func TestDryRunBatchesNames(t *testing.T) {
 		}
 	}
 }
+
+// A creator with tboverride (here through the editprotected grant) gets
+// cancreate:true for a blacklisted name, but its createaccount is refused:
+// the dry run must predict the refusal.
+func TestDryRunIgnoresCreatorOverrideRights(t *testing.T) {
+	w := refusingWiki(t)
+	tbo, err := w.CreateBotPassword("Admin", "tbo", "basic", "createaccount", "editprotected")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "o.csv", "username,email\nVery forbidden name,vf@example.org\nquite_fine,qf@example.org\n")
+	args := []string{"--api", w.API, "--user", tbo.Login, "--password-file", tbo.PasswordFile, "--rate", "0", sheet}
+	dry := runCLI(t, nil, append([]string{"run", "--dry-run"}, args...)...)
+	if !strings.Contains(dry.stderr, "tboverride") {
+		t.Errorf("the dry run does not say why it checks names anonymously")
+	}
+	real := runCLI(t, nil, append([]string{"run", "--yes"}, args...)...)
+	want := []expect{{2, report.Invalid, "Very forbidden name", "titleblacklist-forbidden"}, {3, report.Created, "Quite fine", ""}}
+	checkResults(t, readResults(t, filepath.Join(dir, "o.results.csv")), want)
+	want[1].status = report.WouldCreate
+	checkResults(t, readResults(t, filepath.Join(dir, "o.dry-run.results.csv")), want)
+	if dry.code != 1 || real.code != 1 {
+		t.Errorf("exit codes: dry run %d, run %d; want 1 and 1", dry.code, real.code)
+	}
+}
+
+// In migration mode the dry run asks the wiki's password policy about each
+// password (action=validatepassword), so it predicts the run's refusals.
+func TestDryRunChecksPasswordsInMigrationMode(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "p.csv", "username,password\n"+
+		"weak_one,password\n"+ // in the common-passwords list
+		"Same Name,Same Name\n"+ // the username itself
+		"strong_one,Correct-Horse-Battery-9\n")
+	args := []string{"--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--mailpassword=false", "--rate", "0", sheet}
+	dry := runCLI(t, nil, append([]string{"run", "--dry-run"}, args...)...)
+	real := runCLI(t, nil, append([]string{"run", "--yes"}, args...)...)
+	predicted := readResults(t, filepath.Join(dir, "p.dry-run.results.csv"))
+	got := readResults(t, filepath.Join(dir, "p.results.csv"))
+	if len(predicted) != 3 || len(got) != 3 {
+		t.Fatalf("rows: dry run %d, run %d; want 3", len(predicted), len(got))
+	}
+	for i, p := range predicted {
+		want := p.Status
+		if want == report.WouldCreate {
+			want = report.Created
+		}
+		if got[i].Status != want || got[i].Code != p.Code {
+			t.Errorf("line %d: run %s %q, dry run predicted %s %q", p.Line, got[i].Status, got[i].Code, p.Status, p.Code)
+		}
+	}
+	if predicted[0].Status != report.Invalid || predicted[1].Status != report.Invalid || predicted[2].Status != report.WouldCreate {
+		t.Errorf("predictions %s %s %s, want invalid invalid would-create", predicted[0].Status, predicted[1].Status, predicted[2].Status)
+	}
+	if dry.code != 1 || real.code != 1 {
+		t.Errorf("exit codes: dry run %d, run %d; want 1 and 1", dry.code, real.code)
+	}
+	for _, out := range []string{dry.stderr, real.stderr} {
+		if strings.Contains(out, "Correct-Horse-Battery-9") {
+			t.Error("a sheet password reached stderr")
+		}
+	}
+}

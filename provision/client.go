@@ -49,9 +49,13 @@ type createAccountResult struct {
 }
 
 type apiResponse struct {
-	Error         *apiError            `json:"error"`
-	CreateAccount *createAccountResult `json:"createaccount"`
-	Login         *struct {
+	Error            *apiError            `json:"error"`
+	CreateAccount    *createAccountResult `json:"createaccount"`
+	ValidatePassword *struct {
+		Validity         string          `json:"validity"`
+		ValidityMessages []refusalDetail `json:"validitymessages"`
+	} `json:"validatepassword"`
+	Login *struct {
 		Result   string          `json:"result"`
 		Reason   json.RawMessage `json:"reason"`
 		Username string          `json:"lgusername"`

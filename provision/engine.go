@@ -66,7 +66,11 @@ type Creator struct {
 	Name        string // the wiki account
 	NoRateLimit bool   // exempt from the wiki's per-IP throttle
 	HighLimits  bool   // may ask about 500 names a request instead of 50
-	SiteName    string
+	// Overrides are rights that make the wiki's cancreate answer more
+	// lenient for this creator than its own createaccount (which sends no
+	// override request): tboverride, tboverride-account, override-antispoof.
+	Overrides []string
+	SiteName  string
 }
 
 // Engine provisions accounts.
@@ -77,6 +81,8 @@ type Engine struct {
 	first *Session // logged in by Preflight, handed to the first worker
 	// batchSize is the number of names per list=users request in a dry run.
 	batchSize int
+	// anonNames: a dry run asks about names from anonymous sessions.
+	anonNames bool
 }
 
 // New returns an engine.
@@ -139,7 +145,17 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	}
 	c := &Creator{Login: e.cfg.User, Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
 		HighLimits: slices.Contains(ui.Rights, "apihighlimits")}
-	if c.HighLimits {
+	for _, r := range []string{"tboverride", "tboverride-account", "override-antispoof"} {
+		if slices.Contains(ui.Rights, r) {
+			c.Overrides = append(c.Overrides, r)
+		}
+	}
+	switch {
+	case e.cfg.DryRun && len(c.Overrides) > 0:
+		// Ask about names as nobody in particular: the title blacklist and
+		// AntiSpoof then answer as they will to this creator's createaccount.
+		e.anonNames = true
+	case c.HighLimits:
 		e.batchSize = namesPerRequestHigh
 	}
 	if q.General != nil {
@@ -239,7 +255,10 @@ func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink)
 	var wg sync.WaitGroup
 	for i := 0; i < e.cfg.Workers; i++ {
 		s := e.first
-		if i > 0 || s == nil {
+		switch {
+		case e.anonNames:
+			s = NewSession(e.deps.HTTP, e.cfg.API, e.cfg.UserAgent, "", "")
+		case i > 0 || s == nil:
 			s = e.newSession()
 		}
 		wg.Add(1)
