@@ -89,8 +89,8 @@ Examples:
 			&cli.StringFlag{Name: "password-file", Usage: "`FILE` holding the bot password (mode 0600); or set MWPROVISION_PASSWORD", EnvVars: []string{"MWPROVISION_PASSWORD_FILE"}, Destination: &o.PasswordFile},
 			&cli.StringFlag{Name: "reason", Usage: "reason logged for each creation; a reason column overrides it per row", EnvVars: []string{"MWPROVISION_REASON"}, Destination: &o.Reason},
 			&cli.BoolFlag{Name: "mailpassword", Value: true, Usage: "the wiki mails each new user a temporary password (every row needs an email); --mailpassword=false takes passwords from a password column", EnvVars: []string{"MWPROVISION_MAILPASSWORD"}, Destination: &o.MailPassword},
-			&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
-			&cli.StringFlag{Name: "log-file", Usage: "JSON-lines log `FILE` (default: NAME.log.jsonl next to the sheet)", EnvVars: []string{"MWPROVISION_LOG_FILE"}, Destination: &o.LogFile},
+			&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet, NAME.dry-run.results.csv with --dry-run; an existing one is kept aside)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
+			&cli.StringFlag{Name: "log-file", Usage: "JSON-lines log `FILE`, appended to (default: NAME.log.jsonl next to the sheet, NAME.dry-run.log.jsonl with --dry-run)", EnvVars: []string{"MWPROVISION_LOG_FILE"}, Destination: &o.LogFile},
 			&cli.IntFlag{Name: "workers", Value: defaultWorkers, Usage: "concurrent sessions; keep 1 on Wikimedia wikis", EnvVars: []string{"MWPROVISION_WORKERS"}, Destination: &o.Workers},
 			&cli.StringFlag{Name: "rate", Value: defaultRate, Usage: "at most this many creation requests, as `N/s`, N/m or N/h (0: no limit)", EnvVars: []string{"MWPROVISION_RATE"}, Destination: &o.Rate},
 			&cli.IntFlag{Name: "max-attempts", Value: defaultMaxAttempts, Usage: "attempts per row on network and server faults (throttle waits do not count)", EnvVars: []string{"MWPROVISION_MAX_ATTEMPTS"}, Destination: &o.MaxAttempts},
@@ -343,6 +343,11 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return wrapSheetErr(o.sheet, err)
 	}
+	if kept, err := keepPrevious(o.Out); err != nil {
+		return usagef("cannot keep the previous results: %v", err)
+	} else if kept != "" {
+		fmt.Fprintf(stderr, "the previous results are kept as %s\n", kept)
+	}
 	w, out, err := report.Create(o.Out)
 	if err != nil {
 		return usagef("%v", err)
@@ -382,6 +387,28 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 		return errRowsNotOK
 	}
 	return nil
+}
+
+// keepPrevious moves an existing results file aside (NAME.TIMESTAMP.csv), so
+// that running a sheet again never loses the record of what the last run
+// created. It returns the new name, or "" when there was nothing to keep.
+func keepPrevious(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ext := filepath.Ext(path)
+	kept := fmt.Sprintf("%s.%s%s", strings.TrimSuffix(path, ext), fi.ModTime().UTC().Format("20060102T150405Z"), ext)
+	for i := 2; ; i++ {
+		if _, err := os.Stat(kept); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		kept = fmt.Sprintf("%s.%s-%d%s", strings.TrimSuffix(path, ext), fi.ModTime().UTC().Format("20060102T150405Z"), i, ext)
+	}
+	return kept, os.Rename(path, kept)
 }
 
 func orDefault(s, def string) string {

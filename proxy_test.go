@@ -15,9 +15,10 @@ import (
 // recordingProxy stands between mwprovision and the real wiki and records
 // every request, to prove what was — and was not — sent.
 type recordingProxy struct {
-	API  string // the proxy's api.php URL
-	mu   sync.Mutex
-	reqs []url.Values
+	API     string // the proxy's api.php URL
+	mu      sync.Mutex
+	reqs    []url.Values
+	cookies []string // Cookie header values sent
 }
 
 func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
@@ -39,12 +40,43 @@ func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
 		}
 		p.mu.Lock()
 		p.reqs = append(p.reqs, params)
+		if c := r.Header.Get("Cookie"); c != "" {
+			p.cookies = append(p.cookies, c)
+		}
 		p.mu.Unlock()
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	p.API = srv.URL + "/w/api.php"
 	return p
+}
+
+// secrets returns the token and cookie values that crossed the proxy.
+func (p *recordingProxy) secrets() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seen := map[string]bool{}
+	for _, q := range p.reqs {
+		for _, k := range []string{"createtoken", "lgtoken", "token", "logintoken", "lgpassword", "password", "retype"} {
+			for _, v := range q[k] {
+				seen[v] = true
+			}
+		}
+	}
+	for _, c := range p.cookies {
+		for _, part := range strings.Split(c, ";") {
+			if _, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok {
+				seen[v] = true
+			}
+		}
+	}
+	var out []string
+	for v := range seen {
+		if len(v) >= 8 { // session ids, tokens, passwords; not flags like "1"
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // actions counts the requests per action (and list= for queries).

@@ -207,6 +207,13 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 		}
 	}
 	checkResults(t, readResults(t, out), want)
+	// The first run's results were kept, not overwritten.
+	kept, _ := filepath.Glob(filepath.Join(dir, "out.*.csv"))
+	if len(kept) != 1 || !strings.Contains(r2.stderr, "previous results are kept as "+kept[0]) {
+		t.Errorf("kept results %v; stderr should name the one kept", kept)
+	} else if first := readResults(t, kept[0]); len(first) != 9 || first[0].Status != report.Created {
+		t.Errorf("the kept results are not the first run's: %+v", first)
+	}
 	if after := newUsersByName(t, w); len(after) != len(created) {
 		t.Errorf("second run changed the newusers log: %d accounts, want %d", len(after), len(created))
 	}
@@ -350,7 +357,8 @@ func TestSecretsNeverReachOutputs(t *testing.T) {
 	}
 	secret := strings.TrimSpace(string(botPassword))
 	env := map[string]string{"MWPROVISION_PASSWORD": secret}
-	r := runCLI(t, env, "run", "--api", w.API, "--user", w.Bulk.Login, "--mailpassword=false", "--rate", "0", "--yes", sheet)
+	proxy := newRecordingProxy(t, w.URL)
+	r := runCLI(t, env, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--mailpassword=false", "--rate", "0", "--yes", sheet)
 	if r.code != 0 {
 		t.Fatalf("exit code %d, want 0", r.code)
 	}
@@ -376,8 +384,13 @@ func TestSecretsNeverReachOutputs(t *testing.T) {
 	if len(outputs) < 4 {
 		t.Fatalf("expected results and log files, have %v", files)
 	}
+	// Every token, session cookie and password that crossed the wire.
+	canaries := append(proxy.secrets(), secret, sheetCanary, wrong)
+	if len(canaries) < 8 {
+		t.Fatalf("the proxy saw only %d secrets: the test would prove little", len(canaries))
+	}
 	for name, text := range outputs {
-		for _, canary := range []string{secret, sheetCanary, wrong, "Token", "token\":", "_session"} {
+		for _, canary := range canaries {
 			if strings.Contains(text, canary) {
 				t.Errorf("%s contains the secret %q", name, canary)
 			}
