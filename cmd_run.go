@@ -279,6 +279,9 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if o.User != "" && !strings.Contains(o.User, "@") {
 		fmt.Fprintln(stderr, "warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords")
 	}
+	if strings.HasPrefix(strings.ToLower(o.API), "http://") && !isLoopback(o.API) {
+		fmt.Fprintln(stderr, "warning: --api is plain http:// to another machine: the bot password and the sheet's passwords travel unencrypted; use https://")
+	}
 	if o.Contact == "" && o.API != "" && !isLoopback(o.API) {
 		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")
 	}
