@@ -49,6 +49,7 @@ type runOptions struct {
 	Contact      string
 	Yes          bool
 	DryRun       bool
+	Quiet        bool
 
 	sheet    string
 	password string // secret
@@ -96,14 +97,15 @@ Examples:
 			&cli.IntFlag{Name: "max-attempts", Value: defaultMaxAttempts, Usage: "attempts per row on network and server faults (throttle waits do not count)", EnvVars: []string{"MWPROVISION_MAX_ATTEMPTS"}, Destination: &o.MaxAttempts},
 			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
 			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
-			&cli.BoolFlag{Name: "yes", Usage: "skip the confirmation", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (needed without a terminal: accounts can never be deleted)", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usagef("%v (see mwprovision run --help)", err)
 		},
 		Before: func(c *cli.Context) error { return o.validate(c, getenv) },
-		Action: func(c *cli.Context) error { return o.run(c.Context, c.App.ErrWriter) },
+		Action: func(c *cli.Context) error { return o.run(c.Context, c.App.Reader, c.App.ErrWriter) },
 	}
 }
 
@@ -265,7 +267,7 @@ func wrapSheetErr(path string, err error) error {
 	return err
 }
 
-func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
+func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer) error {
 	sc, err := scan(o.sheet, o.MailPassword)
 	if err != nil {
 		return err
@@ -297,7 +299,7 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
 		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", sc.rows), zap.Int("to_create", sc.toCreate))
 
-	con := newConsole(stderr, sc.rows)
+	con := newConsole(stderr, isTerminal(stderr), o.Quiet, sc.rows)
 	if o.DryRun {
 		con.problems = report.NewProblems(50)
 	}
@@ -306,21 +308,34 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
 		UserAgent: o.userAgent(), DryRun: o.DryRun,
 	}, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con})
+	con.window = eng.Pacer().Window
+	say := func(format string, a ...any) {
+		if !o.Quiet {
+			fmt.Fprintf(stderr, format, a...)
+		}
+	}
 
 	// The same pre-flight for a run (before its first write) and for a dry
 	// run with --user: a setup that would fail every row stops here.
+	site, who := o.API, o.User
 	if o.User != "" && (o.DryRun || sc.toCreate > 0) {
 		creator, err := eng.Preflight(ctx)
 		if err != nil {
 			log.Error("preflight", zap.Error(err))
 			return err
 		}
-		fmt.Fprintf(stderr, "logged in to %s as %s\n", orDefault(creator.SiteName, o.API), creator.Name)
+		site = orDefault(creator.SiteName, o.API)
+		say("logged in to %s as %s\n", site, creator.Name)
+		who = fmt.Sprintf("%s (%s)", creator.Name, o.User)
 		if !creator.NoRateLimit {
 			fmt.Fprintf(stderr, "warning: %s lacks the noratelimit right, so the wiki's per-IP account creation throttle applies "+
 				"(6 accounts a day on Wikimedia wikis); a run waits for each window, up to --max-wait %s. "+
 				"To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n",
 				creator.Name, o.MaxWait)
+			if need := wikimediaTime(sc.toCreate); !o.DryRun && need > o.MaxWait {
+				fmt.Fprintf(stderr, "warning: at Wikimedia's 6 accounts a day, %d accounts take about %s, more than --max-wait %s: "+
+					"the run will create what the wiki allows and leave the rest pending for a later run\n", sc.toCreate, need.Round(time.Hour), o.MaxWait)
+			}
 		}
 		if o.DryRun && len(creator.Overrides) > 0 {
 			fmt.Fprintf(stderr, "note: %s holds %s, which the wiki's cancreate check honours but its createaccount does not; "+
@@ -330,11 +345,16 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	}
 	switch {
 	case o.DryRun && o.API == "":
-		fmt.Fprintln(stderr, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)")
+		say("dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n")
 	case o.DryRun && o.User == "":
-		fmt.Fprintln(stderr, "dry run: checking the names against the wiki (give --user to check the creator too)")
+		say("dry run: checking the names against the wiki (give --user to check the creator too)\n")
 	case o.DryRun:
-		fmt.Fprintln(stderr, "dry run: checking the names against the wiki; nothing will be created")
+		say("dry run: checking the names against the wiki; nothing will be created\n")
+	case sc.toCreate > 0 && !o.Yes:
+		if err := o.confirm(stdin, stderr, site, who, sc); err != nil {
+			log.Info("not confirmed", zap.Error(err))
+			return err
+		}
 	}
 
 	f, err := os.Open(o.sheet)
@@ -349,7 +369,7 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if kept, err := keepPrevious(o.Out); err != nil {
 		return usagef("cannot keep the previous results: %v", err)
 	} else if kept != "" {
-		fmt.Fprintf(stderr, "the previous results are kept as %s\n", kept)
+		say("the previous results are kept as %s\n", kept)
 	}
 	w, out, err := report.Create(o.Out)
 	if err != nil {
@@ -361,8 +381,10 @@ func (o *runOptions) run(ctx context.Context, stderr io.Writer) error {
 	if o.DryRun {
 		verb = "pass the offline checks"
 	}
-	fmt.Fprintf(stderr, "%d rows, %d %s\n", sc.rows, sc.toCreate, verb)
+	say("%d rows, %d %s\n", sc.rows, sc.toCreate, verb)
+	con.start()
 	sum, runErr := eng.Run(ctx, sh, provision.NewChecker(o.MailPassword), w)
+	con.finish()
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
 		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
 	if err := out.Close(); err != nil && runErr == nil {
@@ -412,6 +434,59 @@ func keepPrevious(path string) (string, error) {
 		kept = fmt.Sprintf("%s.%s-%d%s", strings.TrimSuffix(path, ext), fi.ModTime().UTC().Format("20060102T150405Z"), i, ext)
 	}
 	return kept, os.Rename(path, kept)
+}
+
+// wikimediaTime is how long n creations take at Wikimedia's default of 6
+// accounts per IP per day.
+func wikimediaTime(n int) time.Duration {
+	return time.Duration((n+5)/6-1) * 24 * time.Hour
+}
+
+// errNotConfirmed: the user did not confirm; nothing was created.
+var errNotConfirmed = errors.New("not confirmed: nothing was created")
+
+// confirm shows what is about to happen and asks — accounts can never be
+// deleted. Without a terminal to ask on it refuses, unless --yes was given.
+func (o *runOptions) confirm(stdin io.Reader, stderr io.Writer, site, who string, sc *sheetScan) error {
+	if !isTerminal(stdin) || !isTerminal(stderr) {
+		return usagef("accounts can never be deleted, so mwprovision asks before creating them, and there is no terminal to ask on; check the sheet with --dry-run, then run again with --yes")
+	}
+	mode := "the wiki mails each new user a temporary password"
+	if !o.MailPassword {
+		mode = "passwords from the sheet (no mail)"
+	}
+	reason := o.Reason
+	if reason == "" {
+		reason = "(none)"
+	}
+	fmt.Fprintf(stderr, "\nAbout to create accounts. Accounts can never be deleted.\n"+
+		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline)\n"+
+		"  mail:     %s\n  reason:   %s\n\nCreate %d accounts? [y/N] ",
+		site, o.API, who, sc.toCreate, sc.rows-sc.toCreate, mode, reason, sc.toCreate)
+	answer, _ := bufioReadLine(stdin)
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	fmt.Fprintln(stderr, "Nothing was created.")
+	return errNotConfirmed
+}
+
+func bufioReadLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				return b.String(), nil
+			}
+			b.WriteByte(buf[0])
+		}
+		if err != nil {
+			return b.String(), err
+		}
+	}
 }
 
 func orDefault(s, def string) string {
