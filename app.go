@@ -67,7 +67,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		// Errors are printed once, by exitCode; usage goes to stderr.
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
-		Commands:             []*cli.Command{runCommand(getenv)},
+		Commands:             []*cli.Command{runCommand(getenv), reportCommand()},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v (see mwprovision --help)", err)
 		},

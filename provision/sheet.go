@@ -78,6 +78,7 @@ type Sheet struct {
 	Delimiter rune
 	Blank     int // blank rows skipped so far
 	seq       int
+	raw       []string
 }
 
 // sniffSize is how much of the file is inspected for encoding and delimiter.
@@ -149,6 +150,20 @@ func NewSheet(in io.Reader) (*Sheet, error) {
 	return s, nil
 }
 
+// Raw is the record Next returned last, as written in the sheet (nil for a
+// row that could not be parsed). It is valid until the next call to Next.
+func (s *Sheet) Raw() []string { return s.raw }
+
+// Column is the index of the field's column ("password"…), or -1.
+func (s *Sheet) Column(field string) int {
+	for f, name := range fieldNames {
+		if name == field {
+			return s.col[f]
+		}
+	}
+	return -1
+}
+
 // Has reports whether the sheet has a column for the field ("email", "password"…).
 func (s *Sheet) Has(field string) bool {
 	for f, name := range fieldNames {
@@ -164,6 +179,7 @@ func (s *Sheet) Has(field string) bool {
 // following lines is returned as a *SheetError, because the rows inside it
 // cannot be told apart.
 func (s *Sheet) Next() (Account, error) {
+	s.raw = nil
 	for {
 		rec, err := s.r.Read()
 		if err == io.EOF {
@@ -189,6 +205,7 @@ func (s *Sheet) Next() (Account, error) {
 			continue
 		}
 		line, _ := s.r.FieldPos(0)
+		s.raw = rec
 		for _, v := range rec {
 			if !utf8.ValidString(v) {
 				return Account{}, notUTF8(line)

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 )
 
@@ -43,16 +42,7 @@ func (s *Summary) PerSecond() float64 {
 
 // Print writes the human summary: counts per status, elapsed and rate.
 func (s *Summary) Print(w io.Writer) {
-	var parts []string
-	for _, st := range Statuses {
-		if n := s.Counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, st))
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "no rows")
-	}
-	fmt.Fprintf(w, "%d rows: %s\n", s.Total, strings.Join(parts, ", "))
+	fmt.Fprintf(w, "%d rows: %s\n", s.Total, s.counts())
 	if s.Counts[Created] > 0 {
 		fmt.Fprintf(w, "elapsed %s, %.2f accounts/s\n", s.Elapsed.Round(100*time.Millisecond), s.PerSecond())
 	} else {

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/report"
+)
+
+func reportCommand() *cli.Command {
+	var format, failedSheet, input string
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "summarize a results file: counts and problem rows, a wikitext list, or a sheet of the rows to fix",
+		ArgsUsage: "RESULTS.csv",
+		Description: `Reads a results file written by mwprovision run (or run --dry-run).
+
+Examples:
+  Counts per status and the rows that need attention
+    mwprovision report signups.results.csv
+  The same as a Markdown table, for an issue or an email
+    mwprovision report --format markdown signups.results.csv
+  The created accounts as a wikitext list for the event page
+    mwprovision report --format wikitext signups.results.csv
+  A sheet of the rows to fix (the original columns, without passwords), to run again
+    mwprovision report --failed-sheet to-fix.csv --input signups.csv signups.results.csv`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: report.FormatText, Usage: "text, markdown or wikitext", Destination: &format},
+			&cli.StringFlag{Name: "failed-sheet", Usage: "write the rows of --input that did not end created or exists to `FILE`", Destination: &failedSheet},
+			&cli.StringFlag{Name: "input", Usage: "the sheet the results are about (`ACCOUNTS.csv`), for --failed-sheet", Destination: &input},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usagef("%v (see mwprovision report --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("report needs exactly one results file: mwprovision report [flags] RESULTS.csv")
+			}
+			path := c.Args().First()
+			rows, err := readResultsFile(path)
+			if err != nil {
+				return err
+			}
+			if failedSheet != "" {
+				if input == "" {
+					return usagef("--failed-sheet needs --input, the sheet these results are about")
+				}
+				n, err := writeFailedSheet(input, rows, failedSheet, c.App.ErrWriter)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "wrote %d rows to fix to %s; correct them, then run that sheet\n", n, failedSheet)
+				return nil
+			}
+			if err := report.Write(c.App.Writer, rows, format, path); err != nil {
+				return usagef("%v", err)
+			}
+			return nil
+		},
+	}
+}
+
+func readResultsFile(path string) ([]report.Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("cannot open the results file: %v", err)
+	}
+	defer f.Close()
+	rows, err := report.Read(f)
+	if err != nil {
+		return nil, usagef("%s is not a results file of mwprovision: %v", path, err)
+	}
+	return rows, nil
+}
+
+// writeFailedSheet copies the rows of the input sheet whose results are not
+// created, exists or would-create, with the sheet's own columns and
+// delimiter, without the password column.
+func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Writer) (int, error) {
+	byLine := make(map[int]report.Row, len(rows))
+	for _, r := range rows {
+		byLine[r.Line] = r
+	}
+	in, err := os.Open(input)
+	if err != nil {
+		return 0, usagef("cannot open the sheet: %v", err)
+	}
+	defer in.Close()
+	sh, err := provision.NewSheet(in)
+	if err != nil {
+		return 0, wrapSheetErr(input, err)
+	}
+	skip := sh.Column("password")
+	keep := func(rec []string) []string {
+		var out []string
+		for i, v := range rec {
+			if i != skip {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds emails
+	if err != nil {
+		return 0, usagef("cannot create the failed sheet: %v", err)
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	w.Comma = sh.Delimiter
+	if err := w.Write(keep(sh.Header)); err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		a, err := sh.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, wrapSheetErr(input, err)
+		}
+		r, ok := byLine[a.Line]
+		if !ok || (a.Username != r.Username && a.Problem == nil) {
+			return 0, usagef("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
+		}
+		if r.Status.OK() {
+			continue
+		}
+		if sh.Raw() == nil {
+			fmt.Fprintf(stderr, "warning: line %d of %s cannot be read as CSV (%s); copy it into %s by hand\n", a.Line, input, r.Message, out)
+			continue
+		}
+		if err := w.Write(keep(sh.Raw())); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return 0, err
+	}
+	return n, f.Close()
+}
