@@ -51,8 +51,11 @@ type runOptions struct {
 	DryRun       bool
 	Quiet        bool
 
+	OAuthFile string
+
 	sheet    string
 	password string // secret
+	oauth    string // secret: OAuth 2 access token
 	limit    rate.Limit
 }
 
@@ -88,6 +91,7 @@ Examples:
 			&cli.StringFlag{Name: "api", Usage: "the wiki's api.php `URL`", EnvVars: []string{"MWPROVISION_API"}, Destination: &o.API},
 			&cli.StringFlag{Name: "user", Usage: "bot password login, `User@AppName`", EnvVars: []string{"MWPROVISION_USER"}, Destination: &o.User},
 			&cli.StringFlag{Name: "password-file", Usage: "`FILE` holding the bot password (mode 0600); or set MWPROVISION_PASSWORD", EnvVars: []string{"MWPROVISION_PASSWORD_FILE"}, Destination: &o.PasswordFile},
+			&cli.StringFlag{Name: "oauth-token-file", Usage: "log in with an owner-only OAuth 2 consumer instead: `FILE` holding its access token (mode 0600); or set MWPROVISION_OAUTH_TOKEN", EnvVars: []string{"MWPROVISION_OAUTH_TOKEN_FILE"}, Destination: &o.OAuthFile},
 			&cli.StringFlag{Name: "reason", Usage: "reason logged for each creation; a reason column overrides it per row", EnvVars: []string{"MWPROVISION_REASON"}, Destination: &o.Reason},
 			&cli.BoolFlag{Name: "mailpassword", Value: true, Usage: "the wiki mails each new user a temporary password (every row needs an email); --mailpassword=false takes passwords from a password column", EnvVars: []string{"MWPROVISION_MAILPASSWORD"}, Destination: &o.MailPassword},
 			&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet, NAME.dry-run.results.csv with --dry-run; an existing one is kept aside)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
@@ -117,8 +121,8 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 	switch {
 	case o.API == "" && !o.DryRun:
 		return usagef("no wiki: give --api https://…/w/api.php (or MWPROVISION_API), or check the sheet offline with --dry-run")
-	case o.API == "" && o.User != "":
-		return usagef("--user needs --api: the creator is checked on the wiki")
+	case o.API == "" && (o.User != "" || o.OAuthFile != ""):
+		return usagef("--user and --oauth-token-file need --api: the creator is checked on the wiki")
 	case o.API != "":
 		u, err := url.Parse(o.API)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -128,8 +132,17 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 			return usagef("--api must not contain a user or password; use --user and --password-file")
 		}
 	}
-	if o.User == "" && !o.DryRun {
-		return usagef("no creator: give --user User@AppName, a bot password made on Special:BotPasswords with the \"Create accounts\" grant")
+	var err error
+	if o.OAuthFile != "" || getenv("MWPROVISION_OAUTH_TOKEN") != "" {
+		if o.User != "" {
+			return usagef("give either --user (a bot password) or an OAuth token, not both")
+		}
+		if o.oauth, err = readSecret(o.OAuthFile, "MWPROVISION_OAUTH_TOKEN", "OAuth token", getenv); err != nil {
+			return err
+		}
+	}
+	if o.User == "" && o.oauth == "" && !o.DryRun {
+		return usagef("no creator: give --user User@AppName, a bot password made on Special:BotPasswords with the \"Create accounts\" grant (or --oauth-token-file)")
 	}
 	if o.Workers < 1 || o.Workers > maxWorkers {
 		return usagef("--workers %d: give 1 to %d", o.Workers, maxWorkers)
@@ -140,12 +153,11 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 	if o.MaxWait < 0 {
 		return usagef("--max-wait %s: give 0 or more", o.MaxWait)
 	}
-	var err error
 	if o.limit, err = parseRate(o.Rate); err != nil {
 		return usagef("--rate %q: %v", o.Rate, err)
 	}
 	if o.User != "" {
-		if o.password, err = readPassword(o.PasswordFile, getenv); err != nil {
+		if o.password, err = readSecret(o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv); err != nil {
 			return err
 		}
 	}
@@ -186,31 +198,31 @@ func parseRate(s string) (rate.Limit, error) {
 	return 0, fmt.Errorf("unknown unit %q: use s, m or h", unit)
 }
 
-// readPassword takes the bot password from a file that only its owner can
-// read, or from MWPROVISION_PASSWORD.
-func readPassword(file string, getenv func(string) string) (string, error) {
+// readSecret takes a secret from a file that only its owner can read, or
+// from the environment variable env.
+func readSecret(file, env, what string, getenv func(string) string) (string, error) {
 	if file != "" {
 		fi, err := os.Stat(file)
 		if err != nil {
-			return "", usagef("cannot read the password file: %v", err)
+			return "", usagef("cannot read the %s file: %v", what, err)
 		}
 		if fi.Mode().Perm()&0o077 != 0 {
-			return "", usagef("the password file %s can be read by other users (mode %04o); run: chmod 600 %s", file, fi.Mode().Perm(), file)
+			return "", usagef("the %s file %s can be read by other users (mode %04o); run: chmod 600 %s", what, file, fi.Mode().Perm(), file)
 		}
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", usagef("cannot read the password file: %v", err)
+			return "", usagef("cannot read the %s file: %v", what, err)
 		}
 		p := strings.TrimRight(string(b), "\r\n \t")
 		if p == "" {
-			return "", usagef("the password file %s is empty", file)
+			return "", usagef("the %s file %s is empty", what, file)
 		}
 		return p, nil
 	}
-	if p := getenv("MWPROVISION_PASSWORD"); p != "" {
+	if p := getenv(env); p != "" {
 		return p, nil
 	}
-	return "", usagef("no bot password: give --password-file FILE (mode 0600) or set MWPROVISION_PASSWORD")
+	return "", usagef("no %s: give its file (mode 0600) or set %s", what, env)
 }
 
 // userAgent follows Wikimedia's User-Agent policy: the tool, its version,
@@ -304,7 +316,7 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 		con.problems = report.NewProblems(50)
 	}
 	eng := provision.New(provision.Config{
-		API: o.API, User: o.User, Password: o.password, Reason: o.Reason, MailPassword: o.MailPassword,
+		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,
 		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
 		UserAgent: o.userAgent(), DryRun: o.DryRun,
 	}, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con})
@@ -318,7 +330,8 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	// The same pre-flight for a run (before its first write) and for a dry
 	// run with --user: a setup that would fail every row stops here.
 	site, who := o.API, o.User
-	if o.User != "" && (o.DryRun || sc.toCreate > 0) {
+	authenticated := o.User != "" || o.oauth != ""
+	if authenticated && (o.DryRun || sc.toCreate > 0) {
 		creator, err := eng.Preflight(ctx)
 		if err != nil {
 			log.Error("preflight", zap.Error(err))
@@ -326,7 +339,7 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 		}
 		site = orDefault(creator.SiteName, o.API)
 		say("logged in to %s as %s\n", site, creator.Name)
-		who = fmt.Sprintf("%s (%s)", creator.Name, o.User)
+		who = fmt.Sprintf("%s (%s)", creator.Name, orDefault(o.User, "OAuth token"))
 		if !creator.NoRateLimit {
 			fmt.Fprintf(stderr, "warning: %s lacks the noratelimit right, so the wiki's per-IP account creation throttle applies "+
 				"(6 accounts a day on Wikimedia wikis); a run waits for each window, up to --max-wait %s. "+
@@ -346,7 +359,7 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	switch {
 	case o.DryRun && o.API == "":
 		say("dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n")
-	case o.DryRun && o.User == "":
+	case o.DryRun && !authenticated:
 		say("dry run: checking the names against the wiki (give --user to check the creator too)\n")
 	case o.DryRun:
 		say("dry run: checking the names against the wiki; nothing will be created\n")

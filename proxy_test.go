@@ -19,6 +19,7 @@ type recordingProxy struct {
 	mu      sync.Mutex
 	reqs    []url.Values
 	cookies []string // Cookie header values sent
+	auth    []string // the Authorization header of every request ("" when absent)
 }
 
 func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
@@ -40,6 +41,7 @@ func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
 		}
 		p.mu.Lock()
 		p.reqs = append(p.reqs, params)
+		p.auth = append(p.auth, r.Header.Get("Authorization"))
 		if c := r.Header.Get("Cookie"); c != "" {
 			p.cookies = append(p.cookies, c)
 		}

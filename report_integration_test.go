@@ -90,3 +90,59 @@ func TestReportOnRealRunResults(t *testing.T) {
 		t.Errorf("mismatched sheet: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// An owner-only OAuth 2 consumer's token goes, as Authorization: Bearer, on
+// every request, and no action=login is sent. This wiki has no OAuth
+// extension, so it treats the requests as anonymous: the pre-flight must stop
+// with a clear message before anything is created — never create anonymously.
+func TestOAuthTokenIsSentAndAnUnacceptedTokenStops(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	const token = "oauth-canary-access-token-5f1e2d"
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sheet := writeSheet(t, dir, "o.csv", "username,email\noauth_person,o@example.org\n")
+	for _, mode := range [][]string{{"run", "--yes"}, {"run", "--dry-run"}} {
+		proxy := newRecordingProxy(t, w.URL)
+		r := runCLI(t, nil, append(mode, "--api", proxy.API, "--oauth-token-file", tokenFile, sheet)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "did not accept the OAuth token") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2: the token was not accepted", mode, r.code, r.stderr)
+		}
+		n := proxy.actions()
+		if n["login"] != 0 || n["createaccount"] != 0 || n["clientlogin"] != 0 {
+			t.Errorf("%v: requests %v: want no login and no createaccount", mode, n)
+		}
+		proxy.mu.Lock()
+		if len(proxy.auth) == 0 {
+			t.Errorf("%v: no request reached the wiki", mode)
+		}
+		for i, a := range proxy.auth {
+			if a != "Bearer "+token {
+				t.Errorf("%v: request %d has Authorization %q", mode, i, a)
+			}
+		}
+		proxy.mu.Unlock()
+		if strings.Contains(r.stderr, token) {
+			t.Errorf("%v: the token reached stderr", mode)
+		}
+	}
+	if log := newUsersByName(t, w); len(log) != 0 {
+		t.Errorf("%d accounts were created", len(log))
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "o.*"))
+	if len(files) == 0 {
+		t.Error("no log file was written")
+	}
+	for _, f := range files {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), token) {
+			t.Errorf("%s holds the token", f)
+		}
+	}
+	// Through the environment too, and never together with a bot password.
+	if r := runCLI(t, map[string]string{"MWPROVISION_OAUTH_TOKEN": token}, "run", "--api", w.API, "--user", w.Bulk.Login, sheet); r.code != 2 ||
+		!strings.Contains(r.stderr, "not both") {
+		t.Errorf("token and --user: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -57,7 +57,7 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 			t.stop = err
 			return t
 		}
-		if s.user != "" && !s.Ready() {
+		if s.authenticated() && !s.Ready() {
 			relogin := !s.loggedIn
 			rctx, cancel := e.requestContext(ctx)
 			err := s.Prepare(rctx)

@@ -98,6 +98,7 @@ type Session struct {
 	hc        http.Client
 	user      string
 	password  string // secret: only ever written into a POST body
+	bearer    string // secret: an OAuth 2 access token, sent instead of a login
 
 	Owner    string // the account the bot password belongs to, from action=login
 	token    string // createaccount token; secret
@@ -115,6 +116,16 @@ func NewSession(base *http.Client, api, userAgent, user, password string) *Sessi
 	return s
 }
 
+// UseOAuth makes the session send an OAuth 2 access token with every
+// request (Authorization: Bearer) instead of logging in; owner is the
+// account the token acts for, as the pre-flight learned it.
+func (s *Session) UseOAuth(token, owner string) {
+	s.bearer, s.Owner, s.loggedIn = token, owner, true
+}
+
+// authenticated reports whether the session acts for a creator.
+func (s *Session) authenticated() bool { return s.user != "" || s.bearer != "" }
+
 // Ready reports whether the session is logged in and holds a token.
 func (s *Session) Ready() bool { return s.loggedIn && s.token != "" }
 
@@ -122,7 +133,7 @@ func (s *Session) Ready() bool { return s.loggedIn && s.token != "" }
 func (s *Session) Forget() {
 	jar, _ := cookiejar.New(nil)
 	s.hc.Jar = jar
-	s.loggedIn, s.token = false, ""
+	s.loggedIn, s.token = s.bearer != "", ""
 }
 
 // ForgetToken drops the createaccount token, after badtoken.
@@ -275,6 +286,9 @@ func addCommon(v url.Values) {
 
 func (s *Session) do(req *http.Request) Answer {
 	req.Header.Set("User-Agent", s.userAgent)
+	if s.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+s.bearer)
+	}
 	req.Header.Set("Accept", "application/json")
 	ans := Answer{Sent: time.Now()}
 	resp, err := s.hc.Do(req)

@@ -21,6 +21,7 @@ type Config struct {
 	API          string
 	User         string // bot password login, User@App
 	Password     string // secret
+	OAuthToken   string // secret: an owner-only OAuth 2 access token, instead of User and Password
 	Reason       string
 	MailPassword bool
 	Workers      int
@@ -79,6 +80,7 @@ type Engine struct {
 	deps  Deps
 	pacer *Pacer
 	first *Session // logged in by Preflight, handed to the first worker
+	owner string   // the creator's account, for OAuth sessions (no login tells it)
 	// batchSize is the number of names per list=users request in a dry run.
 	batchSize int
 	// anonNames: a dry run asks about names from anonymous sessions.
@@ -140,8 +142,15 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		return nil, errors.New("check the creator's rights: the wiki's answer has no userinfo")
 	}
 	ui := q.UserInfo
+	if ui.Anon && e.cfg.OAuthToken != "" {
+		return nil, &PreflightError{Msg: "the wiki did not accept the OAuth token: it treats the requests as anonymous. " +
+			"Check that the wiki runs the OAuth extension, that the token belongs to an owner-only consumer with the \"Create accounts\" grant, and that it has not expired"}
+	}
 	if ui.Anon {
 		return nil, &PreflightError{Msg: fmt.Sprintf("logged in as %s, but the wiki treats the session as anonymous; check that the wiki keeps cookies (session storage)", e.cfg.User)}
+	}
+	if e.cfg.OAuthToken != "" {
+		s.Owner, e.owner = ui.Name, ui.Name
 	}
 	c := &Creator{Login: e.cfg.User, Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
 		HighLimits: slices.Contains(ui.Rights, "apihighlimits")}
@@ -217,7 +226,11 @@ func queryValues(kv ...string) map[string][]string {
 }
 
 func (e *Engine) newSession() *Session {
-	return NewSession(e.deps.HTTP, e.cfg.API, e.cfg.UserAgent, e.cfg.User, e.cfg.Password)
+	s := NewSession(e.deps.HTTP, e.cfg.API, e.cfg.UserAgent, e.cfg.User, e.cfg.Password)
+	if e.cfg.OAuthToken != "" {
+		s.UseOAuth(e.cfg.OAuthToken, e.owner)
+	}
+	return s
 }
 
 // ErrInterrupted is returned by Run when its context was cancelled: the rows
