@@ -67,7 +67,23 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
 		// Errors are printed once, by exitCode; usage goes to stderr.
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
-		Commands:             []*cli.Command{runCommand(getenv), reportCommand()},
+		Commands:             []*cli.Command{runCommand(getenv), reportCommand(), completionCommand()},
+		Description: `Check a sign-up sheet before an event (creates nothing):
+    mwprovision run --dry-run signups.csv
+    mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php signups.csv
+
+  Edit-a-thon: create the participants' accounts; the wiki mails each a temporary password
+    mwprovision run --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
+      --password-file ~/.mwprovision-botpassword --contact you@example.org \
+      --reason "Edit-a-thon, 21 November" signups.csv
+    mwprovision report --format wikitext signups.results.csv    # the list for the event page
+
+  Migration into your own wiki, passwords from the sheet
+    mwprovision run --api https://wiki.example.org/w/api.php --user Admin@migrate \
+      --password-file admin.botpassword --mailpassword=false --workers 4 --rate 0 users.csv
+
+  The bot password comes from --password-file or MWPROVISION_PASSWORD, never from the command
+  line. "mwprovision COMMAND --help" tells more.`,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v (see mwprovision --help)", err)
 		},

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func runQuick(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"mwprovision"}, args...), strings.NewReader(""), &out, &errb,
+		func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+// --help shows the three uses: sheet check, edit-a-thon, migration.
+func TestHelpShowsTheThreeUses(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}} {
+		code, out, _ := runQuick(args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		for _, want := range []string{"--dry-run", "--mailpassword=false", "--password-file"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: help lacks %q", args, want)
+			}
+		}
+	}
+	if _, out, _ := runQuick("report", "--help"); !strings.Contains(out, "--format wikitext") || !strings.Contains(out, "--failed-sheet") {
+		t.Errorf("report --help lacks its examples:\n%s", out)
+	}
+}
+
+// Shell completion: the script, and the candidates the shell asks the
+// built binary for.
+func TestShellCompletion(t *testing.T) {
+	_, script, _ := runQuick("completion")
+	if !strings.Contains(script, "complete -o filenames -F _mwprovision_complete mwprovision") {
+		t.Errorf("completion script:\n%s", script)
+	}
+	bin := buildBinary(t)
+	ask := func(args ...string) string {
+		out, err := exec.Command(bin, append(args, "--generate-bash-completion")...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+	if cmds := ask(); !strings.Contains(cmds, "run\nreport\ncompletion\n") {
+		t.Errorf("command candidates %q", cmds)
+	}
+	if flags := ask("run", "--d"); !strings.Contains(flags, "--dry-run") {
+		t.Errorf("flag candidates for --d: %q", flags)
+	}
+}
