@@ -237,6 +237,18 @@ func TestPreflightWarnsOfThrottleWithoutNoratelimit(t *testing.T) {
 			t.Errorf("%s: throttle warning shown = %v, want %v", c.creator.Login, warned, c.warned)
 		}
 	}
+	// A run that would outlast --max-wait at Wikimedia's 6 a day says so
+	// up front, with the numbers (no --yes and no terminal: nothing is created).
+	var b strings.Builder
+	b.WriteString("username,email\n")
+	for i := 0; i < 13; i++ {
+		fmt.Fprintf(&b, "eta_%02d,e%d@example.org\n", i, i)
+	}
+	r := runCLI(t, nil, "run", "--api", w.API, "--user", w.Limited.Login, "--password-file", w.Limited.PasswordFile,
+		"--max-wait", "2h", writeSheet(t, dir, "eta.csv", b.String()))
+	if want := "at Wikimedia's 6 accounts a day, 13 accounts take about 48h0m0s, more than --max-wait 2h0m0s"; !strings.Contains(r.stderr, want) {
+		t.Errorf("no up-front estimate %q in:\n%s", want, r.stderr)
+	}
 }
 
 // Names are checked 50 a request, or 500 for a creator with apihighlimits
