@@ -91,7 +91,9 @@ func (c *console) start() {
 				return
 			case <-t.C:
 				c.mu.Lock()
-				c.bar.Describe(c.statusLocked())
+				if c.bar != nil { // finish may have removed it meanwhile
+					c.bar.Describe(c.statusLocked())
+				}
 				c.mu.Unlock()
 			}
 		}
