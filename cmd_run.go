@@ -50,6 +50,8 @@ type runOptions struct {
 	Yes          bool
 	DryRun       bool
 	Quiet        bool
+	Resume       bool
+	Timeout      time.Duration
 
 	OAuthFile string
 
@@ -102,6 +104,8 @@ Examples:
 			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
 			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (needed without a terminal: accounts can never be deleted)", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+			&cli.BoolFlag{Name: "resume", Usage: "continue from the results file: skip rows already created or exists (matched by username), attempt the rest", EnvVars: []string{"MWPROVISION_RESUME"}, Destination: &o.Resume},
+			&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
 		},
@@ -236,7 +240,7 @@ func (o *runOptions) userAgent() string {
 
 // scan reads the whole sheet once before anything is sent: it finds
 // problems that make the sheet unusable and counts what a run will attempt.
-func scan(path string, mailPassword bool) (*sheetScan, error) {
+func scan(path string, mailPassword bool, done map[string]report.Row) (*sheetScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usagef("cannot open the sheet: %v", err)
@@ -258,7 +262,11 @@ func scan(path string, mailPassword bool) (*sheetScan, error) {
 		}
 		check.Check(&a)
 		sc.rows++
-		if a.Problem == nil {
+		switch {
+		case a.Problem != nil:
+		case done[a.Canonical].Status.Final():
+			sc.carried++
+		default:
 			sc.toCreate++
 		}
 	}
@@ -267,6 +275,7 @@ func scan(path string, mailPassword bool) (*sheetScan, error) {
 
 type sheetScan struct {
 	rows, toCreate int
+	carried        int // decided by an earlier run (--resume)
 	ignored        []string
 	hasPassword    bool
 }
@@ -280,7 +289,14 @@ func wrapSheetErr(path string, err error) error {
 }
 
 func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer) error {
-	sc, err := scan(o.sheet, o.MailPassword)
+	var done map[string]report.Row
+	if o.Resume {
+		var err error
+		if done, err = readPrevious(o.Out); err != nil {
+			return err
+		}
+	}
+	sc, err := scan(o.sheet, o.MailPassword, done)
 	if err != nil {
 		return err
 	}
@@ -318,7 +334,7 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	eng := provision.New(provision.Config{
 		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,
 		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
-		UserAgent: o.userAgent(), DryRun: o.DryRun,
+		UserAgent: o.userAgent(), DryRun: o.DryRun, Done: done, Resume: o.Resume, RequestTimeout: o.Timeout,
 	}, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con})
 	con.window = eng.Pacer().Window
 	say := func(format string, a ...any) {
@@ -379,12 +395,18 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	if err != nil {
 		return wrapSheetErr(o.sheet, err)
 	}
-	if kept, err := keepPrevious(o.Out); err != nil {
+	// A resumed run writes NAME.partial and renames it over the results
+	// when it ends, so the results file is replaced in one step; a run that
+	// is killed leaves both, and the next --resume reads both.
+	outPath := o.Out
+	if o.Resume {
+		outPath = o.Out + ".partial"
+	} else if kept, err := keepPrevious(o.Out); err != nil {
 		return usagef("cannot keep the previous results: %v", err)
 	} else if kept != "" {
-		say("the previous results are kept as %s\n", kept)
+		say("the previous results are kept as %s (run with --resume to continue from them)\n", kept)
 	}
-	w, out, err := report.Create(o.Out)
+	w, out, err := report.Create(outPath)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -394,7 +416,11 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	if o.DryRun {
 		verb = "pass the offline checks"
 	}
-	say("%d rows, %d %s\n", sc.rows, sc.toCreate, verb)
+	if o.Resume {
+		say("resuming: %d rows already created or existing, %d %s\n", sc.carried, sc.toCreate, verb)
+	} else {
+		say("%d rows, %d %s\n", sc.rows, sc.toCreate, verb)
+	}
 	con.start()
 	sum, runErr := eng.Run(ctx, sh, provision.NewChecker(o.MailPassword), w)
 	con.finish()
@@ -402,6 +428,11 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
 	if err := out.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("close results file: %w", err)
+	}
+	if o.Resume && runErr == nil || o.Resume && (errors.Is(runErr, provision.ErrInterrupted) || errors.Is(runErr, provision.ErrStopped)) {
+		if err := os.Rename(outPath, o.Out); err != nil {
+			return fmt.Errorf("replace the results file: %w", err)
+		}
 	}
 	if runErr != nil && errors.Is(runErr, provision.ErrStopped) {
 		fmt.Fprintln(stderr, runErr.Error())
@@ -425,6 +456,38 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 		return errRowsNotOK
 	}
 	return nil
+}
+
+// readPrevious reads the results of earlier runs for --resume: the results
+// file and, when a resumed run was killed, its .partial file (newer).
+// Rows are keyed by canonical name, so a changed sheet still matches.
+func readPrevious(out string) (map[string]report.Row, error) {
+	done := map[string]report.Row{}
+	found := false
+	for _, p := range []string{out, out + ".partial"} {
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, usagef("cannot read the results to resume from: %v", err)
+		}
+		rows, err := report.Read(f)
+		f.Close()
+		if err != nil {
+			return nil, usagef("%s is not a results file of mwprovision, so there is nothing to resume from: %v", p, err)
+		}
+		found = true
+		for _, r := range rows {
+			if r.Canonical != "" {
+				done[r.Canonical] = r
+			}
+		}
+	}
+	if !found {
+		return nil, usagef("nothing to resume: there is no results file at %s (give --out if it is elsewhere)", out)
+	}
+	return done, nil
 }
 
 // keepPrevious moves an existing results file aside (NAME.TIMESTAMP.csv), so

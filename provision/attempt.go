@@ -156,8 +156,14 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 		return pendingRow(a, t.attempts, why)
 	}
 	o := t.out
-	if o.Status == report.Exists && t.ambiguous {
-		if r, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, t.uncertainSince, log); ok {
+	if o.Status == report.Exists && (t.ambiguous || e.cfg.Resume) {
+		// Within this run, only a creation since our first uncertain attempt
+		// is ours; resuming, so is one by an earlier run that was cut off.
+		since := t.uncertainSince
+		if e.cfg.Resume {
+			since = time.Time{}
+		}
+		if r, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, log); ok {
 			return r
 		}
 	}

@@ -29,6 +29,12 @@ type Config struct {
 	MaxAttempts  int
 	MaxWait      time.Duration
 	UserAgent    string
+	// Done holds, by canonical name, the rows an earlier run already
+	// decided created or exists (--resume): they are carried forward.
+	Done map[string]report.Row
+	// Resume: a row that now hears userexists may have been created by an
+	// earlier, interrupted run; the newusers log decides.
+	Resume bool
 	// DryRun checks the rows and sends no write: offline only when API is
 	// empty, else the names are checked with list=users&usprop=cancreate.
 	DryRun bool
@@ -345,6 +351,10 @@ func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work 
 		switch {
 		case a.Problem != nil:
 			results <- result{a.Seq, e.offlineRow(&a)}
+		case e.cfg.Done[a.Canonical].Status.Final():
+			prev := e.cfg.Done[a.Canonical]
+			prev.Line, prev.Username = a.Line, a.Username
+			results <- result{a.Seq, prev}
 		case e.cfg.DryRun && e.cfg.API == "":
 			results <- result{a.Seq, wouldCreateOffline(&a)}
 		case e.stopReason(ctx) != "":
@@ -469,7 +479,10 @@ func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, a
 	rctx, cancel := e.requestContext(ctx)
 	defer cancel()
 	// Allow for the wiki's clock being behind ours.
-	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since.Add(-clockSkew))
+	if !since.IsZero() {
+		since = since.Add(-clockSkew)
+	}
+	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since)
 	if err != nil {
 		log.Warn("newusers-log", zap.Error(err))
 		return report.Row{}, false
@@ -479,7 +492,7 @@ func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, a
 		return report.Row{}, false
 	}
 	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Created,
-		Message:  "created by an earlier attempt whose answer was lost (found in the newusers log)",
+		Message:  "created by an earlier attempt whose answer was lost, as the newusers log shows",
 		Attempts: attempts, FinishedAt: report.Timestamp{Time: when}}, true
 }
 

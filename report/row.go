@@ -25,6 +25,10 @@ const (
 // Statuses lists every status in the order summaries show them.
 var Statuses = []Status{Created, WouldCreate, Exists, Invalid, Duplicate, NeedsManual, Failed, Pending}
 
+// Final reports whether a run decided the row for good: created or exists.
+// A resumed run carries such rows forward and attempts all others.
+func (s Status) Final() bool { return s == Created || s == Exists }
+
 // OK reports whether a row with this status needs no further action.
 func (s Status) OK() bool { return s == Created || s == Exists || s == WouldCreate }
 
