@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mwprovision/mwprovision/report"
+	"github.com/mwprovision/mwprovision/wikitest"
+)
+
+// Ctrl-C (a real SIGINT to the process): dispatching stops, the requests in
+// flight finish, every row is recorded (the rest pending), exit 130; then
+// --resume finishes the job. A second Ctrl-C ends the process at once and
+// the results file is still valid CSV.
+func TestCtrlCStopsGracefullyThenResume(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "ctrlc.csv", "interrupted", 100)
+	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "20/s", "--yes"}
+
+	cmd := exec.Command(bin, append(args, sheet)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d after Ctrl-C, want 130:\n%s", code, stderr.String())
+	}
+	if took := time.Since(sent); took > 10*time.Second {
+		t.Errorf("took %s to stop after Ctrl-C", took)
+	}
+	rows := readResults(t, filepath.Join(dir, "ctrlc.results.csv"))
+	counts := map[report.Status]int{}
+	for _, r := range rows {
+		counts[r.Status]++
+	}
+	if len(rows) != 100 || counts[report.Created] == 0 || counts[report.Pending] == 0 || counts[report.Created]+counts[report.Pending] != 100 {
+		t.Fatalf("after Ctrl-C: %d rows, %v; want 100 rows, created and pending", len(rows), counts)
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr does not say the run was interrupted:\n%s", stderr.String())
+	}
+	if out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput(); err != nil {
+		t.Fatalf("--resume: %v\n%s", err, out)
+	}
+	checkAllCreatedOnce(t, w, filepath.Join(dir, "ctrlc.results.csv"), "interrupted", 100)
+
+	// Twice: the process ends at once, the file holds whole rows only.
+	double := numberedSheet(t, dir, "double.csv", "twice", 100)
+	cmd2 := exec.Command(bin, append(args, double)...)
+	if err := cmd2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	cmd2.Process.Signal(syscall.SIGINT)
+	time.Sleep(20 * time.Millisecond)
+	second := time.Now()
+	cmd2.Process.Signal(syscall.SIGINT)
+	cmd2.Wait()
+	if took := time.Since(second); took > 2*time.Second {
+		t.Errorf("a second Ctrl-C took %s to end the process", took)
+	}
+	f, err := os.Open(filepath.Join(dir, "double.results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := report.Read(f); err != nil || len(got) == 0 {
+		t.Errorf("after two Ctrl-C the results are not valid CSV with rows: %d rows, %v", len(got), err)
+	}
+}
+
+// The wiki loses every session mid-run (its session store purged): the
+// workers log in again and the run goes on, creating every account once.
+func TestSessionsPurgedMidRun(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "purge.csv", "purged", 60)
+	purge := `$db = new PDO("sqlite:` + filepath.Join(w.Dir, "data", "wikicache.sqlite") + `");
+		echo $db->exec("DELETE FROM objectcache WHERE keyname LIKE '%:MWSession:%'");`
+	purged := make(chan string, 1)
+	time.AfterFunc(1500*time.Millisecond, func() {
+		out, err := exec.Command("php", "-r", purge).CombinedOutput()
+		purged <- fmt.Sprintf("%s %v", out, err)
+	})
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--workers", "2", "--rate", "20/s", "--yes", sheet)...)
+	t.Logf("sessions deleted: %s", <-purged)
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	checkAllCreatedOnce(t, w, filepath.Join(dir, "purge.results.csv"), "purged", 60)
+	relogins := 0
+	for _, e := range readLog(t, filepath.Join(dir, "purge.log.jsonl")) {
+		if e["msg"] == "createaccount" && e["action"] == "relogin" {
+			relogins++
+		}
+	}
+	if relogins == 0 {
+		t.Error("the log shows no log-in after the sessions were purged: was the purge in time?")
+	}
+}
+
+// The wiki goes read-only mid-run and back: everyone pauses and retries,
+// and every account is created.
+func TestReadOnlyModeMidRun(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "ro.csv", "readonly", 40)
+	time.AfterFunc(1*time.Second, func() { w.AppendSettings(`$wgReadOnly = 'Database maintenance (test)';`) })
+	time.AfterFunc(5*time.Second, func() { w.AppendSettings(`$wgReadOnly = false;`) })
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "10/s", "--yes", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	checkAllCreatedOnce(t, w, filepath.Join(dir, "ro.results.csv"), "readonly", 40)
+	paused := false
+	for _, e := range readLog(t, filepath.Join(dir, "ro.log.jsonl")) {
+		if e["msg"] == "pause" && strings.Contains(fmt.Sprint(e["why"]), "readonly") {
+			paused = true
+		}
+	}
+	if !paused {
+		t.Error("the log shows no read-only pause")
+	}
+}
