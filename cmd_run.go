@@ -23,6 +23,10 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
+// maxSheetBytes refuses files no sheet of accounts reaches (a million rows
+// are about 60 MiB), before reading them.
+const maxSheetBytes = 2 << 30
+
 // Defaults safe on a Wikimedia wiki: one request at a time (API etiquette:
 // "make your requests in series"), one account every two seconds.
 const (
@@ -51,6 +55,7 @@ type runOptions struct {
 	DryRun       bool
 	Quiet        bool
 	Resume       bool
+	Insecure     bool
 	Timeout      time.Duration
 
 	OAuthFile string
@@ -104,6 +109,7 @@ Examples:
 			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
 			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
 			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (needed without a terminal: accounts can never be deleted)", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+			&cli.BoolFlag{Name: "allow-insecure-http", Usage: "allow a plain http:// --api on another machine (the passwords then travel unencrypted)", EnvVars: []string{"MWPROVISION_ALLOW_INSECURE_HTTP"}, Destination: &o.Insecure},
 			&cli.BoolFlag{Name: "resume", Usage: "continue from the results file: skip rows already created or exists (matched by username), attempt the rest", EnvVars: []string{"MWPROVISION_RESUME"}, Destination: &o.Resume},
 			&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
@@ -134,6 +140,9 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 		}
 		if u.User != nil {
 			return usagef("--api must not contain a user or password; use --user and --password-file")
+		}
+		if u.Scheme == "http" && !isLoopback(o.API) && !o.Insecure {
+			return usagef("--api %s is plain http to another machine: the bot password and the sheet's passwords would travel unencrypted; use https://, or --allow-insecure-http if you must", o.API)
 		}
 	}
 	var err error
@@ -246,6 +255,10 @@ func scan(path string, mailPassword bool, done map[string]report.Row) (*sheetSca
 		return nil, usagef("cannot open the sheet: %v", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > maxSheetBytes {
+		return nil, &provision.SheetError{Msg: fmt.Sprintf("%s is %d MiB: that is no sheet of accounts (the limit is %d MiB); check the file name, or split the sheet",
+			path, fi.Size()>>20, maxSheetBytes>>20)}
+	}
 	sh, err := provision.NewSheet(f)
 	if err != nil {
 		return nil, wrapSheetErr(path, err)
@@ -308,9 +321,6 @@ func (o *runOptions) run(ctx context.Context, stdin io.Reader, stderr io.Writer)
 	}
 	if o.User != "" && !strings.Contains(o.User, "@") {
 		fmt.Fprintln(stderr, "warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords")
-	}
-	if strings.HasPrefix(strings.ToLower(o.API), "http://") && !isLoopback(o.API) {
-		fmt.Fprintln(stderr, "warning: --api is plain http:// to another machine: the bot password and the sheet's passwords travel unencrypted; use https://")
 	}
 	if o.Contact == "" && o.API != "" && !isLoopback(o.API) {
 		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")

@@ -435,6 +435,10 @@ func TestRunRefusesBadSetup(t *testing.T) {
 			[]string{"run", "--api", w.API, "--user", w.Bulk.Login, good}, "the wiki refused the login"},
 		{"not a bot password", map[string]string{"MWPROVISION_PASSWORD": "hunter2-but-longer"},
 			[]string{"run", "--api", w.API, "--user", w.Bulk.Login, good}, "0-9 and a-w"},
+		{"plain http to another machine", nil, []string{"run", "--api", "http://wiki.example/w/api.php", "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, good}, "--allow-insecure-http"},
+		{"huge file", nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), hugeFile(t, dir)), "the limit is 2048 MiB"},
+		{"a 100 KiB value", nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), writeSheet(t, dir, "long.csv", "username,email\n"+strings.Repeat("x", 100<<10)+",a@example.org\n")), "a value of 100 KiB"},
+		{"Windows-1252 sheet", nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), writeSheet(t, dir, "latin1.csv", "username,realname\nrene,Ren\xe9\n")), "not UTF-8"},
 		{"no createaccount grant", nil, append([]string{"run"}, append(creatorArgs(mustBotPassword(t, w, "readonly", "basic"), w), good)...), "no createaccount right"},
 	}
 	for _, tt := range tests {
@@ -453,6 +457,48 @@ func TestRunRefusesBadSetup(t *testing.T) {
 	}
 	if log := newUsersByName(t, w); len(log) != 0 {
 		t.Errorf("the wiki got %d accounts from refused runs", len(log))
+	}
+}
+
+// hugeFile is a sparse 3 GiB file: no disk used, refused before reading.
+func hugeFile(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "huge.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(3 << 30); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Names a spreadsheet would take for formulas are neutralized in the
+// results file, and --resume and report read them back as they are.
+func TestResultsNeutralizeFormulaCells(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "f.csv", "username,email\n-Minus,m@example.org\n+Plus,p@example.org\n=SUM(A1),s@example.org\n")
+	args := append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes")
+	runCLI(t, nil, append(args, sheet)...)
+	results := filepath.Join(dir, "f.results.csv")
+	raw, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\n2,'-Minus,'-Minus,created", "\n3,'+Plus,'+Plus,created", "\n4,'=SUM(A1),,invalid"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("results lack %q:\n%s", want, raw)
+		}
+	}
+	r := runCLI(t, nil, append(args, "--resume", sheet)...)
+	if !strings.Contains(r.stderr, "resuming: 2 rows already created or existing, 0 to create") {
+		t.Errorf("--resume did not recognize the neutralized names:\n%s", r.stderr)
+	}
+	if wt := runCLI(t, nil, "report", "--format", "wikitext", results); wt.stdout != "* [[User:-Minus|-Minus]]\n* [[User:+Plus|+Plus]]\n" {
+		t.Errorf("wikitext = %q", wt.stdout)
 	}
 }
 

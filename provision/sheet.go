@@ -81,6 +81,9 @@ type Sheet struct {
 	raw       []string
 }
 
+// maxValueBytes bounds one value of a sheet.
+const maxValueBytes = 64 << 10
+
 // sniffSize is how much of the file is inspected for encoding and delimiter.
 const sniffSize = 64 << 10
 
@@ -209,6 +212,10 @@ func (s *Sheet) Next() (Account, error) {
 		for _, v := range rec {
 			if !utf8.ValidString(v) {
 				return Account{}, notUTF8(line)
+			}
+			if len(v) > maxValueBytes {
+				return Account{}, &SheetError{Line: line, Msg: fmt.Sprintf(
+					"a value of %d KiB: no username, email, name or reason is that long; is this the right file, with the quotes closed?", len(v)>>10)}
 			}
 		}
 		a := Account{Seq: s.seq, Line: line}

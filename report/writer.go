@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/gocarina/gocsv"
 )
@@ -55,8 +56,8 @@ func (w *Writer) Write(rows ...Row) error {
 	for i := range rows {
 		r := &rows[i]
 		ts, _ := r.FinishedAt.MarshalCSV()
-		w.rec[0], w.rec[1], w.rec[2], w.rec[3] = strconv.Itoa(r.Line), r.Username, r.Canonical, string(r.Status)
-		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = r.Code, r.Message, strconv.Itoa(r.Attempts), ts
+		w.rec[0], w.rec[1], w.rec[2], w.rec[3] = strconv.Itoa(r.Line), guard(r.Username), guard(r.Canonical), string(r.Status)
+		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = guard(r.Code), guard(r.Message), strconv.Itoa(r.Attempts), ts
 		if err := w.csv.Write(w.rec); err != nil {
 			return fmt.Errorf("write results row for line %d: %w", r.Line, err)
 		}
@@ -78,5 +79,28 @@ func Read(r io.Reader) ([]Row, error) {
 	if err := gocsv.Unmarshal(r, &rows); err != nil {
 		return nil, err
 	}
+	for i := range rows {
+		rows[i].Username, rows[i].Canonical = unguard(rows[i].Username), unguard(rows[i].Canonical)
+		rows[i].Code, rows[i].Message = unguard(rows[i].Code), unguard(rows[i].Message)
+	}
 	return rows, nil
+}
+
+// guard neutralizes a cell that a spreadsheet would run as a formula
+// (starting with = + - @, a tab or a carriage return) by prefixing "'", as
+// OWASP advises for CSV files. A cell already starting with "'" is prefixed
+// too, so that unguard restores every value exactly ("-Bob" is a valid
+// username, and --resume must see it as it is).
+func guard(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r'", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+func unguard(s string) string {
+	if len(s) > 1 && s[0] == '\'' {
+		return s[1:]
+	}
+	return s
 }

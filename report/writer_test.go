@@ -119,3 +119,35 @@ exists: userexists (1 row)
 		t.Errorf("Len = %d, want 5", p.Len())
 	}
 }
+
+// Cells a spreadsheet would run as formulas are neutralized in the file and
+// read back exactly.
+func TestWriterNeutralizesFormulas(t *testing.T) {
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf)
+	rows := []Row{
+		{Line: 2, Username: "=HYPERLINK(\"http://x\")", Status: Invalid, Message: "+1 more"},
+		{Line: 3, Username: "-Bob-", Canonical: "-Bob-", Status: Created},
+		{Line: 4, Username: "@team", Status: Invalid, Message: "\tindented"},
+		{Line: 5, Username: "'quoted", Canonical: "'quoted", Status: Created},
+		{Line: 6, Username: "plain", Canonical: "Plain", Status: Created},
+	}
+	if err := w.Write(rows...); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n")[1:] {
+		fields := strings.SplitN(line, ",", 3)
+		if len(fields) > 1 && fields[1] != "" && strings.ContainsRune("=+-@\t\r", rune(strings.TrimLeft(fields[1], `"`)[0])) {
+			t.Errorf("a formula cell is written as is: %q", line)
+		}
+	}
+	got, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if got[i].Username != rows[i].Username || got[i].Canonical != rows[i].Canonical || got[i].Message != rows[i].Message {
+			t.Errorf("row %d read back as %+v, want %+v", i, got[i], rows[i])
+		}
+	}
+}
