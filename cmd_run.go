@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
 	"golang.org/x/time/rate"
 
 	"github.com/mwprovision/mwprovision/provision"
@@ -171,7 +172,12 @@ func (o *runOptions) validate(c *cli.Context, getenv func(string) string) error 
 	}
 	if o.User != "" {
 		if o.password, err = readSecret(o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv); err != nil {
-			return err
+			if o.PasswordFile != "" || !isTerminal(c.App.Reader) || !isTerminal(c.App.ErrWriter) {
+				return err
+			}
+			if o.password, err = promptSecret(c.App.Reader.(*os.File), c.App.ErrWriter, "Bot password for "+o.User+": "); err != nil {
+				return err
+			}
 		}
 	}
 	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
@@ -236,6 +242,21 @@ func readSecret(file, env, what string, getenv func(string) string) (string, err
 		return p, nil
 	}
 	return "", usagef("no %s: give its file (mode 0600) or set %s", what, env)
+}
+
+// promptSecret asks on the terminal without echo: the secret never
+// reaches argv, the shell's history or the screen.
+func promptSecret(in *os.File, out io.Writer, prompt string) (string, error) {
+	fmt.Fprint(out, prompt)
+	b, err := term.ReadPassword(int(in.Fd()))
+	fmt.Fprintln(out)
+	if err != nil {
+		return "", usagef("cannot read the password from the terminal: %v", err)
+	}
+	if p := strings.TrimSpace(string(b)); p != "" {
+		return p, nil
+	}
+	return "", usagef("no bot password given")
 }
 
 // userAgent follows Wikimedia's User-Agent policy: the tool, its version,

@@ -179,3 +179,28 @@ func TestNonTerminalOutputIsPlainAndBounded(t *testing.T) {
 		t.Errorf("--quiet output:\n%s", r3.stderr)
 	}
 }
+
+// Without a password file or MWPROVISION_PASSWORD, a terminal user is asked
+// for the bot password, which is not echoed.
+func TestTerminalPromptsForBotPassword(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	bin := buildBinary(t)
+	tm := newTmux(t)
+	dir := t.TempDir()
+	secret, err := os.ReadFile(w.Bulk.PasswordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := writeSheet(t, dir, "p.csv", "username,email\nprompted_one,p1@example.org\n")
+	tm.start("pw", fmt.Sprintf("%s run --dry-run --api %s --user %s %s; echo EXIT=$?; sleep 30", bin, w.API, w.Bulk.Login, sheet))
+	tm.waitFor("pw", "Bot password for Admin@bulk:", 15*time.Second)
+	tm.run("send-keys", "-t", "pw", "-l", strings.TrimSpace(string(secret)))
+	tm.run("send-keys", "-t", "pw", "Enter")
+	screen := tm.waitFor("pw", "EXIT=0", 20*time.Second)
+	if !strings.Contains(screen, "logged in to Test wiki as Admin") {
+		t.Errorf("the prompted password did not log in:\n%s", screen)
+	}
+	if strings.Contains(screen, strings.TrimSpace(string(secret))) {
+		t.Error("the password was echoed on the terminal")
+	}
+}
