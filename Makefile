@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test unit wiki-deps lint bench demo demo-stop clean
+.PHONY: all build test unit fuzz-short wiki-deps lint bench demo demo-stop clean
 
 all: build
 
@@ -17,6 +17,12 @@ build:
 # runs every test, including those against a real MediaWiki.
 test: wiki-deps lint
 	$(GO) test -count=1 -timeout 14m ./...
+	$(MAKE) fuzz-short
+
+# A short run of each fuzz test (the seed corpus is in provision/testdata/fuzz).
+fuzz-short:
+	$(GO) test ./provision -run '^$$' -fuzz '^FuzzSheet$$' -fuzztime 10s -fuzzminimizetime 3s
+	$(GO) test ./provision -run '^$$' -fuzz '^FuzzCanonicalUsername$$' -fuzztime 10s -fuzzminimizetime 3s
 
 # Tests that need no wiki.
 unit:
