@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/pem"
 	"fmt"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,5 +138,34 @@ func TestReadOnlyModeMidRun(t *testing.T) {
 	}
 	if !paused {
 		t.Error("the log shows no read-only pause")
+	}
+}
+
+// TLS is always verified: a wiki whose certificate no known CA signed is
+// refused, and SSL_CERT_FILE adds a CA (as for an internal wiki).
+func TestTLSVerifiedAndExtraCAsFromSSLCertFile(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	bin := buildBinary(t)
+	target, _ := url.Parse(w.URL)
+	tlsWiki := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(target))
+	defer tlsWiki.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsWiki.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sheet := writeSheet(t, dir, "tls.csv", "username,email\ntls_person,t@example.org\n")
+	run := func(env ...string) (int, string) {
+		cmd := exec.Command(bin, "run", "--dry-run", "--api", tlsWiki.URL+"/w/api.php", "--user", w.Bulk.Login,
+			"--password-file", w.Bulk.PasswordFile, sheet)
+		cmd.Env = append(os.Environ(), env...)
+		out, _ := cmd.CombinedOutput()
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	if code, out := run(); code != 2 || !strings.Contains(out, "certificate") {
+		t.Errorf("an unknown certificate: exit %d, %s; want 2 and a certificate error", code, out)
+	}
+	if code, out := run("SSL_CERT_FILE=" + ca); code != 0 {
+		t.Errorf("with SSL_CERT_FILE: exit %d, %s; want 0", code, out)
 	}
 }
