@@ -47,7 +47,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errRowsNotOK):
 		return exitRowsNotOK
 	case errors.Is(err, provision.ErrInterrupted):
-		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run the sheet again to continue")
+		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
 		return exitInterrupted
 	}
 	// Usage, sheet, pre-flight and login errors, and anything else that ends

@@ -536,7 +536,7 @@ func TestRunStopsCleanlyAtMaxWait(t *testing.T) {
 		{5, report.Invalid, "", "forbidden-character"},
 		{6, report.Pending, "Late five", "pending"},
 	})
-	if !strings.Contains(rows[2].Message, "--max-wait 1m") || !strings.Contains(rows[2].Message, "run the sheet again") {
+	if !strings.Contains(rows[2].Message, "--max-wait 1m") || !strings.Contains(rows[2].Message, "--resume") {
 		t.Errorf("pending message %q does not say why and what to do", rows[2].Message)
 	}
 	if !strings.Contains(r.stderr, "stopped waiting") {

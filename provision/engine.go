@@ -402,7 +402,7 @@ func (e *Engine) offlineRow(a *Account) report.Row {
 
 func pendingRow(a *Account, attempts int, why string) report.Row {
 	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Pending,
-		Code: "pending", Message: why + "; run the sheet again later: accounts already created then report exists", Attempts: attempts,
+		Code: "pending", Message: why + "; run again with --resume to continue", Attempts: attempts,
 		FinishedAt: report.Timestamp{Time: time.Now()}}
 }
 
