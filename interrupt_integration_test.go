@@ -169,3 +169,38 @@ func TestTLSVerifiedAndExtraCAsFromSSLCertFile(t *testing.T) {
 		t.Errorf("with SSL_CERT_FILE: exit %d, %s; want 0", code, out)
 	}
 }
+
+// --resume matches rows by canonical name: after the sheet was reordered and
+// rows were added, the rows created before keep their outcome on their new
+// lines, and only the others are attempted.
+func TestResumeAfterTheSheetChanged(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 600})
+	dir := t.TempDir()
+	sheet := filepath.Join(dir, "changing.csv")
+	writeSheet(t, dir, "changing.csv", "username,email\nfirst_one,f1@example.org\nsecond_one,s2@example.org\nthird_one,t3@example.org\nfourth_one,f4@example.org\n")
+	r := runCLI(t, nil, "run", "--api", w.API, "--user", w.Limited.Login, "--password-file", w.Limited.PasswordFile,
+		"--max-wait", "1m", "--rate", "0", "--yes", sheet)
+	first := readResults(t, filepath.Join(dir, "changing.results.csv"))
+	if r.code != 1 || first[0].Status != report.Created || first[1].Status != report.Created || first[2].Status != report.Pending {
+		t.Fatalf("first run: exit %d, %+v", r.code, first)
+	}
+	// Reordered, one row spelled differently but the same account, one added.
+	writeSheet(t, dir, "changing.csv", "username,email\nfourth_one,f4@example.org\nnew_one,n5@example.org\nThird one,t3@example.org\nfirst_one,f1@example.org\nSecond_one,s2@example.org\n")
+	r2 := runCLI(t, nil, "run", "--resume", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--rate", "0", "--yes", sheet)
+	if r2.code != 0 || !strings.Contains(r2.stderr, "resuming: 2 rows already created or existing, 3 to create") {
+		t.Fatalf("resume: exit %d\n%s", r2.code, r2.stderr)
+	}
+	rows := readResults(t, filepath.Join(dir, "changing.results.csv"))
+	checkResults(t, rows, []expect{
+		{2, report.Created, "Fourth one", ""}, {3, report.Created, "New one", ""}, {4, report.Created, "Third one", ""},
+		{5, report.Created, "First one", ""}, {6, report.Created, "Second one", ""},
+	})
+	if rows[3].FinishedAt != first[0].FinishedAt || rows[4].FinishedAt != first[1].FinishedAt {
+		t.Error("the rows created by the first run were not carried forward")
+	}
+	evs, _ := w.NewUsersLog()
+	if len(evs) != 5 {
+		t.Errorf("the wiki holds %d new accounts, want 5", len(evs))
+	}
+}
