@@ -110,7 +110,7 @@ func statuses(rows []report.Row) string {
 // input order whatever order the answers arrive in.
 func TestEngineBoundsConcurrencyAndKeepsInputOrder(t *testing.T) {
 	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
-		time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
+		time.Sleep(time.Duration(2+rand.IntN(5)) * time.Millisecond) // long enough for workers to overlap
 		return pass(name)
 	})
 	var names []string
