@@ -84,8 +84,9 @@ type Pacer struct {
 	why         string
 	waited      time.Duration // total of all pauses so far (overlaps counted once)
 	stop        *StopError
-	failures    int         // consecutive faults, for the backoff
-	counted     []time.Time // answers of the latest counted attempts, oldest first
+	failures    int                       // consecutive faults, for the backoff
+	counted     [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
+	nCounted    int                       // how many were ever recorded
 	window      time.Duration
 	windowCount int
 	pauses      int
@@ -149,11 +150,9 @@ func (p *Pacer) noteResume() {
 // throttle.
 func (p *Pacer) Counted(received time.Time) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.counted) == maxCountedKept {
-		p.counted = append(p.counted[:0], p.counted[1:]...)
-	}
-	p.counted = append(p.counted, received)
+	p.counted[p.nCounted%maxCountedKept] = received
+	p.nCounted++
+	p.mu.Unlock()
 }
 
 // Throttled pauses every worker until the wiki's throttle window has passed.
@@ -164,11 +163,9 @@ func (p *Pacer) Throttled(count int, window time.Duration, hit time.Time) error 
 	}
 	p.window, p.windowCount = window, count
 	var start time.Time
-	if count > 0 && len(p.counted) >= count {
-		last := p.counted[len(p.counted)-count:]
-		start = last[0]
-		for _, t := range last {
-			if t.Before(start) {
+	if count > 0 && count <= maxCountedKept && p.nCounted >= count {
+		for i := p.nCounted - count; i < p.nCounted; i++ {
+			if t := p.counted[i%maxCountedKept]; start.IsZero() || t.Before(start) {
 				start = t
 			}
 		}

@@ -180,3 +180,20 @@ func TestWaitHonoursContext(t *testing.T) {
 		t.Errorf("Wait = %v, want the context's error", err)
 	}
 }
+
+// The ring of counted answers wraps: after thousands of creations the
+// window is still taken from the latest count answers.
+func TestPacerCountedRingWraps(t *testing.T) {
+	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	t0 := time.Now().Add(-time.Hour)
+	for i := 0; i < 3*maxCountedKept+5; i++ {
+		p.Counted(t0.Add(time.Duration(i) * time.Second))
+	}
+	last := t0.Add(time.Duration(3*maxCountedKept+4) * time.Second)
+	if err := p.Throttled(3, 20*time.Second, last.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if want := last.Add(-2*time.Second + 21*time.Second + throttleMargin); !p.until.Equal(want) {
+		t.Errorf("resume %s after the last answer, want %s", p.until.Sub(last), want.Sub(last))
+	}
+}
