@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -284,7 +285,7 @@ func scan(path string, mailPassword bool, done map[string]report.Row) (*sheetSca
 	if err != nil {
 		return nil, wrapSheetErr(path, err)
 	}
-	sc := &sheetScan{ignored: sh.Ignored, hasPassword: sh.Has("password")}
+	sc := &sheetScan{ignored: sh.Ignored, hasPassword: sh.Column("password") >= 0}
 	check := provision.NewChecker(mailPassword)
 	for {
 		a, err := sh.Next()
@@ -570,30 +571,13 @@ func (o *runOptions) confirm(stdin io.Reader, stderr io.Writer, site, who string
 		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline)\n"+
 		"  mail:     %s\n  reason:   %s\n\nCreate %d accounts? [y/N] ",
 		site, o.API, who, sc.toCreate, sc.rows-sc.toCreate, mode, reason, sc.toCreate)
-	answer, _ := bufioReadLine(stdin)
+	answer, _ := bufio.NewReader(stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
 		return nil
 	}
 	fmt.Fprintln(stderr, "Nothing was created.")
 	return errNotConfirmed
-}
-
-func bufioReadLine(r io.Reader) (string, error) {
-	var b strings.Builder
-	buf := make([]byte, 1)
-	for {
-		n, err := r.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				return b.String(), nil
-			}
-			b.WriteByte(buf[0])
-		}
-		if err != nil {
-			return b.String(), err
-		}
-	}
 }
 
 func orDefault(s, def string) string {

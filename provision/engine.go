@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,7 +71,6 @@ type Deps struct {
 
 // Creator is what the pre-flight learned about the account creating the accounts.
 type Creator struct {
-	Login       string // User@App as given
 	Name        string // the wiki account
 	NoRateLimit bool   // exempt from the wiki's per-IP throttle
 	HighLimits  bool   // may ask about 500 names a request instead of 50
@@ -138,8 +139,8 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 		return nil, fmt.Errorf("log in to %s: %w", e.cfg.API, err)
 	}
-	ans := s.get(ctx, queryValues("meta", "userinfo|authmanagerinfo|siteinfo",
-		"uiprop", "rights|ratelimits|groups", "amirequestsfor", "create", "siprop", "general"))
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
+		"uiprop": {"rights|ratelimits|groups"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
 	if err := ans.err(); err != nil {
 		return nil, fmt.Errorf("check the creator's rights: %w", err)
 	}
@@ -158,7 +159,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	if e.cfg.OAuthToken != "" {
 		s.Owner, e.owner = ui.Name, ui.Name
 	}
-	c := &Creator{Login: e.cfg.User, Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
+	c := &Creator{Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
 		HighLimits: slices.Contains(ui.Rights, "apihighlimits")}
 	for _, r := range []string{"tboverride", "tboverride-account", "override-antispoof"} {
 		if slices.Contains(ui.Rights, r) {
@@ -184,10 +185,10 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		for _, r := range am.Requests {
 			ids = append(ids, r.ID)
 		}
-		if slices.ContainsFunc(ids, func(id string) bool { return hasSuffix(id, "CaptchaAuthenticationRequest") }) {
+		if slices.ContainsFunc(ids, func(id string) bool { return strings.HasSuffix(id, "CaptchaAuthenticationRequest") }) {
 			return nil, &PreflightError{Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
 		}
-		if e.cfg.MailPassword && !slices.ContainsFunc(ids, func(id string) bool { return hasSuffix(id, "TemporaryPasswordAuthenticationRequest") }) {
+		if e.cfg.MailPassword && !slices.ContainsFunc(ids, func(id string) bool { return strings.HasSuffix(id, "TemporaryPasswordAuthenticationRequest") }) {
 			return nil, &PreflightError{Msg: "the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"}
 		}
 	}
@@ -195,10 +196,6 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
 		zap.Bool("noratelimit", c.NoRateLimit))
 	return c, nil
-}
-
-func hasSuffix(s, suffix string) bool {
-	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
 }
 
 func loginHint(user, password string) string {
@@ -221,14 +218,6 @@ func isBotPasswordShape(p string) bool {
 		}
 	}
 	return true
-}
-
-func queryValues(kv ...string) map[string][]string {
-	v := map[string][]string{"action": {"query"}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v[kv[i]] = []string{kv[i+1]}
-	}
-	return v
 }
 
 func (e *Engine) newSession() *Session {

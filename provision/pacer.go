@@ -32,12 +32,8 @@ const (
 	defaultThrottleWait = 60 * time.Second
 )
 
-// backoffDelay is the wait before retry n (1-based): base·2^(n−1), at most
+// scaledBackoff is the wait before retry n (1-based): base·2^(n−1), at most
 // backoffCap, scaled by jitter ∈ [0,1) into [½, 1) of that.
-func backoffDelay(n int, jitter float64) time.Duration {
-	return scaledBackoff(backoffBase, n, jitter)
-}
-
 func scaledBackoff(base time.Duration, n int, jitter float64) time.Duration {
 	d := base
 	for i := 1; i < n && d < backoffCap; i++ {
@@ -215,13 +211,6 @@ func (p *Pacer) Stopped() error {
 		return nil
 	}
 	return p.stop
-}
-
-// Waited is the total time of all pauses so far.
-func (p *Pacer) Waited() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.waited
 }
 
 // pauseLocked extends the shared pause to until, within the --max-wait

@@ -26,8 +26,8 @@ func TestBackoffDelay(t *testing.T) {
 		{50, 0.5, 45 * time.Second},
 	}
 	for _, tt := range tests {
-		if got := backoffDelay(tt.n, tt.jitter); got != tt.want {
-			t.Errorf("backoffDelay(%d, %v) = %s, want %s", tt.n, tt.jitter, got, tt.want)
+		if got := scaledBackoff(backoffBase, tt.n, tt.jitter); got != tt.want {
+			t.Errorf("scaledBackoff(%s, %d, %v) = %s, want %s", backoffBase, tt.n, tt.jitter, got, tt.want)
 		}
 	}
 }
@@ -146,8 +146,8 @@ func TestThrottlePausesAllWorkers(t *testing.T) {
 	if err := p.Pause(time.Millisecond, "short"); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.Waited(); got < 300*time.Millisecond || got > 400*time.Millisecond {
-		t.Errorf("Waited() = %s, want about 300ms", got)
+	if got := p.waited; got < 300*time.Millisecond || got > 400*time.Millisecond {
+		t.Errorf("waited = %s, want about 300ms", got)
 	}
 }
 

@@ -167,16 +167,6 @@ func (s *Sheet) Column(field string) int {
 	return -1
 }
 
-// Has reports whether the sheet has a column for the field ("email", "password"…).
-func (s *Sheet) Has(field string) bool {
-	for f, name := range fieldNames {
-		if name == field {
-			return s.col[f] >= 0
-		}
-	}
-	return false
-}
-
 // Next returns the next data row, or io.EOF. A row that cannot be parsed is
 // returned with a Problem, never dropped. A quoting error that swallows
 // following lines is returned as a *SheetError, because the rows inside it

@@ -50,15 +50,6 @@ func (p *Problems) Add(r Row) {
 	}
 }
 
-// Len is the number of rows recorded.
-func (p *Problems) Len() int {
-	n := 0
-	for _, g := range p.groups {
-		n += g.count
-	}
-	return n
-}
-
 // Print writes the groups, most serious status first, each with its rows:
 //
 //	invalid: forbidden-character (2 rows)
