@@ -25,6 +25,10 @@ func TestReportOnRealRunResults(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("run exit %d, want 1", r.code)
 	}
+	// The unknown "team" column is ignored, with one warning for the sheet.
+	if n := strings.Count(r.stderr, "warning: ignoring columns team "); n != 1 {
+		t.Errorf("%d warnings about the team column, want 1:\n%s", n, r.stderr)
+	}
 	results := filepath.Join(dir, "signups.results.csv")
 
 	text := runCLI(t, nil, "report", results)
