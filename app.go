@@ -25,18 +25,10 @@ const (
 // errRowsNotOK is returned by a command whose run finished with rows to look at.
 var errRowsNotOK = errors.New("some rows did not end created or exists")
 
-// usageError is a mistake in the command line or configuration.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
 // run is the whole program without the process: tests call it with buffers.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	app := newApp(stdin, stdout, stderr, getenv)
-	err := app.RunContext(ctx, args)
-	return exitCode(err, stderr)
+func run(ctx context.Context, args []string, s *streams, getenv func(string) string) int {
+	err := newApp(s, getenv).RunContext(ctx, args)
+	return exitCode(err, s.err)
 }
 
 // exitCode maps the error of a command to the exit code, printing it once.
@@ -52,22 +44,22 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	// Usage, sheet, pre-flight and login errors, and anything else that ends
 	// a command before it decided rows: nothing was created.
-	fmt.Fprintln(stderr, "mwprovision: "+err.Error())
+	fmt.Fprintln(stderr, "mwprovision: "+explain(err))
 	return exitUsage
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cli.App {
+func newApp(s *streams, getenv func(string) string) *cli.App {
 	return &cli.App{
 		Name:      "mwprovision",
 		Usage:     "create user accounts on a MediaWiki wiki in bulk, from a CSV sheet",
 		Version:   version,
-		Reader:    stdin,
-		Writer:    stdout,
-		ErrWriter: stderr,
+		Reader:    s.in,
+		Writer:    s.out,
+		ErrWriter: s.err,
 		// Errors are printed once, by exitCode; usage goes to stderr.
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
-		Commands:             []*cli.Command{runCommand(getenv), reportCommand(), completionCommand()},
+		Commands:             []*cli.Command{runCommand(s, getenv), reportCommand(), completionCommand()},
 		Description: `Check a sign-up sheet before an event (creates nothing):
     mwprovision run --dry-run signups.csv
     mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php signups.csv
@@ -85,7 +77,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) strin
   The bot password comes from --password-file or MWPROVISION_PASSWORD, never from the command
   line. "mwprovision COMMAND --help" tells more.`,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usagef("%v (see mwprovision --help)", err)
+			return fmt.Errorf("%v (see mwprovision --help)", err)
 		},
 	}
 }

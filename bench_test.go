@@ -83,7 +83,7 @@ func BenchmarkDryRunOfflineInProcess(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		code := run(b.Context(), []string{"mwprovision", "run", "--dry-run", "--out", filepath.Join(dir, "out.csv"),
-			"--log-file", filepath.Join(dir, "log.jsonl"), sheet}, strings.NewReader(""), io.Discard, io.Discard,
+			"--log-file", filepath.Join(dir, "log.jsonl"), sheet}, &streams{in: strings.NewReader(""), out: io.Discard, err: io.Discard},
 			func(string) string { return "" })
 		if code != 1 {
 			b.Fatalf("exit %d", code)

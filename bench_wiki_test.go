@@ -116,11 +116,11 @@ func toolCreate(b *testing.B, w *wikitest.Wiki, n int, names []string) time.Dura
 	}
 	sheet := filepath.Join(dir, "bench.csv")
 	os.WriteFile(sheet, []byte(sb.String()), 0o600)
-	var stderr strings.Builder
+	s, _, stderr := bufferStreams("", false)
 	start := time.Now()
 	code := run(context.Background(), []string{"mwprovision", "run", "--api", w.API, "--user", w.Bulk.Login,
 		"--password-file", w.Bulk.PasswordFile, "--workers", fmt.Sprint(n), "--rate", "0", "--quiet", "--yes", sheet},
-		strings.NewReader(""), io.Discard, &stderr, func(string) string { return "" })
+		s, func(string) string { return "" })
 	took := time.Since(start)
 	if code != 0 {
 		b.Fatalf("mwprovision exit %d: %s", code, stderr.String())
@@ -182,11 +182,11 @@ func BenchmarkThrottleEfficiency(b *testing.B) {
 		}
 		sheet := filepath.Join(dir, "t.csv")
 		os.WriteFile(sheet, []byte(sb.String()), 0o600)
-		var stderr strings.Builder
+		s, _, stderr := bufferStreams("", false)
 		start := time.Now()
 		code := run(context.Background(), []string{"mwprovision", "run", "--api", w.API, "--user", w.Limited.Login,
 			"--password-file", w.Limited.PasswordFile, "--workers", "4", "--rate", "0", "--quiet", "--yes", sheet},
-			strings.NewReader(""), io.Discard, &stderr, func(string) string { return "" })
+			s, func(string) string { return "" })
 		total += time.Since(start)
 		if code != 0 {
 			b.Fatalf("exit %d: %s", code, stderr.String())

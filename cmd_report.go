@@ -35,20 +35,20 @@ Examples:
 			&cli.StringFlag{Name: "input", Usage: "the sheet the results are about (`ACCOUNTS.csv`), for --failed-sheet", Destination: &input},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usagef("%v (see mwprovision report --help)", err)
+			return fmt.Errorf("%v (see mwprovision report --help)", err)
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usagef("report needs exactly one results file: mwprovision report [flags] RESULTS.csv")
+				return fmt.Errorf("report needs exactly one results file: mwprovision report [flags] RESULTS.csv")
 			}
 			path := c.Args().First()
-			rows, err := readResultsFile(path)
+			rows, err := report.ReadFile(path)
 			if err != nil {
 				return err
 			}
 			if failedSheet != "" {
 				if input == "" {
-					return usagef("--failed-sheet needs --input, the sheet these results are about")
+					return fmt.Errorf("--failed-sheet needs --input, the sheet these results are about")
 				}
 				n, err := writeFailedSheet(input, rows, failedSheet, c.App.ErrWriter)
 				if err != nil {
@@ -57,25 +57,9 @@ Examples:
 				fmt.Fprintf(c.App.ErrWriter, "wrote %d rows to fix to %s; correct them, then run that sheet\n", n, failedSheet)
 				return nil
 			}
-			if err := report.Write(c.App.Writer, rows, format, path); err != nil {
-				return usagef("%v", err)
-			}
-			return nil
+			return report.Write(c.App.Writer, rows, format, path)
 		},
 	}
-}
-
-func readResultsFile(path string) ([]report.Row, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usagef("cannot open the results file: %v", err)
-	}
-	defer f.Close()
-	rows, err := report.Read(f)
-	if err != nil {
-		return nil, usagef("%s is not a results file of mwprovision: %v", path, err)
-	}
-	return rows, nil
 }
 
 // writeFailedSheet copies the rows of the input sheet whose results are not
@@ -88,7 +72,7 @@ func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Wri
 	}
 	in, err := os.Open(input)
 	if err != nil {
-		return 0, usagef("cannot open the sheet: %v", err)
+		return 0, fmt.Errorf("cannot open the sheet: %v", err)
 	}
 	defer in.Close()
 	sh, err := provision.NewSheet(in)
@@ -107,7 +91,7 @@ func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Wri
 	}
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds emails
 	if err != nil {
-		return 0, usagef("cannot create the failed sheet: %v", err)
+		return 0, fmt.Errorf("cannot create the failed sheet: %v", err)
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
@@ -126,7 +110,7 @@ func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Wri
 		}
 		r, ok := byLine[a.Line]
 		if !ok || (a.Username != r.Username && a.Problem == nil) {
-			return 0, usagef("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
+			return 0, fmt.Errorf("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
 		}
 		if r.Status.OK() {
 			continue

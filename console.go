@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/report"
@@ -26,12 +24,12 @@ const maxProblemLines = 50
 // every few seconds. It draws nothing decorative and uses no colour, so
 // NO_COLOR holds trivially.
 type console struct {
-	w      io.Writer
-	tty    bool
-	quiet  bool
-	total  int
-	every  time.Duration
-	window func() (int, time.Duration) // the wiki's throttle, once reported
+	w     io.Writer
+	tty   bool
+	quiet bool
+	total int
+	every time.Duration
+	clock provision.Clock
 
 	mu         sync.Mutex
 	done       int
@@ -41,6 +39,7 @@ type console struct {
 	printed    int // problem lines printed
 	pauseUntil time.Time
 	pauseWhy   string
+	throttle   provision.ThrottleWindow // the wiki's, once a pause has reported it
 	bar        *progressbar.ProgressBar
 	stop       chan struct{}
 	// problems, when set, collects the rows that need attention for a
@@ -50,16 +49,25 @@ type console struct {
 
 var _ provision.Reporter = (*console)(nil)
 
-// isTerminal reports whether s is a terminal (tests pass buffers: never).
-func isTerminal(s any) bool {
-	f, ok := s.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+// consoleOptions configure a console.
+type consoleOptions struct {
+	tty   bool // draw a progress bar: stderr is a terminal
+	quiet bool // print only the summary
+	total int  // rows in all
+	// group collects the problem rows for a report by kind at the end, as a
+	// dry run shows them, instead of printing each as it comes.
+	group bool
+	clock provision.Clock
 }
 
-func newConsole(w io.Writer, tty, quiet bool, total int) *console {
-	now := time.Now()
-	return &console{w: w, tty: tty, quiet: quiet, total: total, every: 5 * time.Second,
+func newConsole(w io.Writer, o consoleOptions) *console {
+	now := o.clock.Now()
+	c := &console{w: w, tty: o.tty, quiet: o.quiet, total: o.total, every: 5 * time.Second, clock: o.clock,
 		counts: map[report.Status]int{}, last: now, started: now}
+	if o.group {
+		c.problems = report.NewProblems(maxProblemLines)
+	}
+	return c
 }
 
 // start draws the bar on a terminal and refreshes it every half second, so
@@ -113,6 +121,13 @@ func (c *console) finish() {
 	c.bar = nil
 }
 
+// printProblems prints the problem rows it grouped, if it groups them.
+func (c *console) printProblems(resultsPath string) {
+	if c.problems != nil {
+		c.problems.Print(c.w, resultsPath)
+	}
+}
+
 func (c *console) RowDone(r report.Row) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -140,16 +155,19 @@ func (c *console) RowDone(r report.Row) {
 		_ = c.bar.Set(c.done)
 		return
 	}
-	if now := time.Now(); !c.quiet && now.Sub(c.last) >= c.every {
+	if now := c.clock.Now(); !c.quiet && now.Sub(c.last) >= c.every {
 		c.last = now
 		fmt.Fprintf(c.w, "progress: %d/%d rows, %s\n", c.done, c.total, c.statusLocked())
 	}
 }
 
-func (c *console) Paused(until time.Time, why string) {
+func (c *console) Paused(p provision.Pause) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pauseUntil, c.pauseWhy = until, why
+	c.pauseUntil, c.pauseWhy = p.Until, p.Why
+	if p.Throttle.Count > 0 {
+		c.throttle = p.Throttle
+	}
 	if c.quiet {
 		return
 	}
@@ -158,7 +176,7 @@ func (c *console) Paused(until time.Time, why string) {
 		return
 	}
 	fmt.Fprintf(c.w, "pausing all workers for %s: %s (resuming at %s)\n",
-		time.Until(until).Round(time.Second), why, until.Format("15:04:05"))
+		p.Until.Sub(c.clock.Now()).Round(time.Second), p.Why, p.Until.Format("15:04:05"))
 }
 
 // printLocked prints a line above the bar, or plainly.
@@ -181,7 +199,7 @@ func (c *console) statusLocked() string {
 	}
 	problems := c.done - made - c.counts[report.Exists]
 	parts := []string{fmt.Sprintf("%d %s · %d exist · %d problems", made, verb, c.counts[report.Exists], problems)}
-	if left := time.Until(c.pauseUntil); left > 0 {
+	if left := c.pauseUntil.Sub(c.clock.Now()); left > 0 {
 		parts = append(parts, fmt.Sprintf("%s — resuming in %s", c.pauseWhy, left.Round(time.Second)))
 	}
 	if eta := c.etaLocked(); eta > 0 {
@@ -198,18 +216,17 @@ func (c *console) etaLocked() time.Duration {
 	if left <= 0 {
 		return 0
 	}
-	if c.window != nil {
-		if count, window := c.window(); count > 0 && window > 0 {
-			windows := (left + count - 1) / count
-			eta := time.Duration(windows-1) * (window + time.Second)
-			if p := time.Until(c.pauseUntil); p > 0 {
-				eta += p
-			}
-			return eta
+	now := c.clock.Now()
+	if count, window := c.throttle.Count, c.throttle.Length; count > 0 && window > 0 {
+		windows := (left + count - 1) / count
+		eta := time.Duration(windows-1) * (window + time.Second)
+		if p := c.pauseUntil.Sub(now); p > 0 {
+			eta += p
 		}
+		return eta
 	}
 	if c.done == 0 {
 		return 0
 	}
-	return time.Duration(float64(time.Since(c.started)) / float64(c.done) * float64(left))
+	return time.Duration(float64(now.Sub(c.started)) / float64(c.done) * float64(left))
 }

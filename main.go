@@ -17,7 +17,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := run(ctx, os.Args, systemStreams(), os.Getenv)
 	stop()
 	os.Exit(code)
 }

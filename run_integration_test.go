@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,88 +13,6 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
 )
-
-// cliRun runs the program in-process, like a user at a shell would.
-type cliRun struct {
-	code           int
-	stdout, stderr string
-	elapsed        time.Duration
-}
-
-func runCLI(t *testing.T, env map[string]string, args ...string) cliRun {
-	t.Helper()
-	var out, errb bytes.Buffer
-	start := time.Now()
-	code := run(context.Background(), append([]string{"mwprovision"}, args...), strings.NewReader(""), &out, &errb,
-		func(k string) string { return env[k] })
-	r := cliRun{code: code, stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
-	t.Logf("mwprovision %s → exit %d in %s\n%s", strings.Join(args, " "), code, r.elapsed.Round(time.Millisecond), r.stderr)
-	return r
-}
-
-func writeSheet(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func readResults(t *testing.T, path string) []report.Row {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("results file: %v", err)
-	}
-	defer f.Close()
-	rows, err := report.Read(f)
-	if err != nil {
-		t.Fatalf("read results %s: %v", path, err)
-	}
-	return rows
-}
-
-func creatorArgs(c wikitest.Creator, w *wikitest.Wiki) []string {
-	return []string{"--api", w.API, "--user", c.Login, "--password-file", c.PasswordFile}
-}
-
-type expect struct {
-	line      int
-	status    report.Status
-	canonical string
-	code      string
-}
-
-func checkResults(t *testing.T, rows []report.Row, want []expect) {
-	t.Helper()
-	if len(rows) != len(want) {
-		t.Fatalf("results have %d rows, want %d: %+v", len(rows), len(want), rows)
-	}
-	for i, w := range want {
-		r := rows[i]
-		if r.Line != w.line || r.Status != w.status || (w.canonical != "" && r.Canonical != w.canonical) || (w.code != "" && r.Code != w.code) {
-			t.Errorf("results row %d = line %d %s %q code %q (%s), want line %d %s %q code %q",
-				i, r.Line, r.Status, r.Canonical, r.Code, r.Message, w.line, w.status, w.canonical, w.code)
-		}
-		if r.FinishedAt.IsZero() {
-			t.Errorf("results row %d has no finished_at", i)
-		}
-	}
-}
-
-func newUsersByName(t *testing.T, w *wikitest.Wiki) map[string][]wikitest.LogEvent {
-	t.Helper()
-	evs, err := w.NewUsersLog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string][]wikitest.LogEvent{}
-	for _, e := range evs {
-		m[e.UserName()] = append(m[e.UserName()], e)
-	}
-	return m
-}
 
 // The edit-a-thon path end to end: the wiki mails each participant a
 // temporary password; the sheet mixes good rows with every offline problem.
@@ -324,24 +238,40 @@ func TestRunWaitsOutWikiThrottle(t *testing.T) {
 		r.elapsed.Seconds()/minimum.Seconds(), minimum, pauses)
 }
 
-func readLog(t *testing.T, path string) []map[string]any {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+// When the wiki's window is longer than --max-wait allows, the run stops at
+// once and cleanly: the rows it could not create are pending, every row
+// still has its one results line.
+func TestRunStopsCleanlyAtMaxWait(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 600})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "day.csv", "username,email\n"+
+		"early_one,e1@example.org\nearly_two,e2@example.org\nlate_three,l3@example.org\n"+
+		"bad#four,b4@example.org\nlate_five,l5@example.org\n")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...),
+		"--max-wait", "1m", "--rate", "0", "--yes", sheet)...)
+	if r.code != 1 {
+		t.Fatalf("exit code %d, want 1", r.code)
 	}
-	defer f.Close()
-	var out []map[string]any
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", sc.Text())
-		}
-		out = append(out, m)
+	if r.elapsed > 30*time.Second {
+		t.Errorf("took %s: the run should stop at once, not wait", r.elapsed)
 	}
-	return out
+	rows := readResults(t, filepath.Join(dir, "day.results.csv"))
+	checkResults(t, rows, []expect{
+		{2, report.Created, "Early one", ""},
+		{3, report.Created, "Early two", ""},
+		{4, report.Pending, "Late three", "pending"},
+		{5, report.Invalid, "", "forbidden-character"},
+		{6, report.Pending, "Late five", "pending"},
+	})
+	if !strings.Contains(rows[2].Message, "--max-wait 1m") || !strings.Contains(rows[2].Message, "--resume") {
+		t.Errorf("pending message %q does not say why and what to do", rows[2].Message)
+	}
+	if !strings.Contains(r.stderr, "stopped waiting") {
+		t.Errorf("stderr does not say the run stopped waiting")
+	}
+	if log := newUsersByName(t, w); len(log) != 2 {
+		t.Errorf("the wiki holds %d new accounts, want 2", len(log))
+	}
 }
 
 // Secrets — the bot password, the sheet's passwords, tokens and cookies —
@@ -499,50 +429,5 @@ func TestResultsNeutralizeFormulaCells(t *testing.T) {
 	}
 	if wt := runCLI(t, nil, "report", "--format", "wikitext", results); wt.stdout != "* [[User:-Minus|-Minus]]\n* [[User:+Plus|+Plus]]\n" {
 		t.Errorf("wikitext = %q", wt.stdout)
-	}
-}
-
-func mustBotPassword(t *testing.T, w *wikitest.Wiki, app string, grants ...string) wikitest.Creator {
-	t.Helper()
-	c, err := w.CreateBotPassword("Admin", app, grants...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// When the wiki's window is longer than --max-wait allows, the run stops at
-// once and cleanly: the rows it could not create are pending, every row
-// still has its one results line.
-func TestRunStopsCleanlyAtMaxWait(t *testing.T) {
-	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 600})
-	dir := t.TempDir()
-	sheet := writeSheet(t, dir, "day.csv", "username,email\n"+
-		"early_one,e1@example.org\nearly_two,e2@example.org\nlate_three,l3@example.org\n"+
-		"bad#four,b4@example.org\nlate_five,l5@example.org\n")
-	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...),
-		"--max-wait", "1m", "--rate", "0", "--yes", sheet)...)
-	if r.code != 1 {
-		t.Fatalf("exit code %d, want 1", r.code)
-	}
-	if r.elapsed > 30*time.Second {
-		t.Errorf("took %s: the run should stop at once, not wait", r.elapsed)
-	}
-	rows := readResults(t, filepath.Join(dir, "day.results.csv"))
-	checkResults(t, rows, []expect{
-		{2, report.Created, "Early one", ""},
-		{3, report.Created, "Early two", ""},
-		{4, report.Pending, "Late three", "pending"},
-		{5, report.Invalid, "", "forbidden-character"},
-		{6, report.Pending, "Late five", "pending"},
-	})
-	if !strings.Contains(rows[2].Message, "--max-wait 1m") || !strings.Contains(rows[2].Message, "--resume") {
-		t.Errorf("pending message %q does not say why and what to do", rows[2].Message)
-	}
-	if !strings.Contains(r.stderr, "stopped waiting") {
-		t.Errorf("stderr does not say the run stopped waiting")
-	}
-	if log := newUsersByName(t, w); len(log) != 2 {
-		t.Errorf("the wiki holds %d new accounts, want 2", len(log))
 	}
 }

@@ -64,15 +64,6 @@ func (tm *tmuxTerm) waitFor(name, want string, timeout time.Duration) string {
 	}
 }
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mwprovision")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func TestTerminalConfirmsAndShowsThrottleCountdown(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 10})
 	bin := buildBinary(t)

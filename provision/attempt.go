@@ -23,122 +23,159 @@ type tried struct {
 	// uncertainSince is when the first attempt without a clear answer was
 	// sent: an account the wiki holds from before it is not ours.
 	uncertainSince time.Time
-	stop           error // the run stopped (--max-wait, interrupted) first
+	stop           error // the run stopped first (waiting past the limit, interrupted)
 }
 
-func (t tried) finished() report.Timestamp {
+// finished is when the request's last answer came, or now without one.
+func (t tried) finished(clock Clock) time.Time {
 	if t.ans.Received.IsZero() {
-		return report.Timestamp{Time: time.Now()}
+		return clock.Now()
 	}
-	return report.Timestamp{Time: t.ans.Received}
+	return t.ans.Received
 }
 
 // try sends a request until its answer decides, following one policy for
 // every kind of request: wait for the shared pacer, log in when the session
 // needs it, and on the answer — throttle or pause every worker, fetch a new
-// token, log in again, or back off — retrying up to --max-attempts faults.
-// Throttle and pause waits do not count as faults; --max-wait bounds them.
+// token, log in again, or back off — retrying up to Config.MaxAttempts
+// faults. Throttle and pause waits do not count as faults; Config.MaxWait
+// bounds them.
 func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what string,
 	send func(context.Context) Answer, classify func(Answer) Outcome) tried {
-	var t tried
-	faults, recoveries := 0, 0
-	fault := func(o Outcome) bool {
-		faults++
-		if faults < e.cfg.MaxAttempts {
-			return false
-		}
-		log.Warn(what, zap.String("status", string(report.Failed)), zap.String("code", o.Code), zap.Int("attempt", t.attempts))
-		t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
-			Message: fmt.Sprintf("%s (gave up after %d attempts)", o.Message, faults)}
-		return true
-	}
+	r := retry{e: e, log: log, s: s, what: what}
 	for {
 		if err := e.pacer.Wait(ctx); err != nil {
-			t.stop = err
-			return t
+			r.t.stop = err
+			return r.t
 		}
-		if s.authenticated() && !s.Ready() {
-			relogin := !s.loggedIn
-			rctx, cancel := e.requestContext(ctx)
-			err := s.Prepare(rctx)
-			cancel()
-			var le *LoginError
-			switch {
-			case err == nil:
-				if relogin {
-					log.Info("login", zap.String("user", e.cfg.User), zap.String("owner", s.Owner))
-				}
-			case errors.As(err, &le):
-				t.out = Outcome{Action: Decide, Status: report.Failed, Code: "login-failed", Message: err.Error()}
-				return t
-			default:
-				log.Warn("session", zap.Error(err))
-				o := Outcome{Code: "login", Message: err.Error()}
-				if fault(o) {
-					return t
-				}
-				if err := e.pacer.Backoff("cannot log in: " + err.Error()); err != nil {
-					t.stop = err
-					return t
-				}
-				continue
-			}
+		if ready, done := r.login(ctx); done {
+			return r.t
+		} else if !ready {
+			continue
 		}
-		t.attempts++
+		r.t.attempts++
 		rctx, cancel := e.requestContext(ctx)
 		ans := send(rctx)
 		cancel()
-		o := classify(ans)
-		t.ans, t.out = ans, o
-		log.Info(what, zap.String("action", o.Action.String()), zap.String("status", string(o.Status)),
-			zap.String("code", o.Code), zap.String("message", o.Message), zap.Int("attempt", t.attempts),
-			zap.Duration("latency", ans.Received.Sub(ans.Sent)))
-		if o.Counted {
-			e.pacer.Counted(ans.Received)
-		}
-		if o.Action == Decide {
-			e.pacer.Success()
-		}
-		if o.Ambiguous && !t.ambiguous {
-			t.ambiguous, t.uncertainSince = true, ans.Sent
-		}
-		var err error
-		switch o.Action {
-		case Decide:
-			return t
-		case Throttle:
-			err = e.pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
-		case Pause:
-			err = e.pacer.Pause(o.Wait, o.Code+": "+o.Message)
-		case Relogin, NewToken:
-			// Refetching a token or logging in again is routine: it has its
-			// own small budget, apart from --max-attempts.
-			if o.Action == Relogin {
-				s.Forget()
-			} else {
-				s.ForgetToken()
-			}
-			if recoveries++; recoveries > maxRecoveries {
-				t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
-					Message: fmt.Sprintf("%s (still after %d new tokens or logins)", o.Message, maxRecoveries)}
-				return t
-			}
-		case Backoff:
-			if fault(o) {
-				return t
-			}
-			err = e.pacer.Backoff(o.Code + ": " + o.Message)
-		}
-		if err != nil {
-			t.stop = err
-			return t
+		if r.follow(ans, classify(ans)) {
+			return r.t
 		}
 	}
 }
 
-// provision takes one row to a decision.
-func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Account) report.Row {
-	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", worker))
+// retry is one request under try's policy.
+type retry struct {
+	e    *Engine
+	log  *zap.Logger
+	s    *Session
+	what string
+
+	t          tried
+	faults     int // network and server faults so far
+	recoveries int // new tokens and logins so far
+}
+
+// fault counts a network or server fault; true once the row fails for it.
+func (r *retry) fault(o Outcome) bool {
+	r.faults++
+	if r.faults < r.e.cfg.MaxAttempts {
+		return false
+	}
+	r.log.Warn(r.what, zap.String("status", string(report.Failed)), zap.String("code", o.Code), zap.Int("attempt", r.t.attempts))
+	r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
+		Message: fmt.Sprintf("%s (gave up after %d attempts)", o.Message, r.faults)}
+	return true
+}
+
+// login logs the session in and fetches its token when it needs them.
+// ready: send now; done: the request ended (the login was refused, too
+// many faults, or the run stopped); neither: try again after the backoff.
+func (r *retry) login(ctx context.Context) (ready, done bool) {
+	s := r.s
+	if !s.authenticated() || s.Ready() {
+		return true, false
+	}
+	relogin := !s.loggedIn
+	rctx, cancel := r.e.requestContext(ctx)
+	err := s.Prepare(rctx)
+	cancel()
+	var le *LoginError
+	switch {
+	case err == nil:
+		if relogin {
+			r.log.Info("login", zap.String("user", r.e.cfg.User), zap.String("owner", s.Owner))
+		}
+		return true, false
+	case errors.As(err, &le):
+		r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: "login-failed", Message: err.Error()}
+		return false, true
+	}
+	r.log.Warn("session", zap.Error(err))
+	if r.fault(Outcome{Code: "login", Message: err.Error()}) {
+		return false, true
+	}
+	if err := r.e.pacer.Backoff("cannot log in: " + err.Error()); err != nil {
+		r.t.stop = err
+		return false, true
+	}
+	return false, false
+}
+
+// follow acts on an answer; true when the request is decided or the run
+// stopped.
+func (r *retry) follow(ans Answer, o Outcome) bool {
+	pacer := r.e.pacer
+	r.t.ans, r.t.out = ans, o
+	r.log.Info(r.what, zap.String("action", o.Action.String()), zap.String("status", string(o.Status)),
+		zap.String("code", o.Code), zap.String("message", o.Message), zap.Int("attempt", r.t.attempts),
+		zap.Duration("latency", ans.Received.Sub(ans.Sent)))
+	if o.Counted {
+		pacer.Counted(ans.Received)
+	}
+	if o.Action == Decide {
+		pacer.Success()
+	}
+	if o.Ambiguous && !r.t.ambiguous {
+		r.t.ambiguous, r.t.uncertainSince = true, ans.Sent
+	}
+	var err error
+	switch o.Action {
+	case Decide:
+		return true
+	case Throttle:
+		err = pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
+	case PauseAll:
+		err = pacer.Pause(o.Wait, o.Code+": "+o.Message)
+	case Relogin, NewToken:
+		// Refetching a token or logging in again is routine: it has its
+		// own small budget, apart from Config.MaxAttempts.
+		if o.Action == Relogin {
+			r.s.Forget()
+		} else {
+			r.s.ForgetToken()
+		}
+		if r.recoveries++; r.recoveries > maxRecoveries {
+			r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
+				Message: fmt.Sprintf("%s (still after %d new tokens or logins)", o.Message, maxRecoveries)}
+			return true
+		}
+	case Backoff:
+		if r.fault(o) {
+			return true
+		}
+		err = pacer.Backoff(o.Code + ": " + o.Message)
+	}
+	if err != nil {
+		r.t.stop = err
+		return true
+	}
+	return false
+}
+
+// create takes one row of a run to a decision.
+func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
+	s := w.s
+	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", w.id))
 	reason := a.Reason
 	if reason == "" {
 		reason = e.cfg.Reason
@@ -146,34 +183,55 @@ func (e *Engine) provision(ctx context.Context, worker int, s *Session, a *Accou
 	t := e.try(ctx, log, s, "createaccount", func(ctx context.Context) Answer {
 		return s.createAccount(ctx, a, reason, e.cfg.MailPassword)
 	}, Classify)
-	const mayExist = "; an attempt got no answer, so the wiki may have created this account"
 	if t.stop != nil {
-		why := e.stopWhy(ctx, t.stop)
-		if t.ambiguous {
-			why += mayExist
+		stop := e.stopped(ctx)
+		if stop == nil {
+			stop = t.stop
 		}
-		log.Info("row", zap.String("status", string(report.Pending)), zap.Int("attempt", t.attempts), zap.String("why", why))
-		return pendingRow(a, t.attempts, why)
+		d := pendingRow(a, stop, t.ambiguous, t.attempts, e.deps.Clock.Now())
+		log.Info("row", zap.String("status", string(report.Pending)), zap.Int("attempt", t.attempts), zap.String("why", d.row.Message))
+		return d
 	}
 	o := t.out
-	if o.Status == report.Exists && (t.ambiguous || e.cfg.Resume) {
+	if o.Status == report.Exists && (t.ambiguous || w.resuming) {
 		// Within this run, only a creation since our first uncertain attempt
 		// is ours; resuming, so is one by an earlier run that was cut off.
 		since := t.uncertainSince
-		if e.cfg.Resume {
+		if w.resuming {
 			since = time.Time{}
 		}
-		if r, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, log); ok {
-			return r
+		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, log); ok {
+			return decided{seq: a.Seq, row: row}
 		}
 	}
 	if o.Status == report.Failed && t.ambiguous {
-		o.Message += mayExist
+		o.Message += mayExistNote
 	}
-	canonical := o.Canonical
-	if canonical == "" {
-		canonical = a.Canonical
+	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), facts: Facts{MayExist: t.ambiguous}}
+}
+
+// clockSkew is how far the wiki's clock may be behind ours.
+const clockSkew = 2 * time.Minute
+
+// resolveAmbiguous decides a row whose earlier attempt may have created the
+// account: the wiki now says the name exists, and the newusers log tells
+// whether we were the creator.
+func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, log *zap.Logger) (report.Row, bool) {
+	rctx, cancel := e.requestContext(ctx)
+	defer cancel()
+	// Allow for the wiki's clock being behind ours.
+	if !since.IsZero() {
+		since = since.Add(-clockSkew)
 	}
-	return report.Row{Line: a.Line, Username: a.Username, Canonical: canonical, Status: o.Status,
-		Code: o.Code, Message: o.Message, Attempts: t.attempts, FinishedAt: t.finished()}
+	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since)
+	if err != nil {
+		log.Warn("newusers-log", zap.Error(err))
+		return report.Row{}, false
+	}
+	log.Info("newusers-log", zap.Bool("created_by_us", ours), zap.Time("timestamp", when))
+	if !ours {
+		return report.Row{}, false
+	}
+	return rowFor(a, Outcome{Status: report.Created,
+		Message: "created by an earlier attempt whose answer was lost, as the newusers log shows"}, attempts, when), true
 }

@@ -93,14 +93,14 @@ func BenchmarkEngineRun100k(b *testing.B) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		in, _ := os.Open(sheetPath)
-		sh, err := NewSheet(in)
+		plan, err := ReadPlan(b.Context(), in, PlanOptions{MailPassword: true})
 		if err != nil {
 			b.Fatal(err)
 		}
 		logFile, _ := os.Create(filepath.Join(dir, "log.jsonl"))
 		enc := zap.NewProductionEncoderConfig()
 		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(logFile), zap.InfoLevel))
-		out, file, err := report.Create(filepath.Join(dir, "results.csv"))
+		out, err := report.Create(filepath.Join(dir, "results.csv"), false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -108,13 +108,13 @@ func BenchmarkEngineRun100k(b *testing.B) {
 			Workers: 4, Rate: rate.Inf, MaxAttempts: 3, MaxWait: time.Minute, UserAgent: "bench"}, Deps{HTTP: client, Log: log})
 		runtime.ReadMemStats(&ms0)
 		start := time.Now()
-		sum, err := e.Run(b.Context(), sh, NewChecker(true), out)
+		sum, err := e.Run(b.Context(), plan, owner, out)
 		elapsed += time.Since(start)
 		runtime.ReadMemStats(&ms1)
 		if err != nil || sum.Counts[report.Created] != rows {
 			b.Fatalf("run: %v, %v", err, sum.Counts)
 		}
-		file.Close()
+		out.Close()
 		logFile.Close()
 		in.Close()
 	}

@@ -55,11 +55,11 @@ func (c *Checker) Check(a *Account) {
 func (c *Checker) fieldProblem(a *Account) *Problem {
 	switch {
 	case c.MailPassword && a.Email == "":
-		return &Problem{Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)"}
+		return &Problem{Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one"}
 	case a.Email != "" && !ValidEmail(a.Email):
 		return &Problem{Code: "invalid-email", Message: fmt.Sprintf("%q is not an email address MediaWiki accepts; correct it", a.Email)}
 	case !c.MailPassword && a.Password == "":
-		return &Problem{Code: "missing-password", Message: "no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)"}
+		return &Problem{Code: "missing-password", Message: "no password: when the wiki does not mail passwords, every row needs one"}
 	}
 	return nil
 }

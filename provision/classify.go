@@ -20,11 +20,11 @@ const (
 	// Throttle: the wiki's account creation throttle was hit; every worker
 	// waits for its window, the row is retried and never failed for it.
 	Throttle
-	// Pause: the wiki asked everyone to wait (maxlag, ratelimited, read-only,
-	// HTTP 429/503); shared pause, the row is retried within --max-wait.
-	Pause
+	// PauseAll: the wiki asked everyone to wait (maxlag, ratelimited, read-only,
+	// HTTP 429/503); shared pause, the row is retried within Config.MaxWait.
+	PauseAll
 	// Backoff: a network or server fault; shared exponential backoff, the
-	// row is retried up to --max-attempts.
+	// row is retried up to Config.MaxAttempts.
 	Backoff
 	// Relogin: the session is gone (assertuserfailed); log in again and retry.
 	Relogin
@@ -112,7 +112,7 @@ func classifyEnvelope(a Answer) (o Outcome, done bool) {
 		return Outcome{Action: Backoff, Code: "network", Message: a.Err.Error(), Ambiguous: true}, true
 	}
 	if a.HTTPStatus == http.StatusTooManyRequests || a.HTTPStatus == http.StatusServiceUnavailable {
-		return Outcome{Action: Pause, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+		return Outcome{Action: PauseAll, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
 			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)),
 			Wait:    a.RetryAfter, Ambiguous: a.HTTPStatus == http.StatusServiceUnavailable}, true
 	}
@@ -121,11 +121,12 @@ func classifyEnvelope(a Answer) (o Outcome, done bool) {
 			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}, true
 	}
 	if a.HTTPStatus >= 300 && a.HTTPStatus < 400 {
-		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus), Message: redirectMessage(a)}, true
+		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
+			Message: (&RedirectError{Status: a.HTTPStatus, Location: a.Location}).Error()}, true
 	}
 	if a.HTTPStatus != http.StatusOK {
 		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s; check --api", a.HTTPStatus, http.StatusText(a.HTTPStatus))}, true
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus))}, true
 	}
 	if a.Body == nil {
 		return Outcome{Action: Backoff, Code: "not-json",
@@ -155,9 +156,9 @@ func classifyRefusal(code string, message json.RawMessage) Outcome {
 		return Outcome{Action: Decide, Status: report.NeedsManual, Code: code, Counted: counted,
 			Message: msg + " (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}
 	case code == "readonly" || code == "readonlytext":
-		return Outcome{Action: Pause, Code: "readonly", Message: msg, Wait: defaultReadOnlyWait}
+		return Outcome{Action: PauseAll, Code: "readonly", Message: msg, Wait: defaultReadOnlyWait}
 	case code == "ratelimited" || code == "actionthrottledtext":
-		return Outcome{Action: Pause, Code: "ratelimited", Message: msg}
+		return Outcome{Action: PauseAll, Code: "ratelimited", Message: msg}
 	case code == "usernameinprogress":
 		return Outcome{Action: Backoff, Code: code, Message: msg}
 	}
@@ -170,7 +171,7 @@ func refusesName(code string) bool {
 	return strings.HasPrefix(code, "titleblacklist") || strings.HasPrefix(code, "antispoof")
 }
 
-func classifyAPIError(e *apiError, retryAfter time.Duration) Outcome {
+func classifyAPIError(e *errorObject, retryAfter time.Duration) Outcome {
 	o := Outcome{Code: e.Code, Message: e.Info}
 	switch {
 	case e.Code == "badtoken":
@@ -178,17 +179,17 @@ func classifyAPIError(e *apiError, retryAfter time.Duration) Outcome {
 	case e.Code == "assertuserfailed" || e.Code == "assertnameduserfailed" || e.Code == "notloggedin":
 		o.Action = Relogin
 	case e.Code == "maxlag":
-		o.Action, o.Wait = Pause, retryAfter
+		o.Action, o.Wait = PauseAll, retryAfter
 		if o.Wait <= 0 {
 			o.Wait = defaultMaxlagWait
 		}
 	case e.Code == "readonly":
-		o.Action, o.Wait = Pause, retryAfter
+		o.Action, o.Wait = PauseAll, retryAfter
 		if o.Wait <= 0 {
 			o.Wait = defaultReadOnlyWait
 		}
 	case e.Code == "ratelimited":
-		o.Action, o.Wait = Pause, retryAfter
+		o.Action, o.Wait = PauseAll, retryAfter
 	case strings.HasPrefix(e.Code, "internal_api_error"):
 		// The exception may have come after the account was stored.
 		o.Action, o.Ambiguous = Backoff, true

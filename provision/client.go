@@ -23,7 +23,6 @@ type Answer struct {
 	HTTPStatus int
 	Location   string        // where a redirect points
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-	APIError   string        // the MediaWiki-API-Error header
 	Body       *apiResponse  // nil when the body was not JSON
 	BodyStart  string        // the first bytes of a body that was not JSON
 	Err        error         // transport error: the request may or may not have reached the wiki
@@ -31,10 +30,10 @@ type Answer struct {
 	Received   time.Time
 }
 
-type apiError struct {
+// errorObject is the top-level "error" of an api.php answer.
+type errorObject struct {
 	Code string `json:"code"`
 	Info string `json:"info"`
-	Lag  float64
 }
 
 type createAccountResult struct {
@@ -43,13 +42,16 @@ type createAccountResult struct {
 	Message        json.RawMessage `json:"message"`
 	MessageCode    string          `json:"messagecode"`
 	RedirectTarget string          `json:"redirecttarget"`
-	Requests       []struct {
-		ID string `json:"id"`
-	} `json:"requests"`
+	Requests       []authRequest   `json:"requests"`
+}
+
+// authRequest names an AuthManager request the wiki lists or asks for.
+type authRequest struct {
+	ID string `json:"id"`
 }
 
 type apiResponse struct {
-	Error            *apiError            `json:"error"`
+	Error            *errorObject         `json:"error"`
 	CreateAccount    *createAccountResult `json:"createaccount"`
 	ValidatePassword *struct {
 		Validity         string          `json:"validity"`
@@ -71,10 +73,8 @@ type apiResponse struct {
 			RateLimits json.RawMessage `json:"ratelimits"`
 		} `json:"userinfo"`
 		AuthManagerInfo *struct {
-			CanCreateAccounts bool `json:"cancreateaccounts"`
-			Requests          []struct {
-				ID string `json:"id"`
-			} `json:"requests"`
+			CanCreateAccounts bool          `json:"cancreateaccounts"`
+			Requests          []authRequest `json:"requests"`
 		} `json:"authmanagerinfo"`
 		General *struct {
 			SiteName  string `json:"sitename"`
@@ -95,6 +95,7 @@ type apiResponse struct {
 type Session struct {
 	api       string
 	userAgent string
+	clock     Clock
 	hc        http.Client
 	user      string
 	password  string // secret: only ever written into a POST body
@@ -105,10 +106,11 @@ type Session struct {
 	loggedIn bool
 }
 
-// NewSession returns a session with its own cookie jar on the shared transport.
-func NewSession(base *http.Client, api, userAgent, user, password string) *Session {
+// NewSession returns a session with its own cookie jar on the shared
+// transport; clock times the answers.
+func NewSession(base *http.Client, clock Clock, api, userAgent, user, password string) *Session {
 	jar, _ := cookiejar.New(nil) // never fails with nil options
-	s := &Session{api: api, userAgent: userAgent, hc: *base, user: user, password: password}
+	s := &Session{api: api, userAgent: userAgent, clock: clock, hc: *base, user: user, password: password}
 	s.hc.Jar = jar
 	// Never follow a redirect: a POST re-sent to another URL would carry
 	// the passwords there. The user is told where the API moved instead.
@@ -290,18 +292,17 @@ func (s *Session) do(req *http.Request) Answer {
 		req.Header.Set("Authorization", "Bearer "+s.bearer)
 	}
 	req.Header.Set("Accept", "application/json")
-	ans := Answer{Sent: time.Now()}
+	ans := Answer{Sent: s.clock.Now()}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		ans.Received = time.Now()
+		ans.Received = s.clock.Now()
 		ans.Err = scrubURLError(err)
 		return ans
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	ans.Received = time.Now()
+	ans.Received = s.clock.Now()
 	ans.HTTPStatus = resp.StatusCode
-	ans.APIError = resp.Header.Get("MediaWiki-API-Error")
 	ans.Location = resp.Header.Get("Location")
 	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
 	if err != nil {
@@ -323,19 +324,31 @@ func (a Answer) err() error {
 	case a.Err != nil:
 		return a.Err
 	case a.HTTPStatus >= 300 && a.HTTPStatus < 400:
-		return errors.New(redirectMessage(a))
+		return &RedirectError{Status: a.HTTPStatus, Location: a.Location}
 	case a.Body == nil:
 		return fmt.Errorf("the server answered HTTP %d with something that is not the API's JSON (is the URL that of api.php?): %q", a.HTTPStatus, a.BodyStart)
 	case a.Body.Error != nil:
-		return &APIError{Code: a.Body.Error.Code, Info: a.Body.Error.Info}
+		return &WikiError{Code: a.Body.Error.Code, Info: a.Body.Error.Info}
 	}
 	return nil
 }
 
-// APIError is a top-level error object from api.php.
-type APIError struct{ Code, Info string }
+// WikiError is the wiki's refusal of a request as a whole: the top-level
+// error object of api.php.
+type WikiError struct{ Code, Info string }
 
-func (e *APIError) Error() string { return fmt.Sprintf("the wiki answered %s: %s", e.Code, e.Info) }
+func (e *WikiError) Error() string { return fmt.Sprintf("the wiki answered %s: %s", e.Code, e.Info) }
+
+// RedirectError: the server sent a redirect, which is never followed (a
+// POST sent again elsewhere would carry the passwords there).
+type RedirectError struct {
+	Status   int
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("the server redirects (HTTP %d) to %q", e.Status, e.Location)
+}
 
 // scrubURLError keeps the operation and cause of a *url.Error but not the
 // URL's query string (GET parameters) nor credentials in the URL.
@@ -349,10 +362,6 @@ func scrubURLError(err error) error {
 		}
 	}
 	return err
-}
-
-func redirectMessage(a Answer) string {
-	return fmt.Sprintf("the server redirects (HTTP %d) to %q: give the URL of api.php there as --api", a.HTTPStatus, a.Location)
 }
 
 func parseRetryAfter(h string, now time.Time) time.Duration {

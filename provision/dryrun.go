@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -73,8 +72,9 @@ func predict(u userAnswer) Outcome {
 // checkNames asks the wiki, read-only, about a batch of names: the dry run's
 // online check. The answer is not in input order: it is matched by name, and
 // a name the wiki spells differently is asked about again on its own.
-func (e *Engine) checkNames(ctx context.Context, worker int, s *Session, batch []Account) []result {
-	log := e.deps.Log.With(zap.Int("worker", worker), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
+func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []decided {
+	s := w.s
+	log := e.deps.Log.With(zap.Int("worker", w.id), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
 	names := make([]string, len(batch))
 	for i := range batch {
 		names[i] = batch[i].Canonical
@@ -95,17 +95,20 @@ func (e *Engine) checkNames(ctx context.Context, worker int, s *Session, batch [
 		return Outcome{Action: Decide}
 	})
 
-	out := make([]result, 0, len(batch))
+	out := make([]decided, 0, len(batch))
 	if t.stop != nil || t.out.Status != "" {
 		// Stopped, or the request itself failed: the same for every name.
+		stop := e.stopped(ctx)
+		if stop == nil {
+			stop = t.stop
+		}
 		for i := range batch {
 			a := &batch[i]
-			row := report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: t.out.Status,
-				Code: t.out.Code, Message: t.out.Message, Attempts: t.attempts, FinishedAt: t.finished()}
 			if t.stop != nil {
-				row = pendingRow(a, t.attempts, e.stopWhy(ctx, t.stop))
+				out = append(out, pendingRow(a, stop, false, t.attempts, e.deps.Clock.Now()))
+				continue
 			}
-			out = append(out, result{a.Seq, row})
+			out = append(out, decided{seq: a.Seq, row: rowFor(a, t.out, t.attempts, t.finished(e.deps.Clock))})
 		}
 		return out
 	}
@@ -129,22 +132,19 @@ func (e *Engine) checkNames(ctx context.Context, worker int, s *Session, batch [
 		if o.Status == report.WouldCreate && !e.cfg.MailPassword {
 			o = e.checkPassword(ctx, log, s, a)
 		}
-		canonical := a.Canonical
 		if u.Name != "" && !u.Invalid {
-			canonical = u.Name
+			o.Canonical = u.Name
 		}
-		out = append(out, result{a.Seq, report.Row{Line: a.Line, Username: a.Username, Canonical: canonical,
-			Status: o.Status, Code: o.Code, Message: o.Message, Attempts: t.attempts, FinishedAt: t.finished()}})
+		out = append(out, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock))})
 	}
 	if len(batch) == 1 && len(again) == 1 {
 		a := &batch[0]
-		return []result{{a.Seq, report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical,
-			Status: report.Failed, Code: "no-answer", Message: "the wiki did not answer about this name",
-			Attempts: t.attempts, FinishedAt: report.Timestamp{Time: time.Now()}}}}
+		return []decided{{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Failed, Code: "no-answer",
+			Message: "the wiki did not answer about this name"}, t.attempts, e.deps.Clock.Now())}}
 	}
 	for i := range again {
 		log.Info("check-names", zap.String("ask_alone", again[i].Canonical))
-		out = append(out, e.checkNames(ctx, worker, s, again[i:i+1])...)
+		out = append(out, e.checkNames(ctx, w, again[i:i+1])...)
 	}
 	return out
 }
@@ -180,14 +180,7 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session,
 		return Outcome{Action: Decide, Status: report.WouldCreate}
 	})
 	if t.stop != nil {
-		return Outcome{Action: Decide, Status: report.Pending, Code: "pending", Message: e.stopWhy(ctx, t.stop)}
+		return Outcome{Action: Decide, Status: report.Pending, Code: "pending", Message: pendingWhy(t.stop)}
 	}
 	return t.out
-}
-
-// wouldCreateOffline is a dry run's verdict without a wiki.
-func wouldCreateOffline(a *Account) report.Row {
-	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.WouldCreate,
-		Message:    "passes every offline check; give --api to check the name against the wiki",
-		FinishedAt: report.Timestamp{Time: time.Now()}}
 }

@@ -3,12 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,14 +26,8 @@ type Config struct {
 	MaxAttempts  int
 	MaxWait      time.Duration
 	UserAgent    string
-	// Done holds, by canonical name, the rows an earlier run already
-	// decided created or exists (--resume): they are carried forward.
-	Done map[string]report.Row
-	// Resume: a row that now hears userexists may have been created by an
-	// earlier, interrupted run; the newusers log decides.
-	Resume bool
-	// DryRun checks the rows and sends no write: offline only when API is
-	// empty, else the names are checked with list=users&usprop=cancreate.
+	// DryRun sends no write: the names of the rows the plan sends are
+	// checked with list=users&usprop=cancreate instead of being created.
 	DryRun bool
 	// RequestTimeout bounds one request, also one already in flight when the
 	// run is interrupted (its answer is still recorded).
@@ -49,36 +38,33 @@ type Config struct {
 // Calls come from several goroutines.
 type Reporter interface {
 	RowDone(report.Row)
-	Paused(until time.Time, why string)
+	Paused(Pause)
 }
 
-// Source yields the sheet's rows in order, io.EOF at the end.
-type Source interface {
-	Next() (Account, error)
-}
+// NopReporter is a Reporter that shows nothing.
+type NopReporter struct{}
+
+// RowDone does nothing.
+func (NopReporter) RowDone(report.Row) {}
+
+// Paused does nothing.
+func (NopReporter) Paused(Pause) {}
 
 // Sink stores decided rows, in input order.
 type Sink interface {
 	Write(rows ...report.Row) error
 }
 
-// Deps are the engine's collaborators, passed in rather than global.
+// Deps are the engine's collaborators, passed in rather than global. Any
+// left nil gets a default that does nothing, or the real thing.
 type Deps struct {
 	HTTP     *http.Client // shared transport; every session gets its own cookie jar
 	Log      *zap.Logger
 	Reporter Reporter
-}
-
-// Creator is what the pre-flight learned about the account creating the accounts.
-type Creator struct {
-	Name        string // the wiki account
-	NoRateLimit bool   // exempt from the wiki's per-IP throttle
-	HighLimits  bool   // may ask about 500 names a request instead of 50
-	// Overrides are rights that make the wiki's cancreate answer more
-	// lenient for this creator than its own createaccount (which sends no
-	// override request): tboverride, tboverride-account, override-antispoof.
-	Overrides []string
-	SiteName  string
+	Clock    Clock
+	// Advise completes a decided row, before it is reported and recorded,
+	// with what the user can do about it, worded from its code and facts.
+	Advise func(*report.Row, Facts)
 }
 
 // Engine provisions accounts.
@@ -86,12 +72,6 @@ type Engine struct {
 	cfg   Config
 	deps  Deps
 	pacer *Pacer
-	first *Session // logged in by Preflight, handed to the first worker
-	owner string   // the creator's account, for OAuth sessions (no login tells it)
-	// batchSize is the number of names per list=users request in a dry run.
-	batchSize int
-	// anonNames: a dry run asks about names from anonymous sessions.
-	anonNames bool
 }
 
 // New returns an engine.
@@ -102,216 +82,115 @@ func New(cfg Config, deps Deps) *Engine {
 	if deps.HTTP == nil {
 		deps.HTTP = http.DefaultClient
 	}
-	if cfg.Workers < 1 {
-		cfg.Workers = 1
+	if deps.Reporter == nil {
+		deps.Reporter = NopReporter{}
 	}
-	if cfg.MaxAttempts < 1 {
-		cfg.MaxAttempts = 1
+	if deps.Clock == nil {
+		deps.Clock = SystemClock{}
 	}
+	if deps.Advise == nil {
+		deps.Advise = func(*report.Row, Facts) {}
+	}
+	cfg.Workers = max(cfg.Workers, 1)
+	cfg.MaxAttempts = max(cfg.MaxAttempts, 1)
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
 	}
-	var paused func(time.Time, string)
-	if deps.Reporter != nil {
-		paused = deps.Reporter.Paused
-	}
-	return &Engine{cfg: cfg, deps: deps, pacer: NewPacer(cfg.Rate, cfg.MaxWait, deps.Log, paused), batchSize: namesPerRequest}
+	return &Engine{cfg: cfg, deps: deps, pacer: NewPacer(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
 }
 
-// Pacer exposes the shared pacer (for progress displays).
-func (e *Engine) Pacer() *Pacer { return e.pacer }
-
-// PreflightError is a reason not to start: nothing was created.
-type PreflightError struct{ Msg string }
-
-func (e *PreflightError) Error() string { return e.Msg }
-
-// Preflight logs in and checks that the creator can create accounts
-// unattended, before the first write.
-func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
-	s := e.newSession()
-	ctx, cancel := context.WithTimeout(ctx, 2*e.cfg.RequestTimeout)
-	defer cancel()
-	if err := s.Prepare(ctx); err != nil {
-		var le *LoginError
-		if errors.As(err, &le) {
-			return nil, &PreflightError{Msg: le.Error() + loginHint(e.cfg.User, e.cfg.Password)}
-		}
-		return nil, fmt.Errorf("log in to %s: %w", e.cfg.API, err)
-	}
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
-		"uiprop": {"rights|ratelimits|groups"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
-	if err := ans.err(); err != nil {
-		return nil, fmt.Errorf("check the creator's rights: %w", err)
-	}
-	q := ans.Body.Query
-	if q == nil || q.UserInfo == nil {
-		return nil, errors.New("check the creator's rights: the wiki's answer has no userinfo")
-	}
-	ui := q.UserInfo
-	if ui.Anon && e.cfg.OAuthToken != "" {
-		return nil, &PreflightError{Msg: "the wiki did not accept the OAuth token: it treats the requests as anonymous. " +
-			"Check that the wiki runs the OAuth extension, that the token belongs to an owner-only consumer with the \"Create accounts\" grant, and that it has not expired"}
-	}
-	if ui.Anon {
-		return nil, &PreflightError{Msg: fmt.Sprintf("logged in as %s, but the wiki treats the session as anonymous; check that the wiki keeps cookies (session storage)", e.cfg.User)}
-	}
-	if e.cfg.OAuthToken != "" {
-		s.Owner, e.owner = ui.Name, ui.Name
-	}
-	c := &Creator{Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
-		HighLimits: slices.Contains(ui.Rights, "apihighlimits")}
-	for _, r := range []string{"tboverride", "tboverride-account", "override-antispoof"} {
-		if slices.Contains(ui.Rights, r) {
-			c.Overrides = append(c.Overrides, r)
-		}
-	}
-	switch {
-	case e.cfg.DryRun && len(c.Overrides) > 0:
-		// Ask about names as nobody in particular: the title blacklist and
-		// AntiSpoof then answer as they will to this creator's createaccount.
-		e.anonNames = true
-	case c.HighLimits:
-		e.batchSize = namesPerRequestHigh
-	}
-	if q.General != nil {
-		c.SiteName = q.General.SiteName
-	}
-	if !slices.Contains(ui.Rights, "createaccount") {
-		return nil, &PreflightError{Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); give the bot password the \"Create accounts\" grant on Special:BotPasswords", e.cfg.User)}
-	}
-	if am := q.AuthManagerInfo; am != nil {
-		ids := make([]string, 0, len(am.Requests))
-		for _, r := range am.Requests {
-			ids = append(ids, r.ID)
-		}
-		if slices.ContainsFunc(ids, func(id string) bool { return strings.HasSuffix(id, "CaptchaAuthenticationRequest") }) {
-			return nil, &PreflightError{Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
-		}
-		if e.cfg.MailPassword && !slices.ContainsFunc(ids, func(id string) bool { return strings.HasSuffix(id, "TemporaryPasswordAuthenticationRequest") }) {
-			return nil, &PreflightError{Msg: "the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"}
-		}
-	}
-	e.first = s
-	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
-		zap.Bool("noratelimit", c.NoRateLimit))
-	return c, nil
+// decided is a row the engine has decided, on its way to be recorded.
+type decided struct {
+	seq   int
+	row   report.Row
+	facts Facts
 }
 
-func loginHint(user, password string) string {
-	if !isBotPasswordShape(password) {
-		return "; a bot password is 32 or more characters of 0-9 and a-w (as Special:BotPasswords shows it) — this one is not, so the wiki took it as the main account password"
-	}
-	return "; check the name (User@AppName, as Special:BotPasswords shows it) and the password"
-}
-
-// isBotPasswordShape reports whether MediaWiki would try p as a bot password
-// (BotPassword::canonicalizeLoginData: /^[0-9a-w]{32,}$/).
-func isBotPasswordShape(p string) bool {
-	if len(p) < 32 {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'w') {
-			return false
-		}
-	}
-	return true
-}
-
-func (e *Engine) newSession() *Session {
-	s := NewSession(e.deps.HTTP, e.cfg.API, e.cfg.UserAgent, e.cfg.User, e.cfg.Password)
-	if e.cfg.OAuthToken != "" {
-		s.UseOAuth(e.cfg.OAuthToken, e.owner)
-	}
-	return s
-}
-
-// ErrInterrupted is returned by Run when its context was cancelled: the rows
-// not yet decided are pending.
-var ErrInterrupted = errors.New("interrupted")
-
-type result struct {
-	seq int
-	row report.Row
-}
-
-// Run provisions every row of src. Offline checks run in sheet order; rows
-// that pass go to the workers; every row ends as exactly one results row,
-// written to sink in input order as soon as it and all rows before it are
-// decided. Cancelling ctx stops dispatching: requests in flight finish, and
-// the rest end pending. Run returns the summary and ErrInterrupted,
-// ErrStopped (a *StopError), or a sink or sheet error.
-func (e *Engine) Run(ctx context.Context, src Source, check *Checker, sink Sink) (*report.Summary, error) {
-	start := time.Now()
+// Run carries out plan: the rows the plan decided are recorded as they are,
+// and the others go to the wiki, created (or, in a dry run, checked) by
+// sessions of creator — the one Preflight returned, or nil when nobody
+// logs in (a dry run that only reads). Every row ends as exactly one
+// results row, written to sink in input order as soon as it and all rows
+// before it are decided. Cancelling ctx stops dispatching: requests in
+// flight finish, and the rest end pending. Run returns the summary and
+// ErrInterrupted, a *WaitLimitError, a *RecordError, or an error reading
+// the sheet again (ErrSheetChanged: nothing was sent).
+func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sink) (*report.Summary, error) {
+	start := e.deps.Clock.Now()
 	sum := report.NewSummary()
+	if creator == nil {
+		creator = &Creator{}
+	}
+	if creator.Name == "" && plan.Counts.ToCreate > 0 && !e.cfg.DryRun {
+		return sum, errors.New("provision: creating accounts needs the creator that Preflight returns")
+	}
+	sh, err := plan.reopen()
+	if err != nil {
+		return sum, err
+	}
 	// A results file that cannot be written stops the run: no account may
 	// be created without its row.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	work := make(chan []Account, e.cfg.Workers)
-	results := make(chan result, 4*e.cfg.Workers)
+	results := make(chan decided, 4*e.cfg.Workers)
 
-	var seqErr error
-	seqDone := make(chan struct{})
+	var recordErr error
+	recorded := make(chan struct{})
 	go func() {
-		defer close(seqDone)
-		seqErr = e.sequence(results, sink, sum, stop)
+		defer close(recorded)
+		recordErr = e.record(results, sink, sum, stop)
 	}()
 
 	var wg sync.WaitGroup
-	for i := 0; i < e.cfg.Workers; i++ {
-		s := e.first
-		switch {
-		case e.anonNames:
-			s = NewSession(e.deps.HTTP, e.cfg.API, e.cfg.UserAgent, "", "")
-		case i > 0 || s == nil:
-			s = e.newSession()
-		}
+	for i, s := range e.sessions(creator) {
 		wg.Add(1)
-		go func(id int, s *Session) {
+		go func() {
 			defer wg.Done()
+			w := worker{id: i, s: s, resuming: plan.Resuming()}
 			for batch := range work {
 				if e.cfg.DryRun {
-					for _, r := range e.checkNames(ctx, id, s, batch) {
-						results <- r
+					for _, d := range e.checkNames(ctx, w, batch) {
+						results <- d
 					}
 					continue
 				}
-				for i := range batch {
-					results <- result{batch[i].Seq, e.provision(ctx, id, s, &batch[i])}
+				for j := range batch {
+					results <- e.create(ctx, w, &batch[j])
 				}
 			}
-		}(i, s)
+		}()
 	}
 
-	readErr := e.dispatch(ctx, src, check, work, results)
+	readErr := e.dispatch(ctx, plan, sh, e.batchSize(creator), work, results)
 	close(work)
 	wg.Wait()
 	close(results)
-	<-seqDone
-	sum.Elapsed = time.Since(start)
+	<-recorded
+	sum.Elapsed = e.deps.Clock.Now().Sub(start)
 
 	switch {
 	case readErr != nil:
 		return sum, readErr
-	case seqErr != nil:
-		return sum, seqErr
+	case recordErr != nil:
+		return sum, recordErr
 	case ctx.Err() != nil:
 		return sum, ErrInterrupted
 	}
 	return sum, e.pacer.Stopped()
 }
 
-// dispatch reads the sheet, decides offline what it can, and hands the rest
-// to the workers — one row at a time for a run, in batches for a dry run's
-// name check — or, once the run stops, marks them pending.
-func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work chan<- []Account, results chan<- result) error {
-	size := 1
-	if e.cfg.DryRun {
-		size = e.batchSize
-	}
+// worker is one of the run's concurrent sessions.
+type worker struct {
+	id       int
+	s        *Session
+	resuming bool // the run continues an earlier one
+}
+
+// dispatch goes through the plan: the rows it decided are recorded, the
+// rest go to the workers — one row at a time for a run, in batches for a
+// dry run's name check — or, once the run stops, end pending.
+func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, work chan<- []Account, results chan<- decided) error {
 	var batch []Account
 	flush := func() {
 		if len(batch) == 0 {
@@ -321,116 +200,86 @@ func (e *Engine) dispatch(ctx context.Context, src Source, check *Checker, work 
 		case work <- batch:
 		case <-ctx.Done():
 			for i := range batch {
-				results <- result{batch[i].Seq, pendingRow(&batch[i], 0, e.stopReason(ctx))}
+				results <- pendingRow(&batch[i], e.stopped(ctx), false, 0, e.deps.Clock.Now())
 			}
 		}
 		batch = nil
 	}
-	for {
-		a, err := src.Next()
-		if err == io.EOF {
-			flush()
-			return nil
-		}
+	defer flush()
+	for st, err := range plan.steps(sh) {
 		if err != nil {
-			flush()
 			return err
 		}
-		check.Check(&a)
+		a := &st.Account
+		now := e.deps.Clock.Now()
 		switch {
-		case a.Problem != nil:
-			results <- result{a.Seq, e.offlineRow(&a)}
-		case e.cfg.Done[a.Canonical].Status.Final():
-			prev := e.cfg.Done[a.Canonical]
-			prev.Line, prev.Username = a.Line, a.Username
-			results <- result{a.Seq, prev}
-		case e.cfg.DryRun && e.cfg.API == "":
-			results <- result{a.Seq, wouldCreateOffline(&a)}
-		case e.stopReason(ctx) != "":
-			results <- result{a.Seq, pendingRow(&a, 0, e.stopReason(ctx))}
+		case st.verdict == problem:
+			row := problemRow(a, now)
+			e.deps.Log.Info("offline", zap.Int("line", a.Line), zap.String("username", a.Username),
+				zap.String("status", string(row.Status)), zap.String("code", row.Code))
+			results <- decided{seq: a.Seq, row: row}
+		case st.verdict == carried:
+			results <- decided{seq: a.Seq, row: plan.previous(&st)}
+		case st.verdict == wouldCreate:
+			results <- decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now),
+				facts: Facts{Offline: true}}
+		case e.stopped(ctx) != nil:
+			results <- pendingRow(a, e.stopped(ctx), false, 0, now)
 		default:
-			batch = append(batch, a)
+			batch = append(batch, *a)
 			if len(batch) >= size {
 				flush()
 			}
 		}
 	}
+	return nil
 }
 
-func (e *Engine) stopReason(ctx context.Context) string {
+// stopped returns what stops the run, or nil: a row that cannot be
+// recorded, an interruption, or waiting past the limit.
+func (e *Engine) stopped(ctx context.Context) error {
 	if ctx.Err() != nil {
-		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-			return "stopped: " + cause.Error()
+		var re *RecordError
+		if errors.As(context.Cause(ctx), &re) {
+			return re
 		}
-		return "the run was interrupted before this row was sent"
+		return ErrInterrupted
 	}
-	if err := e.pacer.Stopped(); err != nil {
-		return err.Error()
-	}
-	return ""
+	return e.pacer.Stopped()
 }
 
-// stopWhy says why a row ends pending: the run's reason, or err's.
-func (e *Engine) stopWhy(ctx context.Context, err error) string {
-	if why := e.stopReason(ctx); why != "" {
-		return why
-	}
-	return err.Error()
-}
-
-func (e *Engine) offlineRow(a *Account) report.Row {
-	st := report.Invalid
-	if a.Problem.Duplicate {
-		st = report.Duplicate
-	}
-	e.deps.Log.Info("offline", zap.Int("line", a.Line), zap.String("username", a.Username),
-		zap.String("status", string(st)), zap.String("code", a.Problem.Code))
-	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: st,
-		Code: a.Problem.Code, Message: a.Problem.Message, FinishedAt: report.Timestamp{Time: time.Now()}}
-}
-
-func pendingRow(a *Account, attempts int, why string) report.Row {
-	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Pending,
-		Code: "pending", Message: why + "; run again with --resume to continue", Attempts: attempts,
-		FinishedAt: report.Timestamp{Time: time.Now()}}
-}
-
-// sequence writes results in input order. A row that is next in order is
+// record writes decided rows in input order. A row that is next in order is
 // written at once; one decided early waits in held for the rows before it.
-// Rows that are ready together are flushed together, so a decided row waits
+// Rows that are ready together are written together, so a decided row waits
 // for nothing but the CPU while a fast dry run needs no syscall per row.
-func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary, stop context.CancelCauseFunc) error {
-	held := map[int]report.Row{}
+// Each row is completed with advice, counted and reported first.
+func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, stop context.CancelCauseFunc) error {
+	held := map[int]decided{}
 	next := 0
 	var batch []report.Row
 	var err error
-	take := func(r result) {
-		if r.seq != next {
-			held[r.seq] = r.row
+	take := func(d decided) {
+		if d.seq != next {
+			held[d.seq] = d
 			return
 		}
-		batch = append(batch, r.row)
-		next++
-		for len(held) > 0 {
-			row, ok := held[next]
-			if !ok {
-				break
-			}
+		for ok := true; ok; d, ok = held[next] {
 			delete(held, next)
-			batch = append(batch, row)
+			e.deps.Advise(&d.row, d.facts)
+			batch = append(batch, d.row)
 			next++
 		}
 	}
-	for r := range results {
-		take(r)
+	for d := range results {
+		take(d)
 	drain:
 		for len(batch) < 4096 {
 			select {
-			case r, ok := <-results:
+			case d, ok := <-results:
 				if !ok {
 					break drain
 				}
-				take(r)
+				take(d)
 			default:
 				break drain
 			}
@@ -440,49 +289,21 @@ func (e *Engine) sequence(results <-chan result, sink Sink, sum *report.Summary,
 		}
 		for _, row := range batch {
 			sum.Add(row)
-			if e.deps.Reporter != nil {
-				e.deps.Reporter.RowDone(row)
-			}
+			e.deps.Reporter.RowDone(row)
 		}
 		if err == nil {
-			if err = sink.Write(batch...); err != nil {
-				e.deps.Log.Error("results", zap.Error(err))
-				stop(fmt.Errorf("the results file cannot be written: %w", err))
+			if werr := sink.Write(batch...); werr != nil {
+				err = &RecordError{Err: werr}
+				e.deps.Log.Error("results", zap.Error(werr))
+				stop(err)
 			}
 		}
 		batch = batch[:0]
 	}
 	if len(held) > 0 && err == nil {
-		err = fmt.Errorf("internal error: %d rows could not be ordered", len(held))
+		err = &RecordError{Err: errors.New("internal error: rows could not be ordered")}
 	}
 	return err
-}
-
-// clockSkew is how far the wiki's clock may be behind ours.
-const clockSkew = 2 * time.Minute
-
-// resolveAmbiguous decides a row whose earlier attempt may have created the
-// account: the wiki now says the name exists, and the newusers log tells
-// whether we were the creator.
-func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, log *zap.Logger) (report.Row, bool) {
-	rctx, cancel := e.requestContext(ctx)
-	defer cancel()
-	// Allow for the wiki's clock being behind ours.
-	if !since.IsZero() {
-		since = since.Add(-clockSkew)
-	}
-	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since)
-	if err != nil {
-		log.Warn("newusers-log", zap.Error(err))
-		return report.Row{}, false
-	}
-	log.Info("newusers-log", zap.Bool("created_by_us", ours), zap.Time("timestamp", when))
-	if !ours {
-		return report.Row{}, false
-	}
-	return report.Row{Line: a.Line, Username: a.Username, Canonical: a.Canonical, Status: report.Created,
-		Message:  "created by an earlier attempt whose answer was lost, as the newusers log shows",
-		Attempts: attempts, FinishedAt: report.Timestamp{Time: when}}, true
 }
 
 func (e *Engine) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -23,22 +22,6 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
-// sliceSource feeds accounts to the engine.
-type sliceSource struct {
-	rows []Account
-	i    int
-}
-
-func (s *sliceSource) Next() (Account, error) {
-	if s.i == len(s.rows) {
-		return Account{}, io.EOF
-	}
-	a := s.rows[s.i]
-	a.Seq, a.Line = s.i, s.i+2
-	s.i++
-	return a, nil
-}
-
 type memSink struct {
 	mu   sync.Mutex
 	rows []report.Row
@@ -51,13 +34,29 @@ func (m *memSink) Write(rows ...report.Row) error {
 	return nil
 }
 
-func accounts(names ...string) *sliceSource {
-	s := &sliceSource{}
+// sheetOf is a sheet with one row per name, each with an email.
+func sheetOf(names ...string) string {
+	var b strings.Builder
+	b.WriteString("username,email\n")
 	for _, n := range names {
-		s.rows = append(s.rows, Account{Username: n, Email: strings.ToLower(n) + "@example.org"})
+		fmt.Fprintf(&b, "%s,%s@example.org\n", n, strings.ToLower(n))
 	}
-	return s
+	return b.String()
 }
+
+// planOf reads sheet as a plan for a run in mailpassword mode.
+func planOf(t testing.TB, sheet string) *Plan {
+	t.Helper()
+	p, err := ReadPlan(context.Background(), strings.NewReader(sheet), PlanOptions{MailPassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// owner is the creator the fake wiki's bot password belongs to; every
+// worker logs in with it.
+var owner = &Creator{Name: "Owner"}
 
 type engineRun struct {
 	rows []report.Row
@@ -65,7 +64,7 @@ type engineRun struct {
 	log  string
 }
 
-func runEngine(t *testing.T, api string, cfg Config, src Source) engineRun {
+func runEngine(t *testing.T, api string, cfg Config, sheet string) engineRun {
 	t.Helper()
 	var logBuf bytes.Buffer
 	var mu sync.Mutex
@@ -88,7 +87,7 @@ func runEngine(t *testing.T, api string, cfg Config, src Source) engineRun {
 	e := New(cfg, Deps{Log: zap.New(core)})
 	e.pacer.base = time.Millisecond
 	sink := &memSink{}
-	_, err := e.Run(context.Background(), src, NewChecker(true), sink)
+	_, err := e.Run(context.Background(), planOf(t, sheet), owner, sink)
 	mu.Lock()
 	defer mu.Unlock()
 	return engineRun{rows: sink.rows, err: err, log: logBuf.String()}
@@ -117,7 +116,7 @@ func TestEngineBoundsConcurrencyAndKeepsInputOrder(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		names = append(names, fmt.Sprintf("User%02d", i))
 	}
-	r := runEngine(t, srv.URL, Config{Workers: 4}, accounts(names...))
+	r := runEngine(t, srv.URL, Config{Workers: 4}, sheetOf(names...))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -157,7 +156,7 @@ func TestEngineResolvesLostAnswerThroughNewUsersLog(t *testing.T) {
 	// gets no answer, and the retry hears userexists: that is not ours today.
 	f.logTime["Yesterday"] = time.Now().Add(-24 * time.Hour)
 	f.log = append(f.log, "Yesterday")
-	r := runEngine(t, srv.URL, Config{Workers: 1}, accounts("Lost", "Taken", "Fine", "Yesterday"))
+	r := runEngine(t, srv.URL, Config{Workers: 1}, sheetOf("Lost", "Taken", "Fine", "Yesterday"))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -182,7 +181,7 @@ func TestEngineFailsRowAfterMaxAttempts(t *testing.T) {
 		}
 		return pass(name)
 	})
-	r := runEngine(t, srv.URL, Config{Workers: 2, MaxAttempts: 3}, accounts("Broken", "Okay"))
+	r := runEngine(t, srv.URL, Config{Workers: 2, MaxAttempts: 3}, sheetOf("Broken", "Okay"))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -208,7 +207,7 @@ func TestEngineRecoversTokenAndSession(t *testing.T) {
 	})
 	f.badtokenAfterLogin = true
 	// --max-attempts 1: new tokens and logins have their own budget.
-	r := runEngine(t, srv.URL, Config{Workers: 1, MaxAttempts: 1}, accounts("First", "Second", "Third", "Fourth"))
+	r := runEngine(t, srv.URL, Config{Workers: 1, MaxAttempts: 1}, sheetOf("First", "Second", "Third", "Fourth"))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -238,8 +237,7 @@ func TestEngineNeverLogsSecrets(t *testing.T) {
 		}
 		return fail("passwordtooshort")
 	})
-	src := &sliceSource{rows: []Account{{Username: "Canary", Email: "c@example.org", Password: "sheet-canary-secret"}}}
-	r := runEngine(t, srv.URL, Config{Workers: 1}, src)
+	r := runEngine(t, srv.URL, Config{Workers: 1}, "username,email,password\nCanary,c@example.org,sheet-canary-secret\n")
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -282,7 +280,7 @@ func TestEngineStopsWhenResultsCannotBeWritten(t *testing.T) {
 	}
 	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "x", Workers: 1, Rate: rate.Inf,
 		MaxWait: time.Minute, MaxAttempts: 3, MailPassword: true}, Deps{Log: zap.NewNop()})
-	_, err := e.Run(context.Background(), accounts(names...), NewChecker(true), &failingSink{})
+	_, err := e.Run(context.Background(), planOf(t, sheetOf(names...)), owner, &failingSink{})
 	if err == nil || !strings.Contains(err.Error(), "no space left") {
 		t.Fatalf("Run error = %v, want the sink's error", err)
 	}
@@ -304,9 +302,10 @@ func TestSessionDoesNotFollowRedirects(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/w/api.php", http.StatusPermanentRedirect)
 	}))
 	defer moved.Close()
-	s := NewSession(http.DefaultClient, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
+	s := NewSession(http.DefaultClient, SystemClock{}, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
 	err := s.Prepare(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "redirects (HTTP 308)") || !strings.Contains(err.Error(), other.URL) {
+	var re *RedirectError
+	if !errors.As(err, &re) || re.Status != 308 || re.Location != other.URL+"/w/api.php" {
 		t.Errorf("Prepare error = %v, want the redirect named", err)
 	}
 	o := Classify(s.post(context.Background(), url.Values{"action": {"createaccount"}, "password": {"sheet-secret"}}))

@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -12,15 +11,28 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// ErrStopped is returned by the pacer once waiting longer would pass
-// --max-wait: the rows not yet decided end pending.
-var ErrStopped = errors.New("stopped: waiting longer would pass --max-wait")
+// WaitLimitError stops a run: waiting as the wiki asks would pass the run's
+// limit on waiting (Config.MaxWait). The rows not yet decided end pending.
+type WaitLimitError struct {
+	Why    string        // what asks to wait, e.g. "wiki throttle: 6 per 24h0m0s for this IP"
+	More   time.Duration // how much longer it asks to wait
+	Waited time.Duration // how long the run has waited so far
+	Limit  time.Duration
+}
 
-// StopError says why the pacer stopped the run.
-type StopError struct{ Reason string }
+func (e *WaitLimitError) Error() string {
+	return e.Explain("the limit on waiting, " + e.Limit.String())
+}
 
-func (e *StopError) Error() string        { return e.Reason }
-func (e *StopError) Is(target error) bool { return target == ErrStopped }
+// Explain words the stop with the limit named as the caller knows it (the
+// command line: "--max-wait 30m0s").
+func (e *WaitLimitError) Explain(limit string) string {
+	already := ""
+	if e.Waited > 0 {
+		already = fmt.Sprintf(" (after %s of waiting)", e.Waited.Round(time.Second))
+	}
+	return fmt.Sprintf("stopped waiting: %s asks for %s more%s, which would pass %s", e.Why, e.More.Round(time.Second), already, limit)
+}
 
 // Backoff limits for network and server faults.
 const (
@@ -66,38 +78,51 @@ func throttleResume(windowStart, hit time.Time, window time.Duration) time.Time 
 // allows more per window than this falls back to a whole window.
 const maxCountedKept = 1024
 
+// ThrottleWindow is the wiki's account creation limit for this IP address,
+// as its refusal states it: Count creations per Length.
+type ThrottleWindow struct {
+	Count  int
+	Length time.Duration
+}
+
+// Pause is a wait that every worker makes because the wiki asked one of them to.
+type Pause struct {
+	Until time.Time
+	Why   string
+	// Throttle is set when the pause waits out the wiki's account creation window.
+	Throttle ThrottleWindow
+}
+
 // Pacer is shared by all workers: one rate limiter for the steady rate, and
 // one gate that makes every worker wait when the wiki asks any of them to.
 type Pacer struct {
 	limiter *rate.Limiter
 	maxWait time.Duration
+	clock   Clock
 	log     *zap.Logger
-	paused  func(until time.Time, why string)
+	paused  func(Pause)
 	base    time.Duration // first backoff delay; tests shorten it
 
-	mu          sync.Mutex
-	until       time.Time // nobody sends before this
-	why         string
-	waited      time.Duration // total of all pauses so far (overlaps counted once)
-	stop        *StopError
-	failures    int                       // consecutive faults, for the backoff
-	counted     [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
-	nCounted    int                       // how many were ever recorded
-	window      time.Duration
-	windowCount int
-	pauses      int
-	resumes     int
+	mu       sync.Mutex
+	until    time.Time // nobody sends before this
+	why      string
+	waited   time.Duration // total of all pauses so far (overlaps counted once)
+	stop     *WaitLimitError
+	failures int                       // consecutive faults, for the backoff
+	counted  [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
+	nCounted int                       // how many were ever recorded
+	pauses   int
+	resumes  int
 }
 
 // NewPacer returns a pacer allowing r requests per second (rate.Inf: no
-// limit) and at most maxWait of pauses in all. paused, when not nil, is told
-// of every pause.
-func NewPacer(r rate.Limit, maxWait time.Duration, log *zap.Logger, paused func(time.Time, string)) *Pacer {
-	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, log: log, paused: paused, base: backoffBase}
+// limit) and at most maxWait of pauses in all; paused is told of every pause.
+func NewPacer(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger, paused func(Pause)) *Pacer {
+	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, base: backoffBase}
 }
 
 // Wait blocks until this worker may send: after any shared pause, then the
-// rate limiter. It returns ErrStopped (a *StopError) or the context's error.
+// rate limiter. It returns a *WaitLimitError or the context's error.
 func (p *Pacer) Wait(ctx context.Context) error {
 	for {
 		p.mu.Lock()
@@ -107,25 +132,24 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		}
 		until := p.until
 		p.mu.Unlock()
-		if d := time.Until(until); d > 0 {
-			t := time.NewTimer(d)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+		now := p.clock.Now()
+		if d := until.Sub(now); d > 0 {
+			if err := p.clock.Sleep(ctx, d); err != nil {
+				return err
 			}
 			p.noteResume()
 			continue
 		}
-		if err := p.limiter.Wait(ctx); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+		r := p.limiter.ReserveN(now, 1)
+		if !r.OK() {
+			return fmt.Errorf("the rate %v allows no request", p.limiter.Limit())
+		}
+		if err := p.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
+			r.CancelAt(p.clock.Now())
 			return err
 		}
 		p.mu.Lock()
-		again := p.stop != nil || time.Now().Before(p.until)
+		again := p.stop != nil || p.clock.Now().Before(p.until)
 		p.mu.Unlock()
 		if !again {
 			return nil
@@ -136,7 +160,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 func (p *Pacer) noteResume() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.resumes < p.pauses && !time.Now().Before(p.until) {
+	if p.resumes < p.pauses && !p.clock.Now().Before(p.until) {
 		p.resumes = p.pauses
 		p.log.Info("resume", zap.String("after", p.why), zap.Duration("waited_total", p.waited))
 	}
@@ -157,7 +181,6 @@ func (p *Pacer) Throttled(count int, window time.Duration, hit time.Time) error 
 	if window <= 0 {
 		window = defaultThrottleWait
 	}
-	p.window, p.windowCount = window, count
 	var start time.Time
 	if count > 0 && count <= maxCountedKept && p.nCounted >= count {
 		for i := p.nCounted - count; i < p.nCounted; i++ {
@@ -167,14 +190,7 @@ func (p *Pacer) Throttled(count int, window time.Duration, hit time.Time) error 
 		}
 	}
 	why := fmt.Sprintf("wiki throttle: %d per %s for this IP", count, window)
-	return p.pauseLocked(throttleResume(start, hit, window), why) // unlocks
-}
-
-// Window is the wiki's throttle as last reported: count per window (zero when unknown).
-func (p *Pacer) Window() (int, time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.windowCount, p.window
+	return p.pauseLocked(Pause{Until: throttleResume(start, hit, window), Why: why, Throttle: ThrottleWindow{count, window}}) // unlocks
 }
 
 // Pause makes every worker wait d (the server's hint); with no hint, an
@@ -185,7 +201,7 @@ func (p *Pacer) Pause(d time.Duration, why string) error {
 		p.failures++
 		d = scaledBackoff(p.base, p.failures, rand.Float64())
 	}
-	return p.pauseLocked(time.Now().Add(d), why)
+	return p.pauseLocked(Pause{Until: p.clock.Now().Add(d), Why: why})
 }
 
 // Backoff makes every worker wait after a network or server fault: the
@@ -193,7 +209,7 @@ func (p *Pacer) Pause(d time.Duration, why string) error {
 func (p *Pacer) Backoff(why string) error {
 	p.mu.Lock()
 	p.failures++
-	return p.pauseLocked(time.Now().Add(scaledBackoff(p.base, p.failures, rand.Float64())), why)
+	return p.pauseLocked(Pause{Until: p.clock.Now().Add(scaledBackoff(p.base, p.failures, rand.Float64())), Why: why})
 }
 
 // Success resets the backoff after an answer that was not a fault.
@@ -203,7 +219,7 @@ func (p *Pacer) Success() {
 	p.mu.Unlock()
 }
 
-// Stopped returns the reason the pacer stopped, or nil.
+// Stopped returns the *WaitLimitError that stopped the pacer, or nil.
 func (p *Pacer) Stopped() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -213,45 +229,39 @@ func (p *Pacer) Stopped() error {
 	return p.stop
 }
 
-// pauseLocked extends the shared pause to until, within the --max-wait
-// budget. It must be called with p.mu held and releases it.
-func (p *Pacer) pauseLocked(until time.Time, why string) error {
+// pauseLocked extends the shared pause to pa.Until, within the limit on
+// waiting. A pause that ends before the one in force changes nothing and
+// is not reported; one that ends later adds only what lies beyond it. It
+// must be called with p.mu held and releases it.
+func (p *Pacer) pauseLocked(pa Pause) error {
 	if p.stop != nil {
 		p.mu.Unlock()
 		return p.stop
 	}
-	if !until.After(p.until) {
+	if !pa.Until.After(p.until) {
 		p.mu.Unlock()
 		return nil
 	}
-	now := time.Now()
+	now := p.clock.Now()
 	from := now
 	if p.until.After(now) {
 		from = p.until
 	}
-	extra := until.Sub(from)
+	extra := pa.Until.Sub(from)
 	if p.waited+extra > p.maxWait {
-		already := ""
-		if p.waited > 0 {
-			already = fmt.Sprintf(" (after %s of waiting)", p.waited.Round(time.Second))
-		}
-		p.stop = &StopError{Reason: fmt.Sprintf("stopped waiting: %s asks for %s more%s, which would pass --max-wait %s",
-			why, until.Sub(now).Round(time.Second), already, p.maxWait)}
-		p.log.Warn("stop", zap.String("why", why), zap.Duration("wait", until.Sub(now)),
+		p.stop = &WaitLimitError{Why: pa.Why, More: pa.Until.Sub(now), Waited: p.waited, Limit: p.maxWait}
+		p.log.Warn("stop", zap.String("why", pa.Why), zap.Duration("wait", pa.Until.Sub(now)),
 			zap.Duration("waited_total", p.waited), zap.Duration("max_wait", p.maxWait))
 		stop := p.stop
 		p.mu.Unlock()
 		return stop
 	}
 	p.waited += extra
-	p.until, p.why = until, why
+	p.until, p.why = pa.Until, pa.Why
 	p.pauses++
-	p.log.Info("pause", zap.String("why", why), zap.Time("until", until),
-		zap.Duration("wait", until.Sub(now)), zap.Duration("waited_total", p.waited))
-	paused := p.paused
+	p.log.Info("pause", zap.String("why", pa.Why), zap.Time("until", pa.Until),
+		zap.Duration("wait", pa.Until.Sub(now)), zap.Duration("waited_total", p.waited))
 	p.mu.Unlock()
-	if paused != nil {
-		paused(until, why)
-	}
+	p.paused(pa)
 	return nil
 }

@@ -52,11 +52,35 @@ func TestThrottleResume(t *testing.T) {
 	}
 }
 
+// pauseLog records what a pacer reports.
+type pauseLog struct {
+	mu     sync.Mutex
+	pauses []Pause
+}
+
+func (l *pauseLog) add(p Pause) {
+	l.mu.Lock()
+	l.pauses = append(l.pauses, p)
+	l.mu.Unlock()
+}
+
+func (l *pauseLog) all() []Pause {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Pause(nil), l.pauses...)
+}
+
+func newTestPacer(maxWait time.Duration, clock Clock) (*Pacer, *pauseLog) {
+	l := &pauseLog{}
+	return NewPacer(rate.Inf, maxWait, clock, zap.NewNop(), l.add), l
+}
+
 // The window the wiki refused in is full: it began with the earliest of
 // our last count counted answers — not with an older answer from a window
-// that already ended.
+// that already ended. The pause tells the reporter the wiki's window.
 func TestPacerResumesFromTheFullWindow(t *testing.T) {
-	t0 := time.Now().Add(-30 * time.Second)
+	clock := newHandClock()
+	t0 := clock.Now()
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	tests := []struct {
 		name    string
@@ -70,64 +94,56 @@ func TestPacerResumesFromTheFullWindow(t *testing.T) {
 		{"our window is long over: someone else filled this one", []float64{0, 1, 2}, 40, 40 + 21},
 	}
 	for _, tt := range tests {
-		p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+		p, reported := newTestPacer(time.Hour, clock)
 		for _, c := range tt.counted {
 			p.Counted(at(c))
 		}
 		if err := p.Throttled(3, 20*time.Second, at(tt.hit)); err != nil {
 			t.Fatal(err)
 		}
-		if want := at(tt.want).Add(throttleMargin); !p.until.Equal(want) {
-			t.Errorf("%s: resume at +%.2fs, want +%.2fs", tt.name, p.until.Sub(t0).Seconds(), want.Sub(t0).Seconds())
+		want := Pause{Until: at(tt.want).Add(throttleMargin), Why: "wiki throttle: 3 per 20s for this IP", Throttle: ThrottleWindow{3, 20 * time.Second}}
+		if got := reported.all(); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: reported %+v, want %+v (resume at +%.2fs)", tt.name, got, want, want.Until.Sub(t0).Seconds())
 		}
-	}
-	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
-	_ = p.Throttled(3, 2*time.Second, time.Now())
-	if c, w := p.Window(); c != 3 || w != 2*time.Second {
-		t.Errorf("Window() = %d per %s, want 3 per 2s", c, w)
 	}
 }
 
 // Pauses without a server hint grow: a wiki answering 503 again and again is
 // not asked once a second for the whole --max-wait.
 func TestPausesWithoutHintBackOff(t *testing.T) {
-	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	clock := newHandClock()
+	p, reported := newTestPacer(time.Hour, clock)
 	var last time.Duration
 	for i := 1; i <= 5; i++ {
-		before := time.Now()
+		before := clock.Now()
 		if err := p.Pause(0, "http-503"); err != nil {
 			t.Fatal(err)
 		}
-		d := p.until.Sub(before)
+		pauses := reported.all()
+		d := pauses[len(pauses)-1].Until.Sub(before)
 		if i > 2 && d <= last {
 			t.Errorf("pause %d lasts %s, not longer than the one before (%s)", i, d, last)
 		}
 		last = d
-		p.until = time.Time{} // as if waited out; no Success between: nothing decided
+		clock.Advance(d) // waited out; no Success between: nothing decided
 	}
 }
 
-// One worker's pause holds back every worker (rclone's TestCallParallel idea).
+// One worker's pause holds back every worker (rclone's TestCallParallel
+// idea), on the real clock.
 func TestThrottlePausesAllWorkers(t *testing.T) {
-	var mu sync.Mutex
-	var pausedUntil []time.Time
-	p := NewPacer(rate.Inf, time.Minute, zap.NewNop(), func(u time.Time, _ string) {
-		mu.Lock()
-		pausedUntil = append(pausedUntil, u)
-		mu.Unlock()
-	})
-	ctx := context.Background()
+	p, reported := newTestPacer(time.Minute, SystemClock{})
 	if err := p.Pause(300*time.Millisecond, "test"); err != nil {
 		t.Fatal(err)
 	}
-	until := p.until
+	until := reported.all()[0].Until
 	var wg sync.WaitGroup
 	released := make([]time.Time, 8)
 	for i := range released {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			if err := p.Wait(ctx); err != nil {
+			if err := p.Wait(context.Background()); err != nil {
 				t.Error(err)
 			}
 			released[i] = time.Now()
@@ -139,30 +155,66 @@ func TestThrottlePausesAllWorkers(t *testing.T) {
 			t.Errorf("worker %d sent %s before the pause ended", i, until.Sub(r))
 		}
 	}
-	if len(pausedUntil) != 1 || !pausedUntil[0].Equal(until) {
-		t.Errorf("reporter saw pauses %v, want one until %v", pausedUntil, until)
+	if n := len(reported.all()); n != 1 {
+		t.Errorf("reporter saw %d pauses, want 1", n)
 	}
-	// A shorter pause inside a longer one changes nothing and is not reported twice.
-	if err := p.Pause(time.Millisecond, "short"); err != nil {
-		t.Fatal(err)
+}
+
+// Overlapping pauses are waited and counted once: a shorter pause inside
+// the one in force changes nothing and is not reported; a longer one adds
+// only what lies beyond; a pause after the last one ended is a new pause.
+func TestOverlappingPausesCountOnce(t *testing.T) {
+	clock := newHandClock()
+	t0 := clock.Now()
+	p, reported := newTestPacer(time.Hour, clock)
+	steps := []struct {
+		at       time.Duration // when the pause is asked for, after t0
+		pause    time.Duration
+		until    time.Duration // the shared pause ends then, after t0
+		waited   time.Duration
+		reported int
+	}{
+		{0, 300 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond, 1},
+		{100 * time.Millisecond, time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond, 1}, // inside: nothing
+		{100 * time.Millisecond, 500 * time.Millisecond, 600 * time.Millisecond, 600 * time.Millisecond, 2},
+		{700 * time.Millisecond, time.Millisecond, 701 * time.Millisecond, 601 * time.Millisecond, 3}, // the last one ended
 	}
-	if got := p.waited; got < 300*time.Millisecond || got > 400*time.Millisecond {
-		t.Errorf("waited = %s, want about 300ms", got)
+	for i, s := range steps {
+		clock.Advance(t0.Add(s.at).Sub(clock.Now()))
+		if err := p.Pause(s.pause, "step"); err != nil {
+			t.Fatal(err)
+		}
+		p.mu.Lock()
+		until, waited := p.until.Sub(t0), p.waited
+		p.mu.Unlock()
+		if until != s.until || waited != s.waited || len(reported.all()) != s.reported {
+			t.Errorf("step %d: pause until +%s, waited %s, %d reported; want +%s, %s, %d",
+				i, until, waited, len(reported.all()), s.until, s.waited, s.reported)
+		}
 	}
 }
 
 func TestPauseBeyondMaxWaitStops(t *testing.T) {
-	p := NewPacer(rate.Inf, time.Second, zap.NewNop(), nil)
+	clock := newHandClock()
+	p, _ := newTestPacer(time.Second, clock)
 	if err := p.Pause(600*time.Millisecond, "first"); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Throttled(6, 24*time.Hour, time.Now())
-	var se *StopError
-	if !errors.As(err, &se) || !errors.Is(err, ErrStopped) {
-		t.Fatalf("Throttled over budget: err = %v, want a StopError", err)
+	err := p.Throttled(6, 24*time.Hour, clock.Now())
+	var wl *WaitLimitError
+	if !errors.As(err, &wl) {
+		t.Fatalf("Throttled over budget: err = %v, want a *WaitLimitError", err)
 	}
-	if err := p.Wait(context.Background()); !errors.Is(err, ErrStopped) {
-		t.Errorf("Wait after stop = %v, want ErrStopped", err)
+	want := WaitLimitError{Why: "wiki throttle: 6 per 24h0m0s for this IP", More: 24*time.Hour + time.Second + throttleMargin,
+		Waited: 600 * time.Millisecond, Limit: time.Second}
+	if *wl != want {
+		t.Errorf("stop = %+v, want %+v", *wl, want)
+	}
+	if got := wl.Explain("--max-wait 1s"); got != "stopped waiting: wiki throttle: 6 per 24h0m0s for this IP asks for 24h0m1s more (after 1s of waiting), which would pass --max-wait 1s" {
+		t.Errorf("Explain = %q", got)
+	}
+	if err := p.Wait(context.Background()); !errors.As(err, &wl) {
+		t.Errorf("Wait after stop = %v, want the *WaitLimitError", err)
 	}
 	if p.Stopped() == nil {
 		t.Error("Stopped() = nil after stop")
@@ -170,7 +222,7 @@ func TestPauseBeyondMaxWaitStops(t *testing.T) {
 }
 
 func TestWaitHonoursContext(t *testing.T) {
-	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
+	p, _ := newTestPacer(time.Hour, SystemClock{})
 	if err := p.Pause(time.Hour-time.Minute, "long"); err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +233,28 @@ func TestWaitHonoursContext(t *testing.T) {
 	}
 }
 
+// The steady rate is kept on the pacer's clock: ten requests at 2/s take
+// 4.5 s of that clock (the first goes at once).
+func TestWaitKeepsTheSteadyRate(t *testing.T) {
+	clock := newHandClock()
+	t0 := clock.Now()
+	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
+	for i := 0; i < 10; i++ {
+		if err := p.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clock.Now().Sub(t0); got != 4500*time.Millisecond {
+		t.Errorf("ten requests at 2/s took %s, want 4.5s", got)
+	}
+}
+
 // The ring of counted answers wraps: after thousands of creations the
 // window is still taken from the latest count answers.
 func TestPacerCountedRingWraps(t *testing.T) {
-	p := NewPacer(rate.Inf, time.Hour, zap.NewNop(), nil)
-	t0 := time.Now().Add(-time.Hour)
+	clock := newHandClock()
+	p, reported := newTestPacer(time.Hour, clock)
+	t0 := clock.Now().Add(-time.Duration(3*maxCountedKept+4) * time.Second)
 	for i := 0; i < 3*maxCountedKept+5; i++ {
 		p.Counted(t0.Add(time.Duration(i) * time.Second))
 	}
@@ -193,7 +262,7 @@ func TestPacerCountedRingWraps(t *testing.T) {
 	if err := p.Throttled(3, 20*time.Second, last.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if want := last.Add(-2*time.Second + 21*time.Second + throttleMargin); !p.until.Equal(want) {
-		t.Errorf("resume %s after the last answer, want %s", p.until.Sub(last), want.Sub(last))
+	if want, got := last.Add(-2*time.Second+21*time.Second+throttleMargin), reported.all()[0].Until; !got.Equal(want) {
+		t.Errorf("resume %s after the last answer, want %s", got.Sub(last), want.Sub(last))
 	}
 }

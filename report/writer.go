@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -24,21 +23,6 @@ type Writer struct {
 	buf *bufio.Writer
 	csv *csv.Writer
 	rec []string
-}
-
-// Create creates (or truncates) the results file at path with mode 0600 — it
-// holds the participants' names — and writes the header.
-func Create(path string) (*Writer, *os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create results file: %w", err)
-	}
-	w, err := NewWriter(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("write results file %s: %w", path, err)
-	}
-	return w, f, nil
 }
 
 // NewWriter writes the header to out and returns a Writer for the rows.

@@ -24,11 +24,11 @@ func TestWriterHeaderIsTheContract(t *testing.T) {
 // valid results CSV holding every row written so far.
 func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.csv")
-	w, f, err := Create(path)
+	w, err := Create(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer w.Close()
 	when := time.Date(2026, 11, 21, 22, 36, 42, 0, time.FixedZone("CET", 3600))
 	rows := []Row{
 		{Line: 2, Username: "maria_garcia", Canonical: "Maria garcia", Status: Created, Attempts: 1, FinishedAt: Timestamp{when}},

@@ -6,10 +6,15 @@ import (
 )
 
 // Start installs and starts a fresh wiki in t.TempDir() on a free port of
-// 127.0.0.1 and stops it when the test ends. It never skips: on any
-// failure it calls t.Fatalf saying what failed and how to fix it.
+// 127.0.0.1 and stops it when the test ends. On any failure it calls
+// t.Fatalf saying what failed and how to fix it. It skips the test only
+// under -short, which asks for the tests that need no wiki (make unit):
+// make test runs every test.
 func Start(t testing.TB, opts Options) *Wiki {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a real MediaWiki: run without -short (make test)")
+	}
 	if err := Check(); err != nil {
 		t.Fatalf("wikitest: cannot run a MediaWiki for this test: %v", err)
 	}

@@ -1,24 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os/exec"
 	"strings"
 	"testing"
 )
 
-func runQuick(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"mwprovision"}, args...), strings.NewReader(""), &out, &errb,
-		func(string) string { return "" })
-	return code, out.String(), errb.String()
-}
-
 // --help shows the three uses: sheet check, edit-a-thon, migration.
 func TestHelpShowsTheThreeUses(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"run", "--help"}} {
-		code, out, _ := runQuick(args...)
+		r := runCLI(t, nil, args...)
+		code, out := r.code, r.stdout
 		if code != 0 {
 			t.Errorf("%v: exit %d", args, code)
 		}
@@ -28,7 +20,7 @@ func TestHelpShowsTheThreeUses(t *testing.T) {
 			}
 		}
 	}
-	if _, out, _ := runQuick("report", "--help"); !strings.Contains(out, "--format wikitext") || !strings.Contains(out, "--failed-sheet") {
+	if out := runCLI(t, nil, "report", "--help").stdout; !strings.Contains(out, "--format wikitext") || !strings.Contains(out, "--failed-sheet") {
 		t.Errorf("report --help lacks its examples:\n%s", out)
 	}
 }
@@ -36,7 +28,7 @@ func TestHelpShowsTheThreeUses(t *testing.T) {
 // Shell completion: the script, and the candidates the shell asks the
 // built binary for.
 func TestShellCompletion(t *testing.T) {
-	_, script, _ := runQuick("completion")
+	script := runCLI(t, nil, "completion").stdout
 	if !strings.Contains(script, "complete -o filenames -F _mwprovision_complete mwprovision") {
 		t.Errorf("completion script:\n%s", script)
 	}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// The engine states facts and codes; this file turns them into advice that
+// names the flags of this program. advise completes the rows of the results
+// file and the console, explain the errors printed on stderr.
+
+// advise completes a decided row's message with what to do about it.
+func advise(r *report.Row, f provision.Facts) {
+	switch {
+	case r.Status == report.Pending:
+		r.Message = reword(r.Message, f.Stop) + "; run again with --resume to continue"
+	case f.Offline:
+		r.Message += "; give --api to check the name against the wiki"
+	case r.Code == "missing-email":
+		r.Message += " (or run with --mailpassword=false and a password column)"
+	case r.Code == "missing-password":
+		r.Message = "no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)"
+	case strings.HasPrefix(r.Code, "http-3"):
+		r.Message += ": give the URL of api.php there as --api"
+	case strings.HasPrefix(r.Code, "http-4") && r.Status == report.Failed:
+		r.Message += "; check --api"
+	}
+}
+
+// explain is the message of an error that ends a command, with advice.
+func explain(err error) string {
+	msg := reword(err.Error(), err)
+	var pe *provision.PreflightError
+	switch {
+	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
+		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
+	case errors.Is(err, report.ErrNoResults):
+		msg += " (give --out if it is elsewhere)"
+	}
+	return msg
+}
+
+// reword replaces, in msg, the engine's words for the facts in err with
+// this program's, which name the flag to reach for.
+func reword(msg string, err error) string {
+	var wl *provision.WaitLimitError
+	if errors.As(err, &wl) {
+		msg = strings.Replace(msg, wl.Error(), wl.Explain("--max-wait "+wl.Limit.String()), 1)
+	}
+	var re *provision.RedirectError
+	if errors.As(err, &re) {
+		msg = strings.Replace(msg, re.Error(), re.Error()+": give the URL of api.php there as --api", 1)
+	}
+	return msg
+}

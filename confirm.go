@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mwprovision/mwprovision/provision"
+)
+
+// What the run says before it starts: warnings about the sheet and the
+// creator, and — accounts can never be deleted — the confirmation.
+
+// warnAboutSheet warns of what the sheet and the flags leave unused.
+func (o *runOptions) warnAboutSheet(stderr io.Writer, plan *provision.Plan) {
+	if len(plan.Ignored) > 0 {
+		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password)\n", strings.Join(plan.Ignored, ", "))
+	}
+	if o.MailPassword && plan.HasPassword {
+		fmt.Fprintln(stderr, "warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords")
+	}
+	if o.User != "" && !strings.Contains(o.User, "@") {
+		fmt.Fprintln(stderr, "warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords")
+	}
+	if o.Contact == "" && o.API != "" && !isLoopback(o.API) {
+		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")
+	}
+}
+
+// warnAboutCreator says what the pre-flight found that a run will feel:
+// the wiki's per-IP throttle, and names checked anonymously.
+func (o *runOptions) warnAboutCreator(stderr io.Writer, c *provision.Creator, plan *provision.Plan) {
+	if !c.NoRateLimit {
+		fmt.Fprintf(stderr, "warning: %s lacks the noratelimit right, so the wiki's per-IP account creation throttle applies "+
+			"(6 accounts a day on Wikimedia wikis); a run waits for each window, up to --max-wait %s. "+
+			"To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n",
+			c.Name, o.MaxWait)
+		if need := wikimediaTime(plan.Counts.ToCreate); !o.DryRun && need > o.MaxWait {
+			fmt.Fprintf(stderr, "warning: at Wikimedia's 6 accounts a day, %d accounts take about %s, more than --max-wait %s: "+
+				"the run will create what the wiki allows and leave the rest pending for a later run\n", plan.Counts.ToCreate, need.Round(time.Hour), o.MaxWait)
+		}
+	}
+	if o.DryRun && len(c.Overrides) > 0 {
+		fmt.Fprintf(stderr, "note: %s holds %s, which the wiki's cancreate check honours but its createaccount does not; "+
+			"the names are checked as an anonymous visitor, as the wiki will judge them in the run\n",
+			c.Name, strings.Join(c.Overrides, ", "))
+	}
+}
+
+// wikimediaTime is how long n creations take at Wikimedia's default of 6
+// accounts per IP per day.
+func wikimediaTime(n int) time.Duration {
+	return time.Duration((n+5)/6-1) * 24 * time.Hour
+}
+
+// announce says what kind of run starts, or — for a run that creates
+// accounts — asks for confirmation.
+func (o *runOptions) announce(s *streams, plan *provision.Plan, c *provision.Creator) error {
+	switch {
+	case o.DryRun && o.API == "":
+		o.say(s.err, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n")
+	case o.DryRun && c == nil:
+		o.say(s.err, "dry run: checking the names against the wiki (give --user to check the creator too)\n")
+	case o.DryRun:
+		o.say(s.err, "dry run: checking the names against the wiki; nothing will be created\n")
+	case plan.Counts.ToCreate > 0 && !o.Yes:
+		return o.confirm(s, plan, c)
+	}
+	return nil
+}
+
+// errNotConfirmed: the user did not confirm; nothing was created.
+var errNotConfirmed = errors.New("not confirmed: nothing was created")
+
+// confirm shows what is about to happen and asks — accounts can never be
+// deleted. Without a terminal to ask on it refuses, unless --yes was given.
+func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Creator) error {
+	if !s.interactive() {
+		return errors.New("accounts can never be deleted, so mwprovision asks before creating them, and there is no terminal to ask on; check the sheet with --dry-run, then run again with --yes")
+	}
+	mode := "the wiki mails each new user a temporary password"
+	if !o.MailPassword {
+		mode = "passwords from the sheet (no mail)"
+	}
+	reason := o.Reason
+	if reason == "" {
+		reason = "(none)"
+	}
+	n := plan.Counts.ToCreate
+	fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
+		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline)\n"+
+		"  mail:     %s\n  reason:   %s\n\nCreate %d accounts? [y/N] ",
+		orDefault(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, mode, reason, n)
+	answer, _ := bufio.NewReader(s.in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	fmt.Fprintln(s.err, "Nothing was created.")
+	return errNotConfirmed
+}
+
+// creatorName is the creator's account with the login that acts for it.
+func (o *runOptions) creatorName(c *provision.Creator) string {
+	return fmt.Sprintf("%s (%s)", c.Name, orDefault(o.User, "OAuth token"))
+}
+
+// say prints unless --quiet.
+func (o *runOptions) say(w io.Writer, format string, a ...any) {
+	if !o.Quiet {
+		fmt.Fprintf(w, format, a...)
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// Creator is the account that creates the accounts, as the pre-flight
+// found it. Run takes it: the session the pre-flight logged in goes on
+// with the first worker.
+type Creator struct {
+	Name        string // the wiki account
+	SiteName    string // the wiki's name
+	NoRateLimit bool   // exempt from the wiki's per-IP throttle
+	HighLimits  bool   // may ask about 500 names a request instead of 50
+	// Overrides are rights that make the wiki's cancreate answer more
+	// lenient for this creator than its own createaccount (which sends no
+	// override request): tboverride, tboverride-account, override-antispoof.
+	Overrides []string
+
+	session *Session
+}
+
+// PreflightError is a reason not to start: nothing was created. Code says
+// which, for the advice the command line adds.
+type PreflightError struct {
+	Code string
+	Msg  string
+}
+
+func (e *PreflightError) Error() string { return e.Msg }
+
+// Codes of PreflightError.
+const (
+	PreflightLoginRefused   = "login-refused"
+	PreflightOAuthRefused   = "oauth-refused"
+	PreflightAnonymous      = "anonymous-session"
+	PreflightNoCreateRight  = "no-createaccount"
+	PreflightCaptcha        = "captcha"
+	PreflightCannotMailPass = "email-disabled"
+)
+
+// Preflight logs in and checks that the creator can create accounts
+// unattended, before the first write.
+func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
+	s := e.newSession("")
+	ctx, cancel := context.WithTimeout(ctx, 2*e.cfg.RequestTimeout)
+	defer cancel()
+	if err := s.Prepare(ctx); err != nil {
+		var le *LoginError
+		if errors.As(err, &le) {
+			return nil, &PreflightError{Code: PreflightLoginRefused, Msg: le.Error() + loginHint(e.cfg.Password)}
+		}
+		return nil, fmt.Errorf("log in to %s: %w", e.cfg.API, err)
+	}
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
+		"uiprop": {"rights|ratelimits|groups"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
+	if err := ans.err(); err != nil {
+		return nil, fmt.Errorf("check the creator's rights: %w", err)
+	}
+	q := ans.Body.Query
+	if q == nil || q.UserInfo == nil {
+		return nil, errors.New("check the creator's rights: the wiki's answer has no userinfo")
+	}
+	ui := q.UserInfo
+	if ui.Anon && e.cfg.OAuthToken != "" {
+		return nil, &PreflightError{Code: PreflightOAuthRefused, Msg: "the wiki did not accept the OAuth token: it treats the requests as anonymous. " +
+			"Check that the wiki runs the OAuth extension, that the token belongs to an owner-only consumer with the \"Create accounts\" grant, and that it has not expired"}
+	}
+	if ui.Anon {
+		return nil, &PreflightError{Code: PreflightAnonymous, Msg: fmt.Sprintf("logged in as %s, but the wiki treats the session as anonymous; check that the wiki keeps cookies (session storage)", e.cfg.User)}
+	}
+	if e.cfg.OAuthToken != "" {
+		s.Owner = ui.Name
+	}
+	c := &Creator{Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
+		HighLimits: slices.Contains(ui.Rights, "apihighlimits"), session: s}
+	for _, r := range []string{"tboverride", "tboverride-account", "override-antispoof"} {
+		if slices.Contains(ui.Rights, r) {
+			c.Overrides = append(c.Overrides, r)
+		}
+	}
+	if q.General != nil {
+		c.SiteName = q.General.SiteName
+	}
+	if !slices.Contains(ui.Rights, "createaccount") {
+		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); give the bot password the \"Create accounts\" grant on Special:BotPasswords", e.cfg.User)}
+	}
+	if am := q.AuthManagerInfo; am != nil {
+		asked := func(suffix string) bool {
+			return slices.ContainsFunc(am.Requests, func(r authRequest) bool { return strings.HasSuffix(r.ID, suffix) })
+		}
+		if asked("CaptchaAuthenticationRequest") {
+			return nil, &PreflightError{Code: PreflightCaptcha, Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
+		}
+		if e.cfg.MailPassword && !asked("TemporaryPasswordAuthenticationRequest") {
+			return nil, &PreflightError{Code: PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}
+		}
+	}
+	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
+		zap.Bool("noratelimit", c.NoRateLimit))
+	return c, nil
+}
+
+func loginHint(password string) string {
+	if !isBotPasswordShape(password) {
+		return "; a bot password is 32 or more characters of 0-9 and a-w (as Special:BotPasswords shows it) — this one is not, so the wiki took it as the main account password"
+	}
+	return "; check the name (User@AppName, as Special:BotPasswords shows it) and the password"
+}
+
+// isBotPasswordShape reports whether MediaWiki would try p as a bot password
+// (BotPassword::canonicalizeLoginData: /^[0-9a-w]{32,}$/).
+func isBotPasswordShape(p string) bool {
+	if len(p) < 32 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'w') {
+			return false
+		}
+	}
+	return true
+}
+
+// newSession is a session of the creator; owner is the account an OAuth
+// token acts for, as the pre-flight learned it.
+func (e *Engine) newSession(owner string) *Session {
+	s := NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, e.cfg.User, e.cfg.Password)
+	if e.cfg.OAuthToken != "" {
+		s.UseOAuth(e.cfg.OAuthToken, owner)
+	}
+	return s
+}
+
+// asksAnonymously reports whether a dry run asks about names from
+// anonymous sessions: without a creator, or when the creator's override
+// rights would make the wiki's cancreate answer more lenient than the
+// run's createaccount will be (the title blacklist and AntiSpoof then
+// answer as they will to this creator's createaccount).
+func (e *Engine) asksAnonymously(c *Creator) bool {
+	return c.Name == "" || e.cfg.DryRun && len(c.Overrides) > 0
+}
+
+// sessions are the workers' sessions: the first goes on with the
+// pre-flight's login.
+func (e *Engine) sessions(c *Creator) []*Session {
+	out := make([]*Session, e.cfg.Workers)
+	for i := range out {
+		switch {
+		case e.asksAnonymously(c):
+			out[i] = NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, "", "")
+		case i == 0 && c.session != nil:
+			out[i] = c.session
+		default:
+			out[i] = e.newSession(c.Name)
+		}
+	}
+	return out
+}
+
+// batchSize is the number of names a dry run asks about in one request.
+func (e *Engine) batchSize(c *Creator) int {
+	switch {
+	case !e.cfg.DryRun:
+		return 1
+	case c.HighLimits && !e.asksAnonymously(c):
+		return namesPerRequestHigh
+	}
+	return namesPerRequest
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// Defaults safe on a Wikimedia wiki: one request at a time (API etiquette:
+// "make your requests in series"), one account every two seconds.
+const (
+	defaultWorkers     = 1
+	defaultRate        = "30/m"
+	defaultMaxAttempts = 5
+	defaultMaxWait     = 30 * time.Minute
+	maxWorkers         = 64
+)
+
+// runOptions is the configuration of `mwprovision run`: its flags, then
+// what validate derives from them.
+type runOptions struct {
+	API          string
+	User         string
+	PasswordFile string
+	OAuthFile    string
+	Reason       string
+	MailPassword bool
+	Out          string
+	LogFile      string
+	Workers      int
+	Rate         string
+	MaxAttempts  int
+	MaxWait      time.Duration
+	Contact      string
+	Yes          bool
+	DryRun       bool
+	Quiet        bool
+	Resume       bool
+	Insecure     bool
+	Timeout      time.Duration
+
+	sheet    string
+	password string // secret
+	oauth    string // secret: OAuth 2 access token
+	limit    rate.Limit
+}
+
+// validate checks the command line and reads the secrets, before anything
+// else happens.
+func (o *runOptions) validate(args []string, s *streams, getenv func(string) string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("run needs exactly one sheet: mwprovision run [flags] ACCOUNTS.csv (got %d arguments)", len(args))
+	}
+	o.sheet = args[0]
+	if err := o.validateWiki(); err != nil {
+		return err
+	}
+	if err := o.validateLimits(); err != nil {
+		return err
+	}
+	if err := o.readCreator(s, getenv); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
+	if o.DryRun {
+		// Never overwrite a real run's results with a prediction.
+		base += ".dry-run"
+	}
+	if o.Out == "" {
+		o.Out = base + ".results.csv"
+	}
+	if o.LogFile == "" {
+		o.LogFile = base + ".log.jsonl"
+	}
+	return nil
+}
+
+// validateWiki checks --api and that the run has a wiki and a creator.
+func (o *runOptions) validateWiki() error {
+	switch {
+	case o.API == "" && !o.DryRun:
+		return errors.New("no wiki: give --api https://…/w/api.php (or MWPROVISION_API), or check the sheet offline with --dry-run")
+	case o.API == "" && (o.User != "" || o.OAuthFile != ""):
+		return errors.New("--user and --oauth-token-file need --api: the creator is checked on the wiki")
+	case o.API != "":
+		u, err := url.Parse(o.API)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--api %q is not an http(s) URL of api.php", o.API)
+		}
+		if u.User != nil {
+			return errors.New("--api must not contain a user or password; use --user and --password-file")
+		}
+		if u.Scheme == "http" && !isLoopback(o.API) && !o.Insecure {
+			return fmt.Errorf("--api %s is plain http to another machine: the bot password and the sheet's passwords would travel unencrypted; use https://, or --allow-insecure-http if you must", o.API)
+		}
+	}
+	return nil
+}
+
+// validateLimits checks the numbers that bound a run.
+func (o *runOptions) validateLimits() error {
+	if o.Workers < 1 || o.Workers > maxWorkers {
+		return fmt.Errorf("--workers %d: give 1 to %d", o.Workers, maxWorkers)
+	}
+	if o.MaxAttempts < 1 {
+		return fmt.Errorf("--max-attempts %d: give 1 or more", o.MaxAttempts)
+	}
+	if o.MaxWait < 0 {
+		return fmt.Errorf("--max-wait %s: give 0 or more", o.MaxWait)
+	}
+	var err error
+	if o.limit, err = parseRate(o.Rate); err != nil {
+		return fmt.Errorf("--rate %q: %v", o.Rate, err)
+	}
+	return nil
+}
+
+// readCreator reads the creator's secret: an OAuth token, or the bot
+// password from its file, the environment or, on a terminal, a prompt.
+func (o *runOptions) readCreator(s *streams, getenv func(string) string) error {
+	var err error
+	if o.OAuthFile != "" || getenv("MWPROVISION_OAUTH_TOKEN") != "" {
+		if o.User != "" {
+			return errors.New("give either --user (a bot password) or an OAuth token, not both")
+		}
+		if o.oauth, err = readSecret(o.OAuthFile, "MWPROVISION_OAUTH_TOKEN", "OAuth token", getenv); err != nil {
+			return err
+		}
+	}
+	if o.User == "" && o.oauth == "" && !o.DryRun {
+		return errors.New("no creator: give --user User@AppName, a bot password made on Special:BotPasswords with the \"Create accounts\" grant (or --oauth-token-file)")
+	}
+	if o.User == "" {
+		return nil
+	}
+	o.password, err = readSecret(o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv)
+	if err != nil && o.PasswordFile == "" && s.interactive() {
+		o.password, err = promptSecret(s.readSecret, s.err, "Bot password for "+o.User+": ")
+	}
+	return err
+}
+
+// parseRate reads "2/s", "30/m", "500/h", a bare number (per second), or 0
+// for no limit.
+func parseRate(s string) (rate.Limit, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("give a rate such as 2/s, 30/m or 500/h (0 for no limit)")
+	}
+	if n == 0 {
+		return rate.Inf, nil
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "s", "sec", "second":
+		return rate.Limit(n), nil
+	case "m", "min", "minute":
+		return rate.Limit(n / 60), nil
+	case "h", "hour":
+		return rate.Limit(n / 3600), nil
+	}
+	return 0, fmt.Errorf("unknown unit %q: use s, m or h", unit)
+}
+
+// userAgent follows Wikimedia's User-Agent policy: the tool, its version,
+// and how to reach the person running it.
+func (o *runOptions) userAgent() string {
+	if o.Contact == "" {
+		return "mwprovision/" + version
+	}
+	return fmt.Sprintf("mwprovision/%s (+%s)", version, o.Contact)
+}
+
+// authenticated reports whether the run logs in: a creator was given.
+func (o *runOptions) authenticated() bool { return o.User != "" || o.oauth != "" }
+
+// engineConfig is the engine's configuration from the flags.
+func (o *runOptions) engineConfig() provision.Config {
+	return provision.Config{
+		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,
+		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
+		UserAgent: o.userAgent(), DryRun: o.DryRun, RequestTimeout: o.Timeout,
+	}
+}
+
+// planOptions say how the plan decides rows, from the flags and the
+// previous results (nil unless resuming).
+func (o *runOptions) planOptions(previous map[string]report.Row) provision.PlanOptions {
+	return provision.PlanOptions{MailPassword: o.MailPassword, Offline: o.DryRun && o.API == "", Previous: previous}
+}
+
+func isLoopback(api string) bool {
+	u, err := url.Parse(api)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
