@@ -3,8 +3,10 @@ package report
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,10 +31,35 @@ type Writer struct {
 func NewWriter(out io.Writer) (*Writer, error) {
 	buf := bufio.NewWriterSize(out, 64<<10)
 	w := &Writer{buf: buf, csv: csv.NewWriter(buf), rec: make([]string, 8)}
-	if err := gocsv.MarshalCSV([]Row{}, gocsv.NewSafeCSVWriter(w.csv)); err != nil {
+	if err := w.csv.Write(header); err != nil {
 		return nil, err
 	}
 	return w, w.flush()
+}
+
+// header is the results file's header row, from Row's csv tags: the contract.
+var header = func() []string {
+	s, err := gocsv.MarshalString([]Row{})
+	if err != nil {
+		panic(err)
+	}
+	return strings.Split(strings.TrimSpace(s), ",")
+}()
+
+// quoteCut quotes the first n values of a row, and says how many more.
+func quoteCut(row []string, n int) string {
+	q := make([]string, 0, n)
+	for _, v := range row[:min(n, len(row))] {
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		q = append(q, strconv.Quote(v))
+	}
+	s := strings.Join(q, ",")
+	if len(row) > n {
+		s += fmt.Sprintf(" and %d more", len(row)-n)
+	}
+	return s
 }
 
 // Write appends rows and flushes them to the file.
@@ -57,10 +84,23 @@ func (w *Writer) flush() error {
 	return w.buf.Flush()
 }
 
-// Read reads a whole results file (for reports and resume).
+// Read reads a whole results file (for reports and resume). Only a file
+// whose first row is the results header is read: a sheet of accounts, or
+// any other CSV, is refused.
 func Read(r io.Reader) ([]Row, error) {
+	cr := csv.NewReader(r)
+	got, err := cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, errors.New("it is empty; a results file starts with the header " + strings.Join(header, ","))
+		}
+		return nil, err
+	}
+	if !slices.Equal(got, header) {
+		return nil, fmt.Errorf("its first row is %s, not the results header %s", quoteCut(got, 5), strings.Join(header, ","))
+	}
 	var rows []Row
-	if err := gocsv.Unmarshal(r, &rows); err != nil {
+	if err := gocsv.UnmarshalCSVWithoutHeaders(cr, &rows); err != nil {
 		return nil, err
 	}
 	for i := range rows {
