@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/mwprovision/mwprovision/provision"
 )
 
 // --help shows the three uses: sheet check, edit-a-thon, migration.
@@ -45,5 +49,29 @@ func TestShellCompletion(t *testing.T) {
 	}
 	if flags := ask("run", "--d"); !strings.Contains(flags, "--dry-run") {
 		t.Errorf("flag candidates for --d: %q", flags)
+	}
+}
+
+// One switch maps how a command ended to the exit code, and prints the
+// error once, with advice.
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err    error
+		code   int
+		stderr string
+	}{
+		{nil, exitOK, ""},
+		{errRowsNotOK, exitRowsNotOK, ""},
+		{fmt.Errorf("run: %w", provision.ErrInterrupted), exitInterrupted,
+			"mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue\n"},
+		{errNotConfirmed, exitUsage, "mwprovision: not confirmed: nothing was created\n"},
+		{&provision.PreflightError{Code: provision.PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}, exitUsage,
+			"mwprovision: the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki\n"},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		if code := exitCode(tt.err, &stderr); code != tt.code || stderr.String() != tt.stderr {
+			t.Errorf("exitCode(%v) = %d, %q; want %d, %q", tt.err, code, stderr.String(), tt.code, tt.stderr)
+		}
 	}
 }

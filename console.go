@@ -28,7 +28,8 @@ type console struct {
 	tty   bool
 	quiet bool
 	total int
-	every time.Duration
+	every time.Duration // between plain progress lines
+	draw  time.Duration // at most one redraw of the bar per draw
 	clock provision.Clock
 
 	mu         sync.Mutex
@@ -62,8 +63,8 @@ type consoleOptions struct {
 
 func newConsole(w io.Writer, o consoleOptions) *console {
 	now := o.clock.Now()
-	c := &console{w: w, tty: o.tty, quiet: o.quiet, total: o.total, every: 5 * time.Second, clock: o.clock,
-		counts: map[report.Status]int{}, last: now, started: now}
+	c := &console{w: w, tty: o.tty, quiet: o.quiet, total: o.total, every: 5 * time.Second, draw: 100 * time.Millisecond,
+		clock: o.clock, counts: map[report.Status]int{}, last: now, started: now}
 	if o.group {
 		c.problems = report.NewProblems(maxProblemLines)
 	}
@@ -85,7 +86,7 @@ func (c *console) start() {
 		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetElapsedTime(false),
 		progressbar.OptionEnableColorCodes(false),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(c.draw),
 		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionSetRenderBlankState(true),
 	)
@@ -98,14 +99,19 @@ func (c *console) start() {
 			case <-c.stop:
 				return
 			case <-t.C:
-				c.mu.Lock()
-				if c.bar != nil { // finish may have removed it meanwhile
-					c.bar.Describe(c.statusLocked())
-				}
-				c.mu.Unlock()
+				c.refresh()
 			}
 		}
 	}()
+}
+
+// refresh redraws the bar's description: the countdown and the ETA move.
+func (c *console) refresh() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bar != nil { // finish may have removed it meanwhile
+		c.bar.Describe(c.statusLocked())
+	}
 }
 
 // finish removes the bar before the summary is printed.

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/report"
+)
+
+var waitLimit = &provision.WaitLimitError{Why: "wiki throttle: 2 per 10m0s for this IP", More: 10*time.Minute + time.Second,
+	Limit: time.Minute}
+
+// The engine states facts; advise adds what to do, naming this program's
+// flags, and gives the results file the words it has always had.
+func TestAdviseNamesTheFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		row   report.Row
+		facts provision.Facts
+		want  string
+	}{
+		{"pending at the wait limit",
+			report.Row{Status: report.Pending, Code: "pending", Message: waitLimit.Error()}, provision.Facts{Stop: waitLimit},
+			"stopped waiting: wiki throttle: 2 per 10m0s for this IP asks for 10m1s more, which would pass --max-wait 1m0s; run again with --resume to continue"},
+		{"pending after an answer was lost",
+			report.Row{Status: report.Pending, Code: "pending", Message: "the run was interrupted before this row was sent; an attempt got no answer, so the wiki may have created this account"},
+			provision.Facts{Stop: provision.ErrInterrupted, MayExist: true},
+			"the run was interrupted before this row was sent; an attempt got no answer, so the wiki may have created this account; run again with --resume to continue"},
+		{"offline prediction", report.Row{Status: report.WouldCreate, Message: "passes every offline check"}, provision.Facts{Offline: true},
+			"passes every offline check; give --api to check the name against the wiki"},
+		{"online prediction", report.Row{Status: report.WouldCreate}, provision.Facts{}, ""},
+		{"missing email", report.Row{Status: report.Invalid, Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one"}, provision.Facts{},
+			"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)"},
+		{"missing password", report.Row{Status: report.Invalid, Code: "missing-password", Message: "no password: when the wiki does not mail passwords, every row needs one"}, provision.Facts{},
+			"no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)"},
+		{"redirect", report.Row{Status: report.Failed, Code: "http-308", Message: `the server redirects (HTTP 308) to "https://x/w/api.php"`}, provision.Facts{},
+			`the server redirects (HTTP 308) to "https://x/w/api.php": give the URL of api.php there as --api`},
+		{"not api.php", report.Row{Status: report.Failed, Code: "http-404", Message: "the server answered HTTP 404 Not Found"}, provision.Facts{},
+			"the server answered HTTP 404 Not Found; check --api"},
+		{"a server error is no advice", report.Row{Status: report.Failed, Code: "http-500", Message: "the server answered HTTP 500 Internal Server Error (gave up after 5 attempts)"}, provision.Facts{},
+			"the server answered HTTP 500 Internal Server Error (gave up after 5 attempts)"},
+		{"the wiki's refusal is its own", report.Row{Status: report.Exists, Code: "userexists", Message: "the username is already taken on the wiki (userexists)"}, provision.Facts{},
+			"the username is already taken on the wiki (userexists)"},
+	}
+	for _, tt := range tests {
+		r := tt.row
+		advise(&r, tt.facts)
+		if r.Message != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, r.Message, tt.want)
+		}
+	}
+}
+
+func TestExplainNamesTheFlags(t *testing.T) {
+	redirect := &provision.RedirectError{Status: 301, Location: "https://wiki.example.org/w/api.php"}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{waitLimit, "stopped waiting: wiki throttle: 2 per 10m0s for this IP asks for 10m1s more, which would pass --max-wait 1m0s"},
+		{fmt.Errorf("log in to http://x/w/api.php: fetch login token: %w", redirect),
+			`log in to http://x/w/api.php: fetch login token: the server redirects (HTTP 301) to "https://wiki.example.org/w/api.php": give the URL of api.php there as --api`},
+		{&provision.PreflightError{Code: provision.PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"},
+			"the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"},
+		{fmt.Errorf("nothing to resume: %w at s.results.csv", report.ErrNoResults),
+			"nothing to resume: there is no results file at s.results.csv (give --out if it is elsewhere)"},
+		{errors.New("anything else"), "anything else"},
+	}
+	for _, tt := range tests {
+		if got := explain(tt.err); got != tt.want {
+			t.Errorf("explain(%v):\n got %q\nwant %q", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// validate runs the checks `mwprovision run` makes before anything else,
+// on flags set as the command line would set them.
+func validate(t *testing.T, o runOptions, env map[string]string, stdin string, tty bool, args ...string) (*runOptions, error) {
+	t.Helper()
+	if o.Workers == 0 {
+		o.Workers = defaultWorkers
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = defaultMaxAttempts
+	}
+	if o.Rate == "" {
+		o.Rate = defaultRate
+	}
+	s, _, _ := bufferStreams(stdin, tty)
+	err := o.validate(args, s, func(k string) string { return env[k] })
+	return &o, err
+}
+
+func TestValidateRefusesWhatCannotWork(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "bot.password")
+	if err := os.WriteFile(secret, []byte("0123456789abcdefghijklmnopqrstuv\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api := "https://wiki.example.org/w/api.php"
+	tests := []struct {
+		name string
+		o    runOptions
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no sheet", runOptions{DryRun: true}, nil, nil, "run needs exactly one sheet"},
+		{"two sheets", runOptions{DryRun: true}, nil, []string{"a.csv", "b.csv"}, "(got 2 arguments)"},
+		{"no wiki", runOptions{User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "no wiki: give --api"},
+		{"creator without a wiki", runOptions{DryRun: true, User: "A@b"}, nil, []string{"s.csv"}, "--user and --oauth-token-file need --api"},
+		{"not an URL", runOptions{API: "wiki.example.org", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "is not an http(s) URL of api.php"},
+		{"credentials in the URL", runOptions{API: "https://a:b@wiki.example.org/w/api.php", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "must not contain a user or password"},
+		{"plain http elsewhere", runOptions{API: "http://wiki.example.org/w/api.php", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "--allow-insecure-http"},
+		{"no creator", runOptions{API: api}, nil, []string{"s.csv"}, "no creator: give --user"},
+		{"too many workers", runOptions{API: api, User: "A@b", PasswordFile: secret, Workers: 65}, nil, []string{"s.csv"}, "--workers 65: give 1 to 64"},
+		{"no attempt", runOptions{API: api, User: "A@b", PasswordFile: secret, MaxAttempts: -1}, nil, []string{"s.csv"}, "--max-attempts -1"},
+		{"negative wait", runOptions{API: api, User: "A@b", PasswordFile: secret, MaxWait: -time.Second}, nil, []string{"s.csv"}, "--max-wait -1s"},
+		{"bad rate", runOptions{API: api, User: "A@b", PasswordFile: secret, Rate: "fast"}, nil, []string{"s.csv"}, `--rate "fast"`},
+		{"token and bot password", runOptions{API: api, User: "A@b"}, map[string]string{"MWPROVISION_OAUTH_TOKEN": "tok"}, []string{"s.csv"}, "not both"},
+		{"no bot password", runOptions{API: api, User: "A@b"}, nil, []string{"s.csv"}, "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := validate(t, tt.o, tt.env, "", false, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("validate: %v, want an error saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateDerivesPathsSecretsAndRate(t *testing.T) {
+	dir := t.TempDir()
+	sheet := filepath.Join(dir, "signups.csv")
+	secret := filepath.Join(dir, "bot.password")
+	if err := os.WriteFile(secret, []byte("from-the-file\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	api := "http://127.0.0.1:8080/w/api.php" // plain http is fine on this machine
+	tests := []struct {
+		name          string
+		o             runOptions
+		env           map[string]string
+		stdin         string
+		tty           bool
+		out, log      string
+		password      string
+		oauth         string
+		limit         rate.Limit
+		wantUserAgent string
+	}{
+		{name: "offline dry run", o: runOptions{DryRun: true, Rate: "0"},
+			out: filepath.Join(dir, "signups.dry-run.results.csv"), log: filepath.Join(dir, "signups.dry-run.log.jsonl"), limit: rate.Inf, wantUserAgent: "mwprovision/" + version},
+		{name: "a run, password from its file", o: runOptions{API: api, User: "A@b", PasswordFile: secret, Rate: "30/m", Contact: "me@example.org"},
+			out: filepath.Join(dir, "signups.results.csv"), log: filepath.Join(dir, "signups.log.jsonl"), password: "from-the-file", limit: 0.5,
+			wantUserAgent: "mwprovision/" + version + " (+me@example.org)"},
+		{name: "password from the environment", o: runOptions{API: api, User: "A@b", Rate: "2/s"}, env: map[string]string{"MWPROVISION_PASSWORD": "from-env"},
+			out: filepath.Join(dir, "signups.results.csv"), log: filepath.Join(dir, "signups.log.jsonl"), password: "from-env", limit: 2},
+		{name: "password asked on the terminal", o: runOptions{API: api, User: "A@b", Rate: "500/h"}, stdin: "typed-in \n", tty: true,
+			out: filepath.Join(dir, "signups.results.csv"), log: filepath.Join(dir, "signups.log.jsonl"), password: "typed-in", limit: rate.Limit(500.0 / 3600)},
+		{name: "OAuth token from the environment", o: runOptions{API: api, Out: "x.csv", LogFile: "x.jsonl"}, env: map[string]string{"MWPROVISION_OAUTH_TOKEN": "tok"},
+			out: "x.csv", log: "x.jsonl", oauth: "tok", limit: 0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := validate(t, tt.o, tt.env, tt.stdin, tt.tty, sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Out != tt.out || o.LogFile != tt.log {
+				t.Errorf("paths %q %q, want %q %q", o.Out, o.LogFile, tt.out, tt.log)
+			}
+			if o.password != tt.password || o.oauth != tt.oauth {
+				t.Errorf("secrets %q %q, want %q %q", o.password, o.oauth, tt.password, tt.oauth)
+			}
+			if math.Abs(float64(o.limit-tt.limit)) > 1e-9 {
+				t.Errorf("rate %v, want %v", o.limit, tt.limit)
+			}
+			if tt.wantUserAgent != "" && o.userAgent() != tt.wantUserAgent {
+				t.Errorf("User-Agent %q, want %q", o.userAgent(), tt.wantUserAgent)
+			}
+		})
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want rate.Limit
+		err  string
+	}{
+		{"0", rate.Inf, ""},
+		{"2", 2, ""},
+		{"2/s", 2, ""},
+		{" 30 / m ", 0.5, ""},
+		{"30/min", 0.5, ""},
+		{"3600/h", 1, ""},
+		{"1.5/sec", 1.5, ""},
+		{"fast", 0, "give a rate such as 2/s"},
+		{"-1/s", 0, "give a rate such as 2/s"},
+		{"5/d", 0, `unknown unit "d"`},
+	}
+	for _, tt := range tests {
+		got, err := parseRate(tt.in)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("parseRate(%q) error %v, want %q", tt.in, err, tt.err)
+		case tt.err == "" && (err != nil || math.Abs(float64(got-tt.want)) > 1e-9):
+			t.Errorf("parseRate(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestReadSecret(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	private := write("private", "s3cret \t\r\n", 0o600)
+	open := write("open", "s3cret\n", 0o644)
+	empty := write("empty", "\n", 0o600)
+	tests := []struct {
+		name, file, env, want, err string
+	}{
+		{name: "a private file, trailing space trimmed", file: private, want: "s3cret"},
+		{name: "the file wins over the environment", file: private, env: "from-env", want: "s3cret"},
+		{name: "the environment", env: "from-env", want: "from-env"},
+		{name: "readable by others", file: open, err: "can be read by other users (mode 0644); run: chmod 600 " + open},
+		{name: "empty", file: empty, err: "is empty"},
+		{name: "missing file", file: filepath.Join(dir, "nope"), err: "cannot read the bot password file"},
+		{name: "nothing given", err: "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+	}
+	for _, tt := range tests {
+		got, err := readSecret(tt.file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return tt.env })
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// The prompt shows, the typed secret is read without echo and trimmed; an
+// empty answer is refused.
+func TestPromptSecret(t *testing.T) {
+	for _, tt := range []struct{ typed, want, err string }{
+		{"  hunter2-but-longer \n", "hunter2-but-longer", ""},
+		{"\n", "", "no bot password given"},
+	} {
+		s, _, stderr := bufferStreams(tt.typed, true)
+		got, err := promptSecret(s.readSecret, s.err, "Bot password for A@b: ")
+		if got != tt.want || (tt.err != "") != (err != nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("typed %q: %q, %v; want %q, %q", tt.typed, got, err, tt.want, tt.err)
+		}
+		if stderr.String() != "Bot password for A@b: \n" {
+			t.Errorf("prompt %q", stderr.String())
+		}
+	}
+}
