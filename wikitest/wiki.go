@@ -335,13 +335,6 @@ func (w *Wiki) AppendSettings(php string) error {
 	return err
 }
 
-// Maintenance runs maintenance/<script>.php (".php" may be given or not)
-// against this wiki and returns its combined output.
-func (w *Wiki) Maintenance(script string, args ...string) (string, error) {
-	out, _, err := w.maintenance(false, "", script, args...)
-	return out, err
-}
-
 // maintenance runs a maintenance script; with split, stdout and stderr
 // are returned separately, else combined in the first result. A non-empty
 // secret is masked in the error.
