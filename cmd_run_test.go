@@ -6,105 +6,106 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/mwprovision/mwprovision/provision"
 )
+
+// runCommandTest is one case of TestRunCommand.
+type runCommandTest struct {
+	name   string
+	sheet  string // written as s.csv in a fresh directory, DIR in args and want
+	args   []string
+	tty    bool
+	code   int
+	stderr string // exact, DIR for the directory; the elapsed line is "elapsed X"
+	files  map[string]string
+}
+
+var runCommandTests = []runCommandTest{
+	{
+		name:  "offline dry run reports every problem by kind",
+		sheet: "username,email,team\nmaria_garcia,m@example.org,red\nbad#name,b@example.org,blue\nMaria garcia,m2@example.org,red\nno_mail,,blue\n",
+		args:  []string{"run", "--dry-run", "DIR/s.csv"},
+		code:  1,
+		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password)\n" +
+			"dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" +
+			"4 rows, 1 pass the offline checks\n" +
+			"invalid: forbidden-character (1 row)\n  line 3: \"bad#name\": a username cannot contain '#'\n" +
+			"invalid: missing-email (1 row)\n  line 5: \"no_mail\": no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\n" +
+			"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
+			"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\n" +
+			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at\n" +
+			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T\n" +
+			"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T\n" +
+			"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T\n" +
+			"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T\n"},
+	},
+	{
+		name:   "password mode, quiet: only the summary",
+		sheet:  "user;password\nold_one;Correct-Horse-1\nold_two;\n",
+		args:   []string{"run", "--dry-run", "--quiet", "--mailpassword=false", "--out", "DIR/out.csv", "DIR/s.csv"},
+		code:   1,
+		stderr: "invalid: missing-password (1 row)\n  line 3: \"old_two\": no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)\n2 rows: 1 would-create, 1 invalid\nelapsed X\nresults: DIR/out.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+	},
+	{
+		name:   "every row fine: exit 0",
+		sheet:  "username,email\nfine_one,f@example.org\n",
+		args:   []string{"run", "--dry-run", "DIR/s.csv"},
+		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+	},
+	{
+		name:  "a terminal gets a progress bar",
+		sheet: "username,email\nfine_one,f@example.org\n",
+		args:  []string{"run", "--dry-run", "DIR/s.csv"},
+		tty:   true,
+		// The bar is drawn with \r and cleared before the summary.
+		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+	},
+	{
+		name:   "no username column",
+		sheet:  "mail,full name\na@example.org,A\n",
+		args:   []string{"run", "--dry-run", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\"\n",
+	},
+	{
+		name:   "an empty sheet",
+		args:   []string{"run", "--dry-run", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: DIR/s.csv: the sheet is empty: it needs a header row such as username,email,realname\n",
+	},
+	{
+		name:   "no such sheet",
+		args:   []string{"run", "--dry-run", "DIR/none.csv"},
+		code:   2,
+		stderr: "mwprovision: cannot open the sheet: open DIR/none.csv: no such file or directory\n",
+	},
+	{
+		name:   "nothing to resume",
+		sheet:  "username,email\nfine_one,f@example.org\n",
+		args:   []string{"run", "--dry-run", "--resume", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: nothing to resume: there is no results file at DIR/s.dry-run.results.csv (give --out if it is elsewhere)\n",
+	},
+	{
+		name:   "a run needs a wiki",
+		sheet:  "username,email\nfine_one,f@example.org\n",
+		args:   []string{"run", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: no wiki: give --api https://…/w/api.php (or MWPROVISION_API), or check the sheet offline with --dry-run\n",
+	},
+	{
+		name:   "an unknown flag",
+		args:   []string{"run", "--password", "x", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: flag provided but not defined: -password (see mwprovision run --help)\n",
+	},
+}
 
 // TestRunCommand runs `mwprovision run` in-process with buffers, as a user
 // at a shell would (ff's TestExec shape), for everything that needs no wiki:
 // offline dry runs and the refusals before anything is sent.
 func TestRunCommand(t *testing.T) {
-	tests := []struct {
-		name   string
-		sheet  string // written as s.csv in a fresh directory, DIR in args and want
-		args   []string
-		tty    bool
-		env    map[string]string
-		code   int
-		stderr string // exact, DIR for the directory; the elapsed line is "elapsed X"
-		files  map[string]string
-	}{
-		{
-			name:  "offline dry run reports every problem by kind",
-			sheet: "username,email,team\nmaria_garcia,m@example.org,red\nbad#name,b@example.org,blue\nMaria garcia,m2@example.org,red\nno_mail,,blue\n",
-			args:  []string{"run", "--dry-run", "DIR/s.csv"},
-			code:  1,
-			stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password)\n" +
-				"dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" +
-				"4 rows, 1 pass the offline checks\n" +
-				"invalid: forbidden-character (1 row)\n  line 3: \"bad#name\": a username cannot contain '#'\n" +
-				"invalid: missing-email (1 row)\n  line 5: \"no_mail\": no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\n" +
-				"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
-				"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\n" +
-				"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-			files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at\n" +
-				"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T\n" +
-				"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T\n" +
-				"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T\n" +
-				"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T\n"},
-		},
-		{
-			name:   "password mode, quiet: only the summary",
-			sheet:  "user;password\nold_one;Correct-Horse-1\nold_two;\n",
-			args:   []string{"run", "--dry-run", "--quiet", "--mailpassword=false", "--out", "DIR/out.csv", "DIR/s.csv"},
-			code:   1,
-			stderr: "invalid: missing-password (1 row)\n  line 3: \"old_two\": no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)\n2 rows: 1 would-create, 1 invalid\nelapsed X\nresults: DIR/out.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-		},
-		{
-			name:   "every row fine: exit 0",
-			sheet:  "username,email\nfine_one,f@example.org\n",
-			args:   []string{"run", "--dry-run", "DIR/s.csv"},
-			stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-		},
-		{
-			name:  "a terminal gets a progress bar",
-			sheet: "username,email\nfine_one,f@example.org\n",
-			args:  []string{"run", "--dry-run", "DIR/s.csv"},
-			tty:   true,
-			// The bar is drawn with \r and cleared before the summary.
-			stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-		},
-		{
-			name:   "no username column",
-			sheet:  "mail,full name\na@example.org,A\n",
-			args:   []string{"run", "--dry-run", "DIR/s.csv"},
-			code:   2,
-			stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\"\n",
-		},
-		{
-			name:   "an empty sheet",
-			args:   []string{"run", "--dry-run", "DIR/s.csv"},
-			code:   2,
-			stderr: "mwprovision: DIR/s.csv: the sheet is empty: it needs a header row such as username,email,realname\n",
-		},
-		{
-			name:   "no such sheet",
-			args:   []string{"run", "--dry-run", "DIR/none.csv"},
-			code:   2,
-			stderr: "mwprovision: cannot open the sheet: open DIR/none.csv: no such file or directory\n",
-		},
-		{
-			name:   "nothing to resume",
-			sheet:  "username,email\nfine_one,f@example.org\n",
-			args:   []string{"run", "--dry-run", "--resume", "DIR/s.csv"},
-			code:   2,
-			stderr: "mwprovision: nothing to resume: there is no results file at DIR/s.dry-run.results.csv (give --out if it is elsewhere)\n",
-		},
-		{
-			name:   "a run needs a wiki",
-			sheet:  "username,email\nfine_one,f@example.org\n",
-			args:   []string{"run", "DIR/s.csv"},
-			code:   2,
-			stderr: "mwprovision: no wiki: give --api https://…/w/api.php (or MWPROVISION_API), or check the sheet offline with --dry-run\n",
-		},
-		{
-			name:   "an unknown flag",
-			args:   []string{"run", "--password", "x", "DIR/s.csv"},
-			code:   2,
-			stderr: "mwprovision: flag provided but not defined: -password (see mwprovision run --help)\n",
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range runCommandTests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "s.csv"), []byte(tt.sheet), 0o600); err != nil {
@@ -114,7 +115,7 @@ func TestRunCommand(t *testing.T) {
 			for i, a := range tt.args {
 				args[i] = strings.ReplaceAll(a, "DIR", dir)
 			}
-			r := runCLIWith(t, "", tt.tty, tt.env, args...)
+			r := runCLIWith(t, "", tt.tty, nil, args...)
 			stderr := strings.ReplaceAll(r.stderr, dir, "DIR")
 			stderr = regexp.MustCompile(`elapsed [^\n]*`).ReplaceAllString(stderr, "elapsed X")
 			stderr = regexp.MustCompile(`(?s)\r.*\r\n`).ReplaceAllString(stderr, "BAR\n")
@@ -136,53 +137,4 @@ func TestRunCommand(t *testing.T) {
 			}
 		})
 	}
-}
-
-// The confirmation shows what is about to happen and creates nothing
-// unless the answer is yes; without a terminal it refuses.
-func TestConfirmAsksBeforeCreating(t *testing.T) {
-	o := &runOptions{API: "https://wiki.example.org/w/api.php", User: "Organizer@bulk", MailPassword: true, Reason: "Edit-a-thon"}
-	plan := planOf(t, "username,email\none,1@example.org\nbad#,b@example.org\ntwo,2@example.org\n")
-	creator := &provision.Creator{Name: "Organizer", SiteName: "Test wiki"}
-	prompt := "\nAbout to create accounts. Accounts can never be deleted.\n" +
-		"  wiki:     Test wiki (https://wiki.example.org/w/api.php)\n  creator:  Organizer (Organizer@bulk)\n" +
-		"  accounts: 2 to create (1 other rows decided offline)\n" +
-		"  mail:     the wiki mails each new user a temporary password\n  reason:   Edit-a-thon\n\nCreate 2 accounts? [y/N] "
-	for _, tt := range []struct {
-		answer string
-		tty    bool
-		err    error
-		stderr string
-	}{
-		{"y\n", true, nil, prompt},
-		{"YES\n", true, nil, prompt},
-		{"n\n", true, errNotConfirmed, prompt + "Nothing was created.\n"},
-		{"", true, errNotConfirmed, prompt + "Nothing was created.\n"},
-		{"y\n", false, nil, ""},
-	} {
-		s, _, stderr := bufferStreams(tt.answer, tt.tty)
-		err := o.announce(s, plan, creator)
-		switch {
-		case !tt.tty && (err == nil || !strings.Contains(err.Error(), "no terminal to ask on")):
-			t.Errorf("without a terminal: %v, want a refusal", err)
-		case tt.tty && err != tt.err:
-			t.Errorf("answer %q: %v, want %v", tt.answer, err, tt.err)
-		case stderr.String() != tt.stderr:
-			t.Errorf("answer %q: stderr\n%q\nwant\n%q", tt.answer, stderr.String(), tt.stderr)
-		}
-	}
-	o.Yes = true
-	if s, _, stderr := bufferStreams("", false); o.announce(s, plan, creator) != nil || stderr.Len() != 0 {
-		t.Errorf("--yes still asks: %q", stderr.String())
-	}
-}
-
-// planOf reads sheet as the plan of a run in mailpassword mode.
-func planOf(t *testing.T, sheet string) *provision.Plan {
-	t.Helper()
-	p, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), provision.PlanOptions{MailPassword: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }

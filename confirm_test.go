@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mwprovision/mwprovision/provision"
+)
+
+// The confirmation shows what is about to happen and creates nothing
+// unless the answer is yes; without a terminal it refuses.
+func TestConfirmAsksBeforeCreating(t *testing.T) {
+	o := &runOptions{API: "https://wiki.example.org/w/api.php", User: "Organizer@bulk", MailPassword: true, Reason: "Edit-a-thon"}
+	plan := planOf(t, "username,email\none,1@example.org\nbad#,b@example.org\ntwo,2@example.org\n")
+	creator := &provision.Creator{Name: "Organizer", SiteName: "Test wiki"}
+	prompt := "\nAbout to create accounts. Accounts can never be deleted.\n" +
+		"  wiki:     Test wiki (https://wiki.example.org/w/api.php)\n  creator:  Organizer (Organizer@bulk)\n" +
+		"  accounts: 2 to create (1 other rows decided offline)\n" +
+		"  mail:     the wiki mails each new user a temporary password\n  reason:   Edit-a-thon\n\nCreate 2 accounts? [y/N] "
+	for _, tt := range []struct {
+		answer string
+		tty    bool
+		err    error
+		stderr string
+	}{
+		{"y\n", true, nil, prompt},
+		{"YES\n", true, nil, prompt},
+		{"n\n", true, errNotConfirmed, prompt + "Nothing was created.\n"},
+		{"", true, errNotConfirmed, prompt + "Nothing was created.\n"},
+		{"y\n", false, nil, ""},
+	} {
+		s, _, stderr := bufferStreams(tt.answer, tt.tty)
+		err := o.announce(s, plan, creator)
+		switch {
+		case !tt.tty && (err == nil || !strings.Contains(err.Error(), "no terminal to ask on")):
+			t.Errorf("without a terminal: %v, want a refusal", err)
+		case tt.tty && err != tt.err:
+			t.Errorf("answer %q: %v, want %v", tt.answer, err, tt.err)
+		case stderr.String() != tt.stderr:
+			t.Errorf("answer %q: stderr\n%q\nwant\n%q", tt.answer, stderr.String(), tt.stderr)
+		}
+	}
+	o.Yes = true
+	if s, _, stderr := bufferStreams("", false); o.announce(s, plan, creator) != nil || stderr.Len() != 0 {
+		t.Errorf("--yes still asks: %q", stderr.String())
+	}
+}
+
+// planOf reads sheet as the plan of a run in mailpassword mode.
+func planOf(t *testing.T, sheet string) *provision.Plan {
+	t.Helper()
+	p, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), provision.PlanOptions{MailPassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The warnings before a run: columns left unused, a password column that
+// mail mode ignores, a main-account login, no contact for a wiki elsewhere.
+func TestWarnAboutSheet(t *testing.T) {
+	plan := planOf(t, "username,email,password,team,shirt size\none,1@example.org,pw,red,M\n")
+	for _, tt := range []struct {
+		o    runOptions
+		want string
+	}{
+		{runOptions{MailPassword: true, User: "Organizer", API: "https://wiki.example.org/w/api.php"},
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password)\n" +
+				"warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords\n" +
+				"warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords\n" +
+				"warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you\n"},
+		{runOptions{User: "Organizer@bulk", API: "http://127.0.0.1/w/api.php"},
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password)\n"},
+	} {
+		var b strings.Builder
+		tt.o.warnAboutSheet(&b, plan)
+		if b.String() != tt.want {
+			t.Errorf("warnings:\n%s\nwant:\n%s", b.String(), tt.want)
+		}
+	}
+}
+
+// A creator without noratelimit hears of the wiki's throttle, and of the
+// time 6 a day would take when that passes --max-wait; a dry run says when
+// names are checked anonymously.
+func TestWarnAboutCreator(t *testing.T) {
+	var sheet strings.Builder
+	sheet.WriteString("username,email\n")
+	for i := 0; i < 13; i++ {
+		fmt.Fprintf(&sheet, "eta_%02d,e%d@example.org\n", i, i)
+	}
+	plan := planOf(t, sheet.String())
+	throttle := "warning: Organizer lacks the noratelimit right, so the wiki's per-IP account creation throttle applies (6 accounts a day on Wikimedia wikis); " +
+		"a run waits for each window, up to --max-wait 2h0m0s. To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n"
+	for _, tt := range []struct {
+		name string
+		o    runOptions
+		c    provision.Creator
+		want string
+	}{
+		{"throttled run", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer"}, throttle +
+			"warning: at Wikimedia's 6 accounts a day, 13 accounts take about 48h0m0s, more than --max-wait 2h0m0s: the run will create what the wiki allows and leave the rest pending for a later run\n"},
+		{"throttled dry run", runOptions{MaxWait: 2 * time.Hour, DryRun: true}, provision.Creator{Name: "Organizer"}, throttle},
+		{"exempt", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer", NoRateLimit: true}, ""},
+		{"overrides in a dry run", runOptions{DryRun: true}, provision.Creator{Name: "Admin", NoRateLimit: true, Overrides: []string{"tboverride"}},
+			"note: Admin holds tboverride, which the wiki's cancreate check honours but its createaccount does not; the names are checked as an anonymous visitor, as the wiki will judge them in the run\n"},
+	} {
+		var b strings.Builder
+		tt.o.warnAboutCreator(&b, &tt.c, plan)
+		if b.String() != tt.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, b.String(), tt.want)
+		}
+	}
+}
+
+// The dry run's banners say how far it checks.
+func TestAnnounceDryRun(t *testing.T) {
+	plan := planOf(t, "username,email\none,1@example.org\n")
+	for _, tt := range []struct {
+		o    runOptions
+		c    *provision.Creator
+		want string
+	}{
+		{runOptions{DryRun: true}, nil, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n"},
+		{runOptions{DryRun: true, API: "https://w/api.php"}, nil, "dry run: checking the names against the wiki (give --user to check the creator too)\n"},
+		{runOptions{DryRun: true, API: "https://w/api.php", User: "A@b"}, &provision.Creator{Name: "A"}, "dry run: checking the names against the wiki; nothing will be created\n"},
+		{runOptions{DryRun: true, Quiet: true}, nil, ""},
+	} {
+		s, _, stderr := bufferStreams("", false)
+		if err := tt.o.announce(s, plan, tt.c); err != nil || stderr.String() != tt.want {
+			t.Errorf("announce: %v, %q; want %q", err, stderr.String(), tt.want)
+		}
+	}
+}

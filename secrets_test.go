@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadSecret(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	private := write("private", "s3cret \t\r\n", 0o600)
+	open := write("open", "s3cret\n", 0o644)
+	empty := write("empty", "\n", 0o600)
+	tests := []struct {
+		name, file, env, want, err string
+	}{
+		{name: "a private file, trailing space trimmed", file: private, want: "s3cret"},
+		{name: "the file wins over the environment", file: private, env: "from-env", want: "s3cret"},
+		{name: "the environment", env: "from-env", want: "from-env"},
+		{name: "readable by others", file: open, err: "can be read by other users (mode 0644); run: chmod 600 " + open},
+		{name: "empty", file: empty, err: "is empty"},
+		{name: "missing file", file: filepath.Join(dir, "nope"), err: "cannot read the bot password file"},
+		{name: "nothing given", err: "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+	}
+	for _, tt := range tests {
+		got, err := readSecret(tt.file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return tt.env })
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// The prompt shows, the typed secret is read without echo and trimmed; an
+// empty answer is refused.
+func TestPromptSecret(t *testing.T) {
+	for _, tt := range []struct{ typed, want, err string }{
+		{"  hunter2-but-longer \n", "hunter2-but-longer", ""},
+		{"\n", "", "no bot password given"},
+	} {
+		s, _, stderr := bufferStreams(tt.typed, true)
+		got, err := promptSecret(s.readSecret, s.err, "Bot password for A@b: ")
+		if got != tt.want || (tt.err != "") != (err != nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("typed %q: %q, %v; want %q, %q", tt.typed, got, err, tt.want, tt.err)
+		}
+		if stderr.String() != "Bot password for A@b: \n" {
+			t.Errorf("prompt %q", stderr.String())
+		}
+	}
+}
