@@ -114,7 +114,9 @@ type decided struct {
 // before it are decided. Cancelling ctx stops dispatching: requests in
 // flight finish, and the rest end pending. Run returns the summary and
 // ErrInterrupted, a *WaitLimitError, a *RecordError, or an error reading
-// the sheet again (ErrSheetChanged: nothing was sent).
+// the sheet again: ErrSheetChanged when it is no longer what the plan read
+// — before anything was sent when it had changed by the time Run began,
+// else where the reading reached the changed block.
 func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sink) (*report.Summary, error) {
 	start := e.deps.Clock.Now()
 	sum := report.NewSummary()

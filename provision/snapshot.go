@@ -53,7 +53,8 @@ func (s *snapshot) record(in io.Reader) (io.Reader, error) {
 					fi.Size()>>20, maxSheetBytes>>20)}
 			}
 			s.file = f
-			return &hashingReader{r: io.NewSectionReader(f, 0, maxSheetBytes), s: s, h: sha256.New()}, nil
+			// One byte past the limit, so that a file growing past it is refused.
+			return &hashingReader{r: io.NewSectionReader(f, 0, maxSheetBytes+1), s: s, h: sha256.New()}, nil
 		}
 	}
 	return &keepingReader{r: in, s: s}, nil

@@ -100,7 +100,9 @@ func Read(r io.Reader) ([]Row, error) {
 		return nil, fmt.Errorf("its first row is %s, not the results header %s", quoteCut(got, 5), strings.Join(header, ","))
 	}
 	var rows []Row
-	if err := gocsv.UnmarshalCSVWithoutHeaders(cr, &rows); err != nil {
+	// A file of the header alone (a run that decided no row) holds no rows;
+	// gocsv calls that an empty file.
+	if err := gocsv.UnmarshalCSVWithoutHeaders(cr, &rows); err != nil && !errors.Is(err, gocsv.ErrEmptyCSVFile) {
 		return nil, err
 	}
 	for i := range rows {

@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"testing"
+)
+
+// formatRows is a results file with a row of most statuses: two created
+// (one without a canonical name), a prediction, and rows that need
+// attention, one of them with a pipe and a line break in its cells.
+var formatRows = []Row{
+	{Line: 2, Username: "maria_garcia", Canonical: "Maria garcia", Status: Created, Attempts: 1},
+	{Line: 3, Username: "Taken", Canonical: "Taken", Status: Exists, Code: "userexists", Message: "the username is already taken on the wiki (userexists)"},
+	{Line: 4, Username: "Bad#Name|x", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#'\nor '|'"},
+	{Line: 5, Username: "bob", Status: Created},
+	{Line: 6, Username: "dup", Canonical: "Dup", Status: Duplicate, Code: "duplicate", Message: "repeats line 2"},
+	{Line: 7, Username: "Pend", Canonical: "Pend", Status: Pending, Code: "pending", Message: "the run was interrupted before this row was sent"},
+	{Line: 8, Username: "Would", Canonical: "Would", Status: WouldCreate},
+}
+
+// Each format renders the whole results file exactly: text groups the rows
+// that need attention, most serious first; markdown tables the counts and
+// those rows with every cell kept in its column; wikitext links the
+// accounts created, by the name the wiki stores.
+func TestWriteRendersEachFormat(t *testing.T) {
+	tests := []struct {
+		name   string
+		rows   []Row
+		format string
+		want   string
+	}{
+		{
+			name: "text", rows: formatRows, format: FormatText,
+			want: `invalid: forbidden-character (1 row)
+  line 4: "Bad#Name|x": a username cannot contain '#'
+or '|'
+duplicate (1 row)
+  line 6: "dup": repeats line 2
+pending (1 row)
+  line 7: "Pend": the run was interrupted before this row was sent
+exists: userexists (1 row)
+  line 3: "Taken": the username is already taken on the wiki (userexists)
+7 rows: 2 created, 1 would-create, 1 exists, 1 invalid, 1 duplicate, 1 pending
+`,
+		},
+		{
+			name: "markdown", rows: formatRows, format: FormatMarkdown,
+			want: `| status | rows |
+|---|---:|
+| created | 2 |
+| would-create | 1 |
+| exists | 1 |
+| invalid | 1 |
+| duplicate | 1 |
+| pending | 1 |
+| **total** | **7** |
+
+| line | username | status | code | message |
+|---:|---|---|---|---|
+| 3 | Taken | exists | userexists | the username is already taken on the wiki (userexists) |
+| 4 | Bad#Name\|x | invalid | forbidden-character | a username cannot contain '#' or '\|' |
+| 6 | dup | duplicate | duplicate | repeats line 2 |
+| 7 | Pend | pending | pending | the run was interrupted before this row was sent |
+`,
+		},
+		{
+			name: "wikitext", rows: formatRows, format: FormatWikitext,
+			want: "* [[User:Maria garcia|Maria garcia]]\n* [[User:bob|bob]]\n",
+		},
+		{
+			name: "text, nothing to report", rows: formatRows[:1], format: FormatText,
+			want: "1 rows: 1 created\n",
+		},
+		{
+			name: "markdown, nothing to report", rows: []Row{formatRows[0], formatRows[6]}, format: FormatMarkdown,
+			want: "| status | rows |\n|---|---:|\n| created | 1 |\n| would-create | 1 |\n| **total** | **2** |\n",
+		},
+		{name: "text, no rows", format: FormatText, want: "0 rows: no rows\n"},
+		{name: "markdown, no rows", format: FormatMarkdown, want: "| status | rows |\n|---|---:|\n| **total** | **0** |\n"},
+		{name: "wikitext, no rows", format: FormatWikitext, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, tt.rows, tt.format, "s.results.csv"); err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); got != tt.want {
+				t.Errorf("Write(%s) =\n%s\nwant\n%s", tt.format, got, tt.want)
+			}
+		})
+	}
+}
+
+// An unknown format is an error that names the formats there are, and
+// nothing is written.
+func TestWriteRefusesAnUnknownFormat(t *testing.T) {
+	for _, format := range []string{"csv", "", "Text", "md"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := Write(&buf, formatRows, format, "s.results.csv")
+			want := `unknown format "` + format + `": use text, markdown or wikitext`
+			if err == nil || err.Error() != want {
+				t.Errorf("Write(%q) error = %v, want %q", format, err, want)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("Write(%q) wrote %q", format, buf.String())
+			}
+		})
+	}
+}
