@@ -107,6 +107,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	defer results.Close()
 	o.sayStart(s.err, plan, results.Kept)
 	con.start()
+	defer context.AfterFunc(ctx, con.interrupted)()
 	sum, runErr := eng.Run(ctx, plan, creator, results)
 	con.finish()
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),

@@ -185,6 +185,14 @@ func (c *console) Paused(p provision.Pause) {
 		p.Until.Sub(c.clock.Now()).Round(time.Second), p.Why, p.Until.Format("15:04:05"))
 }
 
+// interrupted says, once, what the first Ctrl-C does and what a second
+// one would; it is printed even with --quiet, as warnings are.
+func (c *console) interrupted() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.printLocked("interrupted: sending nothing more; the requests in flight finish and every row is recorded (Ctrl-C again quits at once)")
+}
+
 // printLocked prints a line above the bar, or plainly.
 func (c *console) printLocked(line string) {
 	if c.bar != nil {

@@ -317,14 +317,15 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	n := 0
+	p.mu.Lock()
+	before, after := p.before, p.after // a test may change them between runs
 	if form.Get("action") == "createaccount" {
-		p.mu.Lock()
 		p.creates++
 		n = p.creates
-		p.mu.Unlock()
-		if p.before != nil && p.before(n, w) {
-			return
-		}
+	}
+	p.mu.Unlock()
+	if n > 0 && before != nil && before(n, w) {
+		return
 	}
 	out, err := http.NewRequest(r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
@@ -343,7 +344,7 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	respBody, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if n > 0 && p.after != nil && p.after(n, w, resp.StatusCode, resp.Header, respBody) {
+	if n > 0 && after != nil && after(n, w, resp.StatusCode, resp.Header, respBody) {
 		return
 	}
 	writeAnswer(w, resp.StatusCode, resp.Header, respBody)
@@ -367,4 +368,81 @@ func dropConnection(w http.ResponseWriter) {
 			conn.Close()
 		}
 	}
+}
+
+// poll checks cond every 20 ms until it holds (true), or until timeout has
+// passed or stop is closed (false): tests wait on conditions, never on a
+// fixed delay. stop may be nil.
+func poll(timeout time.Duration, stop <-chan struct{}, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-stop:
+			return cond()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// flushedRows reads the rows a running program has flushed to a results
+// file so far, for polling. It never fails: a file not there yet holds no
+// rows, and a last row caught half-written is left out (the text is cut
+// after its last newline; should that still not parse, e.g. when the cut
+// falls inside a quoted message, it counts as no rows and a later poll
+// sees more).
+func flushedRows(path string) []report.Row {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	rows, err := report.Read(bytes.NewReader(b[:bytes.LastIndexByte(b, '\n')+1]))
+	if err != nil {
+		return nil
+	}
+	return rows
+}
+
+// startProcess starts cmd and returns a channel closed once it has exited
+// (cmd.ProcessState is then set). A process still running when the test
+// ends is killed.
+func startProcess(t *testing.T, cmd *exec.Cmd) <-chan struct{} {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	return exited
+}
+
+// lockedBuffer is a bytes.Buffer that a running process writes to while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -7,17 +7,32 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	onInterrupt(cancel)
+	os.Exit(run(ctx, os.Args, systemStreams(), os.Getenv))
+}
+
+// onInterrupt makes the first Ctrl-C or SIGTERM wind the run down (no new
+// request; those in flight finish and every row is recorded) and a second
+// one end the process at once: the results file is valid at every row.
+// Both signals are caught on one channel, so a second that comes quickly
+// is never lost.
+func onInterrupt(cancel context.CancelFunc) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal the run winds down; a second one ends the
-		// process at once (the results file is valid at every row).
-		<-ctx.Done()
-		stop()
+		<-sigs
+		cancel()
+		s := <-sigs
+		// End as the signal ends a program, so that a shell sees it.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+			time.Sleep(time.Second)
+		}
+		os.Exit(exitInterrupted) // where a process cannot signal itself (Windows)
 	}()
-	code := run(ctx, os.Args, systemStreams(), os.Getenv)
-	stop()
-	os.Exit(code)
 }

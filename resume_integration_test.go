@@ -25,6 +25,7 @@ func TestKillNineThenResume(t *testing.T) {
 	dir := t.TempDir()
 	const rows = 200
 	sheet := numberedSheet(t, dir, "big.csv", "killed", rows)
+	results := filepath.Join(dir, "big.results.csv")
 	proxy := newFaultProxy(t, w.URL)
 	var mu sync.Mutex
 	var current *exec.Cmd
@@ -38,62 +39,79 @@ func TestKillNineThenResume(t *testing.T) {
 	args := []string{"run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
 		"--workers", "2", "--rate", "40/s", "--yes"}
 	// Each kill point: after the n-th createaccount of that run (the wiki has
-	// created the account, the tool never hears so), or after a delay.
-	points := []struct {
-		afterCreate int
-		delay       time.Duration
-	}{{afterCreate: 7}, {delay: 900 * time.Millisecond}, {afterCreate: 23}, {delay: 400 * time.Millisecond}, {afterCreate: 41}}
+	// created the account, the tool never hears so), or once the run has
+	// recorded newRows rows of its own in its results file, with requests in
+	// flight.
+	points := []struct{ afterCreate, newRows int }{{afterCreate: 7}, {newRows: 15}, {afterCreate: 23}, {newRows: 4}, {afterCreate: 41}}
 	for i, pt := range points {
-		proxy.mu.Lock()
-		proxy.creates = 0
-		proxy.after = nil
-		if pt.afterCreate > 0 {
-			k := pt.afterCreate
-			proxy.after = func(n int, rw http.ResponseWriter, _ int, _ http.Header, _ []byte) bool {
-				if n != k {
-					return false
-				}
-				killNow()
-				dropConnection(rw)
-				return true
-			}
-		}
-		proxy.mu.Unlock()
-		a := args
+		killAfterCreate(proxy, pt.afterCreate, killNow)
+		a, file, before := args, results, 0
 		if i > 0 {
-			a = append(a, "--resume")
+			// A resumed run writes NAME.partial: first the rows it carries
+			// forward, then its own. Beyond every row on record, whatever
+			// its status, are surely its own (and a NAME.partial left by the
+			// last killed run, not yet truncated, holds no more than that).
+			a, file, before = append(a, "--resume"), results+".partial", rowsOnRecord(t, results)
 		}
 		cmd := exec.Command(bin, append(a, sheet)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		mu.Lock()
 		current = cmd
-		if err := cmd.Start(); err != nil {
-			mu.Unlock()
-			t.Fatal(err)
-		}
 		mu.Unlock()
-		if pt.delay > 0 {
-			time.AfterFunc(pt.delay, killNow)
+		exited := startProcess(t, cmd)
+		if pt.newRows > 0 {
+			want := before + pt.newRows
+			if poll(time.Minute, exited, func() bool { return len(flushedRows(file)) >= want }) {
+				killNow()
+			}
 		}
-		err := cmd.Wait()
+		<-exited
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("kill point %d: the run was not killed (%v); it may have finished too soon:\n%s", i, err, stderr.String())
+			t.Fatalf("kill point %d: the run was not killed (%v); it may have finished too soon:\n%s", i, cmd.ProcessState, stderr.String())
 		}
+		t.Logf("kill point %d: killed with %d rows in %s, %d of them on record before", i, len(flushedRows(file)), filepath.Base(file), before)
 	}
-	proxy.mu.Lock()
-	proxy.after = nil
-	proxy.mu.Unlock()
+	killAfterCreate(proxy, 0, nil)
 	final := exec.Command(bin, append(append(args, "--resume"), sheet)...)
 	out, err := final.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the final --resume: %v\n%s", err, out)
 	}
 	t.Logf("final resume:\n%s", out)
-	checkAllCreatedOnce(t, w, filepath.Join(dir, "big.results.csv"), "killed", rows)
-	if _, err := os.Stat(filepath.Join(dir, "big.results.csv.partial")); err == nil {
+	checkAllCreatedOnce(t, w, results, "killed", rows)
+	if _, err := os.Stat(results + ".partial"); err == nil {
 		t.Error("a .partial file is left after a completed resume")
 	}
+}
+
+// killAfterCreate makes the proxy call kill right after the wiki has done
+// the k-th createaccount from now on, and drop its answer (k 0: never).
+func killAfterCreate(p *faultProxy, k int, kill func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.creates, p.after = 0, nil
+	if k > 0 {
+		p.after = func(n int, rw http.ResponseWriter, _ int, _ http.Header, _ []byte) bool {
+			if n != k {
+				return false
+			}
+			kill()
+			dropConnection(rw)
+			return true
+		}
+	}
+}
+
+// rowsOnRecord is how many rows the results at path and their NAME.partial
+// hold between them (by canonical name, as --resume reads them).
+func rowsOnRecord(t *testing.T, path string) int {
+	t.Helper()
+	done, err := report.ReadPrevious(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(done)
 }
 
 // Ctrl-C (a real SIGINT to the process): dispatching stops, the requests in
@@ -104,26 +122,36 @@ func TestCtrlCStopsGracefullyThenResume(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{})
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	sheet := numberedSheet(t, dir, "ctrlc.csv", "interrupted", 100)
-	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "20/s", "--yes"}
+	ctrlCOnceThenResume(t, w, bin, dir)
+	ctrlCTwice(t, w, bin, dir)
+}
 
+// ctrlCOnceThenResume: one Ctrl-C once the run has recorded 10 rows of 100
+// (at 20/s the other 90 take 4.5 s at least), then --resume.
+func ctrlCOnceThenResume(t *testing.T, w *wikitest.Wiki, bin, dir string) {
+	t.Helper()
+	sheet := numberedSheet(t, dir, "ctrlc.csv", "interrupted", 100)
+	results := filepath.Join(dir, "ctrlc.results.csv")
+	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "20/s", "--yes"}
 	cmd := exec.Command(bin, append(args, sheet)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	exited := startProcess(t, cmd)
+	if !poll(time.Minute, exited, func() bool { return len(flushedRows(results)) >= 10 }) {
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("the run never recorded 10 rows (%v):\n%s", cmd.ProcessState, stderr.String())
 	}
-	time.Sleep(1500 * time.Millisecond)
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
-	cmd.Wait()
+	<-exited
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d after Ctrl-C, want 130:\n%s", code, stderr.String())
 	}
 	if took := time.Since(sent); took > 10*time.Second {
 		t.Errorf("took %s to stop after Ctrl-C", took)
 	}
-	rows := readResults(t, filepath.Join(dir, "ctrlc.results.csv"))
+	rows := readResults(t, results)
 	counts := map[report.Status]int{}
 	for _, r := range rows {
 		counts[r.Status]++
@@ -137,24 +165,73 @@ func TestCtrlCStopsGracefullyThenResume(t *testing.T) {
 	if out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput(); err != nil {
 		t.Fatalf("--resume: %v\n%s", err, out)
 	}
-	checkAllCreatedOnce(t, w, filepath.Join(dir, "ctrlc.results.csv"), "interrupted", 100)
+	checkAllCreatedOnce(t, w, results, "interrupted", 100)
+}
 
-	// Twice: the process ends at once, the file holds whole rows only.
-	double := numberedSheet(t, dir, "double.csv", "twice", 100)
-	cmd2 := exec.Command(bin, append(args, double)...)
-	if err := cmd2.Start(); err != nil {
-		t.Fatal(err)
+// ctrlCTwice: the second Ctrl-C ends the process at once, the file holds
+// whole rows only. A proxy holds every createaccount from the 11th on (the
+// wiki never sees them): the first Ctrl-C comes while one is surely in
+// flight, and the run, which lets it finish for up to --request-timeout
+// (1 min), cannot end of itself before the second.
+func ctrlCTwice(t *testing.T, w *wikitest.Wiki, bin, dir string) {
+	t.Helper()
+	const holdFrom = 11
+	proxy := newFaultProxy(t, w.URL)
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the proxy's server closes: it waits for its handlers
+	proxy.before = func(n int, rw http.ResponseWriter) bool {
+		if n < holdFrom {
+			return false
+		}
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		<-release
+		dropConnection(rw)
+		return true
 	}
-	time.Sleep(1500 * time.Millisecond)
-	cmd2.Process.Signal(syscall.SIGINT)
-	time.Sleep(20 * time.Millisecond)
+	results := filepath.Join(dir, "double.results.csv")
+	cmd := exec.Command(bin, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--rate", "20/s", "--yes", numberedSheet(t, dir, "double.csv", "twice", 100))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	exited := startProcess(t, cmd)
+	inFlight := false
+	if !poll(time.Minute, exited, func() bool {
+		select {
+		case <-held:
+			inFlight = true
+		default:
+		}
+		return inFlight && len(flushedRows(results)) >= holdFrom-1
+	}) {
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("the run never recorded %d rows with a request held (%v)", holdFrom-1, cmd.ProcessState)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	// The program says when it has taken the first Ctrl-C; the second is
+	// sent then, once.
+	if !poll(10*time.Second, exited, func() bool { return strings.Contains(stderr.String(), "Ctrl-C again quits at once") }) {
+		t.Fatalf("the first Ctrl-C was not acknowledged (%v):\n%s", cmd.ProcessState, stderr.String())
+	}
 	second := time.Now()
-	cmd2.Process.Signal(syscall.SIGINT)
-	cmd2.Wait()
-	if took := time.Since(second); took > 2*time.Second {
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the run still goes on 10s after the second Ctrl-C:\n%s", stderr.String())
+	}
+	took := time.Since(second)
+	t.Logf("the process ended %s after the second Ctrl-C", took.Round(time.Millisecond))
+	if took > 2*time.Second {
 		t.Errorf("a second Ctrl-C took %s to end the process", took)
 	}
-	f, err := os.Open(filepath.Join(dir, "double.results.csv"))
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("the process was not ended by the second Ctrl-C: %v", cmd.ProcessState)
+	}
+	f, err := os.Open(results)
 	if err != nil {
 		t.Fatal(err)
 	}
