@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -25,81 +26,18 @@ func TestFaultsBetweenToolAndWiki(t *testing.T) {
 	const rows = 200
 	sheet := numberedSheet(t, dir, "faulty.csv", "faulty", rows)
 	proxy := newFaultProxy(t, w.URL)
-	rnd := rand.New(rand.NewPCG(2026, 11))
-	kinds := map[string]int{}
-	var kmu sync.Mutex
-	pick := func() string {
-		kmu.Lock()
-		defer kmu.Unlock()
-		if rnd.Float64() >= 0.2 {
-			return ""
-		}
-		k := []string{"reset", "timeout-after-create", "502", "503", "429", "slow", "truncated-after-create", "html-after-create", "html", "maxlag"}[rnd.IntN(10)]
-		kinds[k]++
-		return k
-	}
-	fault := map[int]string{}
-	proxy.before = func(n int, rw http.ResponseWriter) bool {
-		k := pick()
-		kmu.Lock()
-		fault[n] = k
-		kmu.Unlock()
-		switch k {
-		case "reset":
-			dropConnection(rw)
-		case "502":
-			http.Error(rw, "<html><body>Bad gateway</body></html>", 502)
-		case "503":
-			rw.Header().Set("Retry-After", "1")
-			http.Error(rw, "<html><body>Service unavailable</body></html>", 503)
-		case "429":
-			rw.Header().Set("Retry-After", "1")
-			http.Error(rw, "<html><body>Too many requests</body></html>", 429)
-		case "html":
-			rw.Header().Set("Content-Type", "text/html")
-			rw.WriteHeader(200)
-			io.WriteString(rw, "<!DOCTYPE html><html><body>PHP Fatal error</body></html>")
-		case "maxlag":
-			rw.Header().Set("Retry-After", "1")
-			rw.Header().Set("MediaWiki-API-Error", "maxlag")
-			rw.Header().Set("Content-Type", "application/json")
-			io.WriteString(rw, `{"error":{"code":"maxlag","info":"Waiting for 10.0.0.1: 6 seconds lagged.","host":"db","lag":6}}`)
-		default:
-			return false
-		}
-		return true
-	}
-	proxy.after = func(n int, rw http.ResponseWriter, status int, header http.Header, body []byte) bool {
-		kmu.Lock()
-		k := fault[n]
-		kmu.Unlock()
-		switch k {
-		case "timeout-after-create":
-			time.Sleep(2500 * time.Millisecond) // past --request-timeout 2s
-			dropConnection(rw)
-		case "slow":
-			time.Sleep(1200 * time.Millisecond)
-			writeAnswer(rw, status, header, body)
-		case "truncated-after-create":
-			writeAnswer(rw, status, header, body[:len(body)/2])
-		case "html-after-create":
-			header.Set("Content-Type", "text/html")
-			writeAnswer(rw, 200, header, []byte("<html><body>Internal error</body></html>"))
-		default:
-			return false
-		}
-		return true
-	}
+	faults := &faultInjector{rnd: rand.New(rand.NewPCG(2026, 11)), kinds: map[string]int{}, fault: map[int]string{}}
+	proxy.before, proxy.after = faults.before, faults.after
 	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
 		"--workers", "2", "--rate", "0", "--max-attempts", "10", "--request-timeout", "2s", "--yes", sheet)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0", r.code)
 	}
-	t.Logf("faults injected: %v", kinds)
+	t.Logf("faults injected: %v", faults.kinds)
 	checkAllCreatedOnce(t, w, filepath.Join(dir, "faulty.results.csv"), "faulty", rows)
 
 	injected := 0
-	for k, n := range kinds {
+	for k, n := range faults.kinds {
 		if k != "slow" {
 			injected += n
 		}
@@ -107,8 +45,89 @@ func TestFaultsBetweenToolAndWiki(t *testing.T) {
 	if injected < 20 {
 		t.Fatalf("only %d faults injected: the test proves little", injected)
 	}
+	checkRetriesLogged(t, filepath.Join(dir, "faulty.log.jsonl"), injected, faults.kinds)
+}
+
+// faultInjector spoils a fifth of the createaccount requests, picked by a
+// seeded random source: before the wiki sees them (an answer in its place)
+// or after it acted (its answer lost, cut or replaced).
+type faultInjector struct {
+	mu    sync.Mutex
+	rnd   *rand.Rand
+	kinds map[string]int // faults injected, by kind
+	fault map[int]string // the fault of the n-th createaccount ("" none)
+}
+
+var faultKinds = []string{"reset", "timeout-after-create", "502", "503", "429", "slow", "truncated-after-create", "html-after-create", "html", "maxlag"}
+
+// pick decides the fault of the n-th createaccount ("" none).
+func (f *faultInjector) pick(n int) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := ""
+	if f.rnd.Float64() < 0.2 {
+		k = faultKinds[f.rnd.IntN(len(faultKinds))]
+		f.kinds[k]++
+	}
+	f.fault[n] = k
+	return k
+}
+
+func (f *faultInjector) before(n int, rw http.ResponseWriter) bool {
+	switch f.pick(n) {
+	case "reset":
+		dropConnection(rw)
+	case "502":
+		http.Error(rw, "<html><body>Bad gateway</body></html>", 502)
+	case "503":
+		rw.Header().Set("Retry-After", "1")
+		http.Error(rw, "<html><body>Service unavailable</body></html>", 503)
+	case "429":
+		rw.Header().Set("Retry-After", "1")
+		http.Error(rw, "<html><body>Too many requests</body></html>", 429)
+	case "html":
+		rw.Header().Set("Content-Type", "text/html")
+		rw.WriteHeader(200)
+		io.WriteString(rw, "<!DOCTYPE html><html><body>PHP Fatal error</body></html>")
+	case "maxlag":
+		rw.Header().Set("Retry-After", "1")
+		rw.Header().Set("MediaWiki-API-Error", "maxlag")
+		rw.Header().Set("Content-Type", "application/json")
+		io.WriteString(rw, `{"error":{"code":"maxlag","info":"Waiting for 10.0.0.1: 6 seconds lagged.","host":"db","lag":6}}`)
+	default:
+		return false
+	}
+	return true
+}
+
+func (f *faultInjector) after(n int, rw http.ResponseWriter, status int, header http.Header, body []byte) bool {
+	f.mu.Lock()
+	k := f.fault[n]
+	f.mu.Unlock()
+	switch k {
+	case "timeout-after-create":
+		time.Sleep(2500 * time.Millisecond) // a slow server: past --request-timeout 2s
+		dropConnection(rw)
+	case "slow":
+		time.Sleep(1200 * time.Millisecond) // a slow server, within the timeout
+		writeAnswer(rw, status, header, body)
+	case "truncated-after-create":
+		writeAnswer(rw, status, header, body[:len(body)/2])
+	case "html-after-create":
+		header.Set("Content-Type", "text/html")
+		writeAnswer(rw, 200, header, []byte("<html><body>Internal error</body></html>"))
+	default:
+		return false
+	}
+	return true
+}
+
+// checkRetriesLogged: the log shows one retry per injected fault, and a
+// retry for each kind of cause.
+func checkRetriesLogged(t *testing.T, logPath string, injected int, kinds map[string]int) {
+	t.Helper()
 	retries, causes := 0, map[string]int{}
-	for _, e := range readLog(t, filepath.Join(dir, "faulty.log.jsonl")) {
+	for _, e := range readLog(t, logPath) {
 		if e["msg"] == "createaccount" && e["action"] != "decide" {
 			retries++
 			causes[fmt.Sprint(e["code"])]++
@@ -126,19 +145,31 @@ func TestFaultsBetweenToolAndWiki(t *testing.T) {
 
 // The wiki loses every session mid-run (its session store purged): the
 // workers log in again and the run goes on, creating every account once.
+// The sessions are purged while the 20th createaccount waits in the proxy,
+// which then forwards it with a session the wiki no longer knows.
 func TestSessionsPurgedMidRun(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()
 	sheet := numberedSheet(t, dir, "purge.csv", "purged", 60)
 	purge := `$db = new PDO("sqlite:` + filepath.Join(w.Dir, "data", "wikicache.sqlite") + `");
 		echo $db->exec("DELETE FROM objectcache WHERE keyname LIKE '%:MWSession:%'");`
+	proxy := newFaultProxy(t, w.URL)
 	purged := make(chan string, 1)
-	time.AfterFunc(1500*time.Millisecond, func() {
-		out, err := exec.Command("php", "-r", purge).CombinedOutput()
-		purged <- fmt.Sprintf("%s %v", out, err)
-	})
-	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--workers", "2", "--rate", "20/s", "--yes", sheet)...)
-	t.Logf("sessions deleted: %s", <-purged)
+	proxy.before = func(n int, _ http.ResponseWriter) bool {
+		if n == 20 {
+			out, err := exec.Command("php", "-r", purge).CombinedOutput()
+			purged <- fmt.Sprintf("%s %v", out, err)
+		}
+		return false
+	}
+	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--workers", "2", "--rate", "20/s", "--yes", sheet)
+	select {
+	case out := <-purged:
+		t.Logf("sessions deleted: %s", out)
+	default:
+		t.Fatalf("the run (exit %d) never sent a 20th createaccount: the sessions were not purged", r.code)
+	}
 	if r.code != 0 {
 		t.Fatalf("exit %d", r.code)
 	}
@@ -155,18 +186,50 @@ func TestSessionsPurgedMidRun(t *testing.T) {
 }
 
 // The wiki goes read-only mid-run and back: everyone pauses and retries,
-// and every account is created.
+// and every account is created. Read-only mode is switched on while the
+// 10th createaccount waits in the proxy (the wiki refuses it), and off once
+// the wiki has refused readOnlyRefusals requests with readonly, before the
+// last refusal is passed on.
 func TestReadOnlyModeMidRun(t *testing.T) {
+	const readOnlyRefusals = 2 // each costs the run a 15 s pause
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()
 	sheet := numberedSheet(t, dir, "ro.csv", "readonly", 40)
-	time.AfterFunc(1*time.Second, func() { w.AppendSettings(`$wgReadOnly = 'Database maintenance (test)';`) })
-	time.AfterFunc(5*time.Second, func() { w.AppendSettings(`$wgReadOnly = false;`) })
-	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "10/s", "--yes", sheet)...)
+	proxy := newFaultProxy(t, w.URL)
+	var mu sync.Mutex
+	refused := 0
+	setReadOnly := func(php string) {
+		if err := w.AppendSettings(php); err != nil {
+			t.Errorf("switch read-only mode (%s): %v", php, err)
+		}
+	}
+	proxy.before = func(n int, _ http.ResponseWriter) bool {
+		if n == 10 {
+			setReadOnly(`$wgReadOnly = 'Database maintenance (test)';`)
+		}
+		return false
+	}
+	proxy.after = func(_ int, _ http.ResponseWriter, _ int, _ http.Header, body []byte) bool {
+		if bytes.Contains(body, []byte(`"readonly"`)) {
+			mu.Lock()
+			defer mu.Unlock()
+			if refused++; refused == readOnlyRefusals {
+				setReadOnly(`$wgReadOnly = false;`)
+			}
+		}
+		return false
+	}
+	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--rate", "10/s", "--yes", sheet)
 	if r.code != 0 {
 		t.Fatalf("exit %d", r.code)
 	}
 	checkAllCreatedOnce(t, w, filepath.Join(dir, "ro.results.csv"), "readonly", 40)
+	mu.Lock()
+	if refused < readOnlyRefusals {
+		t.Errorf("the wiki refused %d requests as read-only, want %d", refused, readOnlyRefusals)
+	}
+	mu.Unlock()
 	paused := false
 	for _, e := range readLog(t, filepath.Join(dir, "ro.log.jsonl")) {
 		if e["msg"] == "pause" && strings.Contains(fmt.Sprint(e["why"]), "readonly") {

@@ -31,27 +31,7 @@ func TestReportOnRealRunResults(t *testing.T) {
 	}
 	results := filepath.Join(dir, "signups.results.csv")
 
-	text := runCLI(t, nil, "report", results)
-	for _, want := range []string{"invalid: forbidden-character (1 row)\n  line 3: \"grace#hopper\"", "invalid: invalid-email (1 row)\n  line 4:",
-		"invalid: missing-email (1 row)\n  line 6:", "exists: userexists (1 row)\n  line 5: \"Admin\"", "5 rows: 1 created, 1 exists, 3 invalid\n"} {
-		if !strings.Contains(text.stdout, want) {
-			t.Errorf("text report lacks %q:\n%s", want, text.stdout)
-		}
-	}
-	md := runCLI(t, nil, "report", "--format", "markdown", results)
-	for _, want := range []string{"| created | 1 |", "| invalid | 3 |", "| **total** | **5** |", "| 3 | grace#hopper | invalid | forbidden-character |"} {
-		if !strings.Contains(md.stdout, want) {
-			t.Errorf("markdown report lacks %q:\n%s", want, md.stdout)
-		}
-	}
-	if wt := runCLI(t, nil, "report", "--format", "wikitext", results); wt.stdout != "* [[User:Ada lovelace|Ada lovelace]]\n" || wt.code != 0 {
-		t.Errorf("wikitext = %q (exit %d)", wt.stdout, wt.code)
-	}
-	for _, out := range []string{text.stdout, md.stdout} {
-		if strings.Contains(out, "\x1b") {
-			t.Error("a report holds escape codes")
-		}
-	}
+	checkReportFormats(t, results)
 
 	failed := filepath.Join(dir, "to-fix.csv")
 	fr := runCLI(t, nil, "report", "--failed-sheet", failed, "--input", sheet, results)
@@ -92,5 +72,32 @@ func TestReportOnRealRunResults(t *testing.T) {
 	if r := runCLI(t, nil, "report", "--failed-sheet", filepath.Join(dir, "x.csv"), "--input", other, results); r.code != 2 ||
 		!strings.Contains(r.stderr, "do not belong") {
 		t.Errorf("mismatched sheet: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// checkReportFormats: report on the results of the run in every format
+// (text, markdown, wikitext), none with escape codes.
+func checkReportFormats(t *testing.T, results string) {
+	t.Helper()
+	text := runCLI(t, nil, "report", results)
+	for _, want := range []string{"invalid: forbidden-character (1 row)\n  line 3: \"grace#hopper\"", "invalid: invalid-email (1 row)\n  line 4:",
+		"invalid: missing-email (1 row)\n  line 6:", "exists: userexists (1 row)\n  line 5: \"Admin\"", "5 rows: 1 created, 1 exists, 3 invalid\n"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.stdout)
+		}
+	}
+	md := runCLI(t, nil, "report", "--format", "markdown", results)
+	for _, want := range []string{"| created | 1 |", "| invalid | 3 |", "| **total** | **5** |", "| 3 | grace#hopper | invalid | forbidden-character |"} {
+		if !strings.Contains(md.stdout, want) {
+			t.Errorf("markdown report lacks %q:\n%s", want, md.stdout)
+		}
+	}
+	if wt := runCLI(t, nil, "report", "--format", "wikitext", results); wt.stdout != "* [[User:Ada lovelace|Ada lovelace]]\n" || wt.code != 0 {
+		t.Errorf("wikitext = %q (exit %d)", wt.stdout, wt.code)
+	}
+	for _, out := range []string{text.stdout, md.stdout} {
+		if strings.Contains(out, "\x1b") {
+			t.Error("a report holds escape codes")
+		}
 	}
 }

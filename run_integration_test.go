@@ -48,9 +48,47 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 		{10, report.Created, "Olu adeyemi", ""},
 	}
 	checkResults(t, readResults(t, out), want)
-	// Only the good rows were ever sent to the wiki.
+	checkOnlyGoodRowsSent(t, filepath.Join(dir, "signups.log.jsonl"), r.stderr)
+
+	// What the wiki holds: exactly the four accounts, created by Admin, mailed.
+	created := map[string]signup{
+		"Maria garcia":          {"maria@example.org", "María García", "Edit-a-thon 2026"},
+		"Jkowalski":             {"jan@example.org", "", "Edit-a-thon 2026"},
+		"Søren Kierkegaard Fan": {"soren@example.dk", "Søren Nielsen", "Table 2 volunteer"},
+		"Olu adeyemi":           {"olu@example.ng", "Adéyemí, Olúwaseun", "Edit-a-thon 2026"},
+	}
+	checkSignupsOnWiki(t, w, created)
+	checkTemporaryPasswordsMailed(t, w, len(created))
+
+	// Running the same sheet again creates nothing: every good row exists.
+	r2 := runCLI(t, nil, append([]string{"run"}, args...)...)
+	if r2.code != 1 {
+		t.Fatalf("second run exit code %d, want 1", r2.code)
+	}
+	for i := range want {
+		if want[i].status == report.Created {
+			want[i].status, want[i].code = report.Exists, "userexists"
+		}
+	}
+	checkResults(t, readResults(t, out), want)
+	checkFirstResultsKept(t, dir, r2.stderr)
+	if after := newUsersByName(t, w); len(after) != len(created) {
+		t.Errorf("second run changed the newusers log: %d accounts, want %d", len(after), len(created))
+	}
+	if again, _ := w.Mails(); len(again) != len(created) {
+		t.Errorf("second run sent mail: %d mails, want %d", len(again), len(created))
+	}
+}
+
+// signup is what the wiki should hold of an account the run created.
+type signup struct{ email, realname, reason string }
+
+// checkOnlyGoodRowsSent: createaccount requests went out for the good rows
+// (lines 2, 3, 4 and 10) only, and stderr reports every offline problem.
+func checkOnlyGoodRowsSent(t *testing.T, logPath, stderr string) {
+	t.Helper()
 	sent := map[float64]bool{}
-	for _, e := range readLog(t, filepath.Join(dir, "signups.log.jsonl")) {
+	for _, e := range readLog(t, logPath) {
 		if e["msg"] == "createaccount" {
 			sent[e["line"].(float64)] = true
 		}
@@ -59,18 +97,16 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 		t.Errorf("createaccount requests were sent for lines %v, want exactly 2, 3, 4 and 10", sent)
 	}
 	for _, line := range []string{"line 5:", "line 6:", "line 7:", "line 8:", "line 9:"} {
-		if !strings.Contains(r.stderr, line) {
+		if !strings.Contains(stderr, line) {
 			t.Errorf("stderr does not report %q", line)
 		}
 	}
+}
 
-	// What the wiki holds: exactly the four accounts, created by Admin, mailed.
-	created := map[string]struct{ email, realname, reason string }{
-		"Maria garcia":          {"maria@example.org", "María García", "Edit-a-thon 2026"},
-		"Jkowalski":             {"jan@example.org", "", "Edit-a-thon 2026"},
-		"Søren Kierkegaard Fan": {"soren@example.dk", "Søren Nielsen", "Table 2 volunteer"},
-		"Olu adeyemi":           {"olu@example.ng", "Adéyemí, Olúwaseun", "Edit-a-thon 2026"},
-	}
+// checkSignupsOnWiki: the wiki holds exactly these accounts, each logged
+// once as created by Admin and mailed, with its reason, email and real name.
+func checkSignupsOnWiki(t *testing.T, w *wikitest.Wiki, created map[string]signup) {
+	t.Helper()
 	log := newUsersByName(t, w)
 	if len(log) != len(created) {
 		t.Errorf("newusers log has %d accounts, want %d: %v", len(log), len(created), log)
@@ -93,7 +129,13 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 			t.Errorf("%s: stored email %q real name %q, want %q %q", name, u.Email, u.RealName, c.email, c.realname)
 		}
 	}
-	mails, err := w.WaitMails(len(created), 10*time.Second)
+}
+
+// checkTemporaryPasswordsMailed: one mail with a temporary password went to
+// each participant created.
+func checkTemporaryPasswordsMailed(t *testing.T, w *wikitest.Wiki, n int) {
+	t.Helper()
+	mails, err := w.WaitMails(n, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,30 +151,17 @@ func TestRunCreatesAccountsOnRealWiki(t *testing.T) {
 	if !slices.Equal(to, wantTo) {
 		t.Errorf("mail went to %v, want exactly one each to %v", to, wantTo)
 	}
+}
 
-	// Running the same sheet again creates nothing: every good row exists.
-	r2 := runCLI(t, nil, append([]string{"run"}, args...)...)
-	if r2.code != 1 {
-		t.Fatalf("second run exit code %d, want 1", r2.code)
-	}
-	for i := range want {
-		if want[i].status == report.Created {
-			want[i].status, want[i].code = report.Exists, "userexists"
-		}
-	}
-	checkResults(t, readResults(t, out), want)
-	// The first run's results were kept, not overwritten.
+// checkFirstResultsKept: the second run kept the first run's results aside
+// (out.TIMESTAMP.csv), not overwritten, and said where.
+func checkFirstResultsKept(t *testing.T, dir, stderr string) {
+	t.Helper()
 	kept, _ := filepath.Glob(filepath.Join(dir, "out.*.csv"))
-	if len(kept) != 1 || !strings.Contains(r2.stderr, "previous results are kept as "+kept[0]) {
+	if len(kept) != 1 || !strings.Contains(stderr, "previous results are kept as "+kept[0]) {
 		t.Errorf("kept results %v; stderr should name the one kept", kept)
 	} else if first := readResults(t, kept[0]); len(first) != 9 || first[0].Status != report.Created {
 		t.Errorf("the kept results are not the first run's: %+v", first)
-	}
-	if after := newUsersByName(t, w); len(after) != len(created) {
-		t.Errorf("second run changed the newusers log: %d accounts, want %d", len(after), len(created))
-	}
-	if again, _ := w.Mails(); len(again) != len(created) {
-		t.Errorf("second run sent mail: %d mails, want %d", len(again), len(created))
 	}
 }
 

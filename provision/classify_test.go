@@ -18,82 +18,84 @@ func body(t *testing.T, js string) *apiResponse {
 	return &r
 }
 
-// The bodies below are copied from MediaWiki 1.39.17's answers (formatversion=2,
+// classifyCases are answers and what Classify makes of them. The bodies are
+// copied from MediaWiki 1.39.17's answers (formatversion=2,
 // createmessageformat=raw).
+var classifyCases = []struct {
+	name       string
+	status     int
+	retryAfter time.Duration
+	js         string
+	err        error
+	want       Outcome
+}{
+	{name: "PASS records the wiki's canonical name", js: `{"createaccount":{"status":"PASS","username":"Test user1"}}`,
+		want: Outcome{Action: Decide, Status: report.Created, Canonical: "Test user1", Counted: true}},
+	{name: "throttle hit carries count and window", js: `{"createaccount":{"status":"FAIL","message":{"key":"acct_creation_throttle_hit","params":[3,{"duration":20}]},"messagecode":"acct_creation_throttle_hit","canpreservestate":false}}`,
+		want: Outcome{Action: Throttle, Code: "acct_creation_throttle_hit", Wait: 20 * time.Second, ThrottleCount: 3,
+			Message: "the wiki's account creation limit for this IP address was reached (acct_creation_throttle_hit: 3, {\"duration\":20})"}},
+	{name: "userexists", js: `{"createaccount":{"status":"FAIL","message":{"key":"userexists","params":[]},"messagecode":"userexists","canpreservestate":false}}`,
+		want: Outcome{Action: Decide, Status: report.Exists, Code: "userexists", Message: "the username is already taken on the wiki (userexists)"}},
+	{name: "invalid name (noname → invaliduser)", js: `{"createaccount":{"status":"FAIL","message":{"key":"noname","params":[]},"messagecode":"invaliduser","canpreservestate":false}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "invaliduser", Message: "the wiki does not accept this username (noname)"}},
+	{name: "noemailcreate counts against the throttle", js: `{"createaccount":{"status":"FAIL","message":{"key":"noemailcreate","params":[]},"messagecode":"noemailcreate"}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "noemailcreate", Counted: true, Message: "the wiki needs a valid email address to mail the temporary password (noemailcreate)"}},
+	{name: "password policy", js: `{"createaccount":{"status":"FAIL","message":{"key":"passwordtooshort","params":[8]},"messagecode":"passwordtooshort"}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "passwordtooshort", Counted: true, Message: "the password is shorter than the wiki's password policy allows (passwordtooshort: 8)"}},
+	{name: "badretype", js: `{"createaccount":{"status":"FAIL","message":{"key":"badretype","params":[]},"messagecode":"badretype"}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "badretype", Counted: true, Message: "the password and its repetition differ (badretype)"}},
+	{name: "captcha needs a person", js: `{"createaccount":{"status":"FAIL","message":{"key":"captcha-createaccount-fail","params":[]},"messagecode":"captcha-createaccount-fail"}}`,
+		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "captcha-createaccount-fail", Counted: true,
+			Message: "captcha-createaccount-fail (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}},
+	{name: "ratelimited (1.41+) pauses everyone", js: `{"createaccount":{"status":"FAIL","message":{"key":"actionthrottledtext","params":[]},"messagecode":"ratelimited"}}`,
+		want: Outcome{Action: PauseAll, Code: "ratelimited", Message: "actionthrottledtext"}},
+	{name: "read-only FAIL pauses", js: `{"createaccount":{"status":"FAIL","message":{"key":"readonlytext","params":["maintenance"]},"messagecode":"readonly"}}`,
+		want: Outcome{Action: PauseAll, Code: "readonly", Wait: defaultReadOnlyWait, Message: "readonlytext (readonlytext: maintenance)"}},
+	{name: "permission denied fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"badaccess-groups","params":[]},"messagecode":"permissiondenied"}}`,
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "permissiondenied", Message: "badaccess-groups"}},
+	{name: "TitleBlacklist refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"titleblacklist-forbidden-new-account","params":[".*forbidden.* <newaccountonly>","Another forbidden one"]},"messagecode":"titleblacklist-forbidden","canpreservestate":false}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "titleblacklist-forbidden", Counted: true,
+			Message: "the wiki's title blacklist forbids this username (titleblacklist-forbidden-new-account: .*forbidden.* <newaccountonly>, Another forbidden one)"}},
+	{name: "AntiSpoof refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"antispoof-conflict-top","params":["Alíce"]},"messagecode":"antispoof-conflict-top"}}`,
+		want: Outcome{Action: Decide, Status: report.Invalid, Code: "antispoof-conflict-top", Counted: true, Message: "the name is too similar to an existing account (antispoof-conflict-top: Alíce)"}},
+	{name: "unknown FAIL code fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"abusefilter-disallowed","params":["x"]},"messagecode":"abusefilter-disallowed"}}`,
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Message: "abusefilter-disallowed (abusefilter-disallowed: x)"}},
+	{name: "UI needs a person", js: `{"createaccount":{"status":"UI","message":{"key":"some-step","params":[]},"messagecode":"some-step","requests":[{"id":"CaptchaAuthenticationRequest"}]}}`,
+		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "ui",
+			Message: "the wiki asks for a step a batch cannot take; create this account by hand: some-step; requests: CaptchaAuthenticationRequest"}},
+	{name: "REDIRECT needs a person", js: `{"createaccount":{"status":"REDIRECT","redirecttarget":"https://idp.example/x","requests":[{"id":"OAuthRequest"}]}}`,
+		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "redirect",
+			Message: "the wiki asks for a step a batch cannot take; create this account by hand; redirect to https://idp.example/x; requests: OAuthRequest"}},
+	{name: "badtoken", js: `{"error":{"code":"badtoken","info":"Invalid CSRF token."}}`,
+		want: Outcome{Action: NewToken, Code: "badtoken", Message: "Invalid CSRF token."}},
+	{name: "assertuserfailed", js: `{"error":{"code":"assertuserfailed","info":"You are no longer logged in, so the action could not be completed."}}`,
+		want: Outcome{Action: Relogin, Code: "assertuserfailed", Message: "You are no longer logged in, so the action could not be completed."}},
+	{name: "maxlag with Retry-After", retryAfter: 7 * time.Second, js: `{"error":{"code":"maxlag","info":"Waiting for db2: 6 seconds lagged","lag":6}}`,
+		want: Outcome{Action: PauseAll, Code: "maxlag", Message: "Waiting for db2: 6 seconds lagged", Wait: 7 * time.Second}},
+	{name: "maxlag without Retry-After", js: `{"error":{"code":"maxlag","info":"lagged"}}`,
+		want: Outcome{Action: PauseAll, Code: "maxlag", Message: "lagged", Wait: defaultMaxlagWait}},
+	{name: "readonly API error", js: `{"error":{"code":"readonly","info":"The wiki is currently in read-only mode."}}`,
+		want: Outcome{Action: PauseAll, Code: "readonly", Message: "The wiki is currently in read-only mode.", Wait: defaultReadOnlyWait}},
+	{name: "internal error is ambiguous", js: `{"error":{"code":"internal_api_error_DBQueryError","info":"boom"}}`,
+		want: Outcome{Action: Backoff, Code: "internal_api_error_DBQueryError", Message: "boom", Ambiguous: true}},
+	{name: "other API error fails the row", js: `{"error":{"code":"missingparam","info":"The \"createreturnurl\" parameter must be set."}}`,
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "missingparam", Message: "The \"createreturnurl\" parameter must be set."}},
+	{name: "HTTP 429 pauses with Retry-After", status: 429, retryAfter: 30 * time.Second,
+		want: Outcome{Action: PauseAll, Code: "http-429", Message: "the server answered HTTP 429 Too Many Requests", Wait: 30 * time.Second}},
+	{name: "HTTP 503 pauses, may have created", status: 503,
+		want: Outcome{Action: PauseAll, Code: "http-503", Message: "the server answered HTTP 503 Service Unavailable", Ambiguous: true}},
+	{name: "HTTP 502 backs off", status: 502,
+		want: Outcome{Action: Backoff, Code: "http-502", Message: "the server answered HTTP 502 Bad Gateway", Ambiguous: true}},
+	{name: "HTTP 404 is a configuration mistake", status: 404,
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "http-404", Message: "the server answered HTTP 404 Not Found"}},
+	{name: "HTML instead of JSON", js: "",
+		want: Outcome{Action: Backoff, Code: "not-json", Message: `the wiki's answer is not JSON: "<html>oops"`, Ambiguous: true}},
+	{name: "connection reset", err: errors.New("read: connection reset by peer"),
+		want: Outcome{Action: Backoff, Code: "network", Message: "read: connection reset by peer", Ambiguous: true}},
+}
+
 func TestClassify(t *testing.T) {
-	tests := []struct {
-		name       string
-		status     int
-		retryAfter time.Duration
-		js         string
-		err        error
-		want       Outcome
-	}{
-		{name: "PASS records the wiki's canonical name", js: `{"createaccount":{"status":"PASS","username":"Test user1"}}`,
-			want: Outcome{Action: Decide, Status: report.Created, Canonical: "Test user1", Counted: true}},
-		{name: "throttle hit carries count and window", js: `{"createaccount":{"status":"FAIL","message":{"key":"acct_creation_throttle_hit","params":[3,{"duration":20}]},"messagecode":"acct_creation_throttle_hit","canpreservestate":false}}`,
-			want: Outcome{Action: Throttle, Code: "acct_creation_throttle_hit", Wait: 20 * time.Second, ThrottleCount: 3,
-				Message: "the wiki's account creation limit for this IP address was reached (acct_creation_throttle_hit: 3, {\"duration\":20})"}},
-		{name: "userexists", js: `{"createaccount":{"status":"FAIL","message":{"key":"userexists","params":[]},"messagecode":"userexists","canpreservestate":false}}`,
-			want: Outcome{Action: Decide, Status: report.Exists, Code: "userexists", Message: "the username is already taken on the wiki (userexists)"}},
-		{name: "invalid name (noname → invaliduser)", js: `{"createaccount":{"status":"FAIL","message":{"key":"noname","params":[]},"messagecode":"invaliduser","canpreservestate":false}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "invaliduser", Message: "the wiki does not accept this username (noname)"}},
-		{name: "noemailcreate counts against the throttle", js: `{"createaccount":{"status":"FAIL","message":{"key":"noemailcreate","params":[]},"messagecode":"noemailcreate"}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "noemailcreate", Counted: true, Message: "the wiki needs a valid email address to mail the temporary password (noemailcreate)"}},
-		{name: "password policy", js: `{"createaccount":{"status":"FAIL","message":{"key":"passwordtooshort","params":[8]},"messagecode":"passwordtooshort"}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "passwordtooshort", Counted: true, Message: "the password is shorter than the wiki's password policy allows (passwordtooshort: 8)"}},
-		{name: "badretype", js: `{"createaccount":{"status":"FAIL","message":{"key":"badretype","params":[]},"messagecode":"badretype"}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "badretype", Counted: true, Message: "the password and its repetition differ (badretype)"}},
-		{name: "captcha needs a person", js: `{"createaccount":{"status":"FAIL","message":{"key":"captcha-createaccount-fail","params":[]},"messagecode":"captcha-createaccount-fail"}}`,
-			want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "captcha-createaccount-fail", Counted: true,
-				Message: "captcha-createaccount-fail (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}},
-		{name: "ratelimited (1.41+) pauses everyone", js: `{"createaccount":{"status":"FAIL","message":{"key":"actionthrottledtext","params":[]},"messagecode":"ratelimited"}}`,
-			want: Outcome{Action: PauseAll, Code: "ratelimited", Message: "actionthrottledtext"}},
-		{name: "read-only FAIL pauses", js: `{"createaccount":{"status":"FAIL","message":{"key":"readonlytext","params":["maintenance"]},"messagecode":"readonly"}}`,
-			want: Outcome{Action: PauseAll, Code: "readonly", Wait: defaultReadOnlyWait, Message: "readonlytext (readonlytext: maintenance)"}},
-		{name: "permission denied fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"badaccess-groups","params":[]},"messagecode":"permissiondenied"}}`,
-			want: Outcome{Action: Decide, Status: report.Failed, Code: "permissiondenied", Message: "badaccess-groups"}},
-		{name: "TitleBlacklist refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"titleblacklist-forbidden-new-account","params":[".*forbidden.* <newaccountonly>","Another forbidden one"]},"messagecode":"titleblacklist-forbidden","canpreservestate":false}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "titleblacklist-forbidden", Counted: true,
-				Message: "the wiki's title blacklist forbids this username (titleblacklist-forbidden-new-account: .*forbidden.* <newaccountonly>, Another forbidden one)"}},
-		{name: "AntiSpoof refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"antispoof-conflict-top","params":["Alíce"]},"messagecode":"antispoof-conflict-top"}}`,
-			want: Outcome{Action: Decide, Status: report.Invalid, Code: "antispoof-conflict-top", Counted: true, Message: "the name is too similar to an existing account (antispoof-conflict-top: Alíce)"}},
-		{name: "unknown FAIL code fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"abusefilter-disallowed","params":["x"]},"messagecode":"abusefilter-disallowed"}}`,
-			want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Message: "abusefilter-disallowed (abusefilter-disallowed: x)"}},
-		{name: "UI needs a person", js: `{"createaccount":{"status":"UI","message":{"key":"some-step","params":[]},"messagecode":"some-step","requests":[{"id":"CaptchaAuthenticationRequest"}]}}`,
-			want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "ui",
-				Message: "the wiki asks for a step a batch cannot take; create this account by hand: some-step; requests: CaptchaAuthenticationRequest"}},
-		{name: "REDIRECT needs a person", js: `{"createaccount":{"status":"REDIRECT","redirecttarget":"https://idp.example/x","requests":[{"id":"OAuthRequest"}]}}`,
-			want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "redirect",
-				Message: "the wiki asks for a step a batch cannot take; create this account by hand; redirect to https://idp.example/x; requests: OAuthRequest"}},
-		{name: "badtoken", js: `{"error":{"code":"badtoken","info":"Invalid CSRF token."}}`,
-			want: Outcome{Action: NewToken, Code: "badtoken", Message: "Invalid CSRF token."}},
-		{name: "assertuserfailed", js: `{"error":{"code":"assertuserfailed","info":"You are no longer logged in, so the action could not be completed."}}`,
-			want: Outcome{Action: Relogin, Code: "assertuserfailed", Message: "You are no longer logged in, so the action could not be completed."}},
-		{name: "maxlag with Retry-After", retryAfter: 7 * time.Second, js: `{"error":{"code":"maxlag","info":"Waiting for db2: 6 seconds lagged","lag":6}}`,
-			want: Outcome{Action: PauseAll, Code: "maxlag", Message: "Waiting for db2: 6 seconds lagged", Wait: 7 * time.Second}},
-		{name: "maxlag without Retry-After", js: `{"error":{"code":"maxlag","info":"lagged"}}`,
-			want: Outcome{Action: PauseAll, Code: "maxlag", Message: "lagged", Wait: defaultMaxlagWait}},
-		{name: "readonly API error", js: `{"error":{"code":"readonly","info":"The wiki is currently in read-only mode."}}`,
-			want: Outcome{Action: PauseAll, Code: "readonly", Message: "The wiki is currently in read-only mode.", Wait: defaultReadOnlyWait}},
-		{name: "internal error is ambiguous", js: `{"error":{"code":"internal_api_error_DBQueryError","info":"boom"}}`,
-			want: Outcome{Action: Backoff, Code: "internal_api_error_DBQueryError", Message: "boom", Ambiguous: true}},
-		{name: "other API error fails the row", js: `{"error":{"code":"missingparam","info":"The \"createreturnurl\" parameter must be set."}}`,
-			want: Outcome{Action: Decide, Status: report.Failed, Code: "missingparam", Message: "The \"createreturnurl\" parameter must be set."}},
-		{name: "HTTP 429 pauses with Retry-After", status: 429, retryAfter: 30 * time.Second,
-			want: Outcome{Action: PauseAll, Code: "http-429", Message: "the server answered HTTP 429 Too Many Requests", Wait: 30 * time.Second}},
-		{name: "HTTP 503 pauses, may have created", status: 503,
-			want: Outcome{Action: PauseAll, Code: "http-503", Message: "the server answered HTTP 503 Service Unavailable", Ambiguous: true}},
-		{name: "HTTP 502 backs off", status: 502,
-			want: Outcome{Action: Backoff, Code: "http-502", Message: "the server answered HTTP 502 Bad Gateway", Ambiguous: true}},
-		{name: "HTTP 404 is a configuration mistake", status: 404,
-			want: Outcome{Action: Decide, Status: report.Failed, Code: "http-404", Message: "the server answered HTTP 404 Not Found"}},
-		{name: "HTML instead of JSON", js: "",
-			want: Outcome{Action: Backoff, Code: "not-json", Message: `the wiki's answer is not JSON: "<html>oops"`, Ambiguous: true}},
-		{name: "connection reset", err: errors.New("read: connection reset by peer"),
-			want: Outcome{Action: Backoff, Code: "network", Message: "read: connection reset by peer", Ambiguous: true}},
-	}
-	for _, tt := range tests {
+	for _, tt := range classifyCases {
 		t.Run(tt.name, func(t *testing.T) {
 			a := Answer{HTTPStatus: 200, RetryAfter: tt.retryAfter, Err: tt.err}
 			if tt.status != 0 {

@@ -63,80 +63,102 @@ func (f *fakeWiki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case q.Get("meta") == "tokens":
-		if session == "" {
-			session = fmt.Sprintf("s%d", time.Now().UnixNano())
-			http.SetCookie(w, &http.Cookie{Name: "fakesession", Value: session})
-		}
-		fmt.Fprintf(w, `{"query":{"tokens":{"%stoken":"tok+\\"}}}`, q.Get("type"))
+		f.serveToken(w, q.Get("type"), session)
 	case q.Get("action") == "login":
-		f.mu.Lock()
-		f.sessions[session] = true
-		if f.badtokenAfterLogin {
-			f.badtoken[session] = true
-		}
-		f.bodies = append(f.bodies, r.PostForm.Encode())
-		f.mu.Unlock()
-		f.logins.Add(1)
-		fmt.Fprint(w, `{"login":{"result":"Success","lguserid":1,"lgusername":"Owner"}}`)
+		f.serveLogin(w, r, session)
 	case q.Get("list") == "logevents":
-		title := strings.TrimPrefix(q.Get("letitle"), "User:")
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		for _, n := range f.log {
-			if n == title {
-				fmt.Fprintf(w, `{"query":{"logevents":[{"title":"User:%s","user":"Owner","action":"byemail","timestamp":%q}]}}`,
-					n, f.logTime[n].UTC().Format(time.RFC3339))
-				return
-			}
-		}
-		fmt.Fprint(w, `{"query":{"logevents":[]}}`)
+		f.serveLogEvents(w, strings.TrimPrefix(q.Get("letitle"), "User:"))
 	case q.Get("action") == "createaccount":
-		n := f.inFlight.Add(1)
-		defer f.inFlight.Add(-1)
-		for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
-		}
-		name := q.Get("username")
-		f.mu.Lock()
-		f.bodies = append(f.bodies, r.PostForm.Encode())
-		if !f.sessions[session] {
-			f.mu.Unlock()
-			fmt.Fprint(w, `{"error":{"code":"assertuserfailed","info":"You are no longer logged in."}}`)
-			return
-		}
-		if f.badtoken[session] {
-			delete(f.badtoken, session)
-			f.mu.Unlock()
-			w.Header().Set("MediaWiki-API-Error", "badtoken")
-			fmt.Fprint(w, `{"error":{"code":"badtoken","info":"Invalid CSRF token."}}`)
-			return
-		}
-		f.attempts[name]++
-		attempt := f.attempts[name]
-		f.mu.Unlock()
-		status, body, drop := f.create(name, attempt)
-		if strings.Contains(body, `"PASS"`) || drop {
-			f.mu.Lock()
-			f.log = append(f.log, name)
-			if _, ok := f.logTime[name]; !ok {
-				f.logTime[name] = time.Now()
-			}
-			f.mu.Unlock()
-		}
-		if drop {
-			hj, ok := w.(http.Hijacker)
-			if !ok {
-				f.t.Fatal("fake wiki: cannot hijack")
-			}
-			conn, _, err := hj.Hijack()
-			if err == nil {
-				conn.Close()
-			}
-			return
-		}
-		w.WriteHeader(status)
-		fmt.Fprint(w, body)
+		f.serveCreateAccount(w, r, session)
 	default:
 		f.t.Errorf("fake wiki: unexpected request %s %v", r.Method, q)
 		w.WriteHeader(400)
 	}
+}
+
+// serveToken answers meta=tokens, starting a session when there is none.
+func (f *fakeWiki) serveToken(w http.ResponseWriter, kind, session string) {
+	if session == "" {
+		session = fmt.Sprintf("s%d", time.Now().UnixNano())
+		http.SetCookie(w, &http.Cookie{Name: "fakesession", Value: session})
+	}
+	fmt.Fprintf(w, `{"query":{"tokens":{"%stoken":"tok+\\"}}}`, kind)
+}
+
+// serveLogin logs the session in, whatever the password.
+func (f *fakeWiki) serveLogin(w http.ResponseWriter, r *http.Request, session string) {
+	f.mu.Lock()
+	f.sessions[session] = true
+	if f.badtokenAfterLogin {
+		f.badtoken[session] = true
+	}
+	f.bodies = append(f.bodies, r.PostForm.Encode())
+	f.mu.Unlock()
+	f.logins.Add(1)
+	fmt.Fprint(w, `{"login":{"result":"Success","lguserid":1,"lgusername":"Owner"}}`)
+}
+
+// serveLogEvents answers list=logevents for one user page: the creation of
+// the account, when the fake wiki has it on record.
+func (f *fakeWiki) serveLogEvents(w http.ResponseWriter, title string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range f.log {
+		if n == title {
+			fmt.Fprintf(w, `{"query":{"logevents":[{"title":"User:%s","user":"Owner","action":"byemail","timestamp":%q}]}}`,
+				n, f.logTime[n].UTC().Format(time.RFC3339))
+			return
+		}
+	}
+	fmt.Fprint(w, `{"query":{"logevents":[]}}`)
+}
+
+// serveCreateAccount answers createaccount: assertuserfailed for a session
+// not logged in, badtoken when one is due, else what f.create says (a PASS,
+// or an answer dropped, puts the account on record).
+func (f *fakeWiki) serveCreateAccount(w http.ResponseWriter, r *http.Request, session string) {
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
+	}
+	name := r.Form.Get("username")
+	f.mu.Lock()
+	f.bodies = append(f.bodies, r.PostForm.Encode())
+	if !f.sessions[session] {
+		f.mu.Unlock()
+		fmt.Fprint(w, `{"error":{"code":"assertuserfailed","info":"You are no longer logged in."}}`)
+		return
+	}
+	if f.badtoken[session] {
+		delete(f.badtoken, session)
+		f.mu.Unlock()
+		w.Header().Set("MediaWiki-API-Error", "badtoken")
+		fmt.Fprint(w, `{"error":{"code":"badtoken","info":"Invalid CSRF token."}}`)
+		return
+	}
+	f.attempts[name]++
+	attempt := f.attempts[name]
+	f.mu.Unlock()
+	status, body, drop := f.create(name, attempt)
+	if strings.Contains(body, `"PASS"`) || drop {
+		f.mu.Lock()
+		f.log = append(f.log, name)
+		if _, ok := f.logTime[name]; !ok {
+			f.logTime[name] = time.Now()
+		}
+		f.mu.Unlock()
+	}
+	if drop {
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			f.t.Fatal("fake wiki: cannot hijack")
+		}
+		conn, _, err := hj.Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	w.WriteHeader(status)
+	fmt.Fprint(w, body)
 }

@@ -90,64 +90,68 @@ var (
 	newRow = Row{Line: 2, Username: "Alice", Canonical: "Alice", Status: Created, Attempts: 1}
 )
 
+// keepAsideTest is one case of TestCreateKeepsThePreviousResultsAside.
+type keepAsideTest struct {
+	name     string
+	file     string // the results path, in the test directory
+	setup    func(t *testing.T, dir string)
+	resume   bool
+	wantKept string
+	wantDir  []string
+}
+
+var keepAsideTests = []keepAsideTest{
+	{name: "no previous file", file: "r.csv", wantDir: []string{"r.csv"}},
+	{
+		name: "an empty file", file: "r.csv",
+		setup:   func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "r.csv"), "") },
+		wantDir: []string{"r.csv"},
+	},
+	{
+		name: "a previous file", file: "r.csv",
+		setup:    func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "r.csv"), oldRow) },
+		wantKept: "r." + lastRunStamp + ".csv",
+		wantDir:  []string{"r." + lastRunStamp + ".csv", "r.csv"},
+	},
+	{
+		name: "a file kept at the same second", file: "r.csv",
+		setup: func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "r."+lastRunStamp+".csv"), "kept before\n")
+			writeResults(t, filepath.Join(dir, "r.csv"), oldRow)
+		},
+		wantKept: "r." + lastRunStamp + "-2.csv",
+		wantDir:  []string{"r." + lastRunStamp + "-2.csv", "r." + lastRunStamp + ".csv", "r.csv"},
+	},
+	{
+		name: "two files kept at the same second", file: "r.csv",
+		setup: func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "r."+lastRunStamp+".csv"), "kept before\n")
+			writeFile(t, filepath.Join(dir, "r."+lastRunStamp+"-2.csv"), "kept before\n")
+			writeResults(t, filepath.Join(dir, "r.csv"), oldRow)
+		},
+		wantKept: "r." + lastRunStamp + "-3.csv",
+		wantDir:  []string{"r." + lastRunStamp + "-2.csv", "r." + lastRunStamp + "-3.csv", "r." + lastRunStamp + ".csv", "r.csv"},
+	},
+	{
+		name: "a name without an extension", file: "results",
+		setup:    func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "results"), oldRow) },
+		wantKept: "results." + lastRunStamp,
+		wantDir:  []string{"results", "results." + lastRunStamp},
+	},
+	{
+		name: "resume", file: "r.csv", resume: true,
+		setup:   func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "r.csv"), oldRow) },
+		wantDir: []string{"r.csv"},
+	},
+}
+
 // A run never overwrites the results of the last one: a results file with
 // anything in it is kept aside as NAME.TIMESTAMP.csv (its last change, in
 // UTC), with -2, -3… when that name is taken; an empty file is not worth
 // keeping, and a resumed run keeps nothing aside (it replaces the file on
 // Commit).
 func TestCreateKeepsThePreviousResultsAside(t *testing.T) {
-	tests := []struct {
-		name     string
-		file     string // the results path, in the test directory
-		setup    func(t *testing.T, dir string)
-		resume   bool
-		wantKept string
-		wantDir  []string
-	}{
-		{name: "no previous file", file: "r.csv", wantDir: []string{"r.csv"}},
-		{
-			name: "an empty file", file: "r.csv",
-			setup:   func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "r.csv"), "") },
-			wantDir: []string{"r.csv"},
-		},
-		{
-			name: "a previous file", file: "r.csv",
-			setup:    func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "r.csv"), oldRow) },
-			wantKept: "r." + lastRunStamp + ".csv",
-			wantDir:  []string{"r." + lastRunStamp + ".csv", "r.csv"},
-		},
-		{
-			name: "a file kept at the same second", file: "r.csv",
-			setup: func(t *testing.T, dir string) {
-				writeFile(t, filepath.Join(dir, "r."+lastRunStamp+".csv"), "kept before\n")
-				writeResults(t, filepath.Join(dir, "r.csv"), oldRow)
-			},
-			wantKept: "r." + lastRunStamp + "-2.csv",
-			wantDir:  []string{"r." + lastRunStamp + "-2.csv", "r." + lastRunStamp + ".csv", "r.csv"},
-		},
-		{
-			name: "two files kept at the same second", file: "r.csv",
-			setup: func(t *testing.T, dir string) {
-				writeFile(t, filepath.Join(dir, "r."+lastRunStamp+".csv"), "kept before\n")
-				writeFile(t, filepath.Join(dir, "r."+lastRunStamp+"-2.csv"), "kept before\n")
-				writeResults(t, filepath.Join(dir, "r.csv"), oldRow)
-			},
-			wantKept: "r." + lastRunStamp + "-3.csv",
-			wantDir:  []string{"r." + lastRunStamp + "-2.csv", "r." + lastRunStamp + "-3.csv", "r." + lastRunStamp + ".csv", "r.csv"},
-		},
-		{
-			name: "a name without an extension", file: "results",
-			setup:    func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "results"), oldRow) },
-			wantKept: "results." + lastRunStamp,
-			wantDir:  []string{"results", "results." + lastRunStamp},
-		},
-		{
-			name: "resume", file: "r.csv", resume: true,
-			setup:   func(t *testing.T, dir string) { writeResults(t, filepath.Join(dir, "r.csv"), oldRow) },
-			wantDir: []string{"r.csv"},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range keepAsideTests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, tt.file)
@@ -342,71 +346,77 @@ func TestResultsFileIsOwnerOnly(t *testing.T) {
 	}
 }
 
+// invalidRow is the row of an invalid name: it has no canonical name.
+var invalidRow = Row{Line: 4, Username: "Bad#Name", Status: Invalid, Code: "forbidden-character"}
+
+// readPreviousTest is one case of TestReadPrevious.
+type readPreviousTest struct {
+	name      string
+	results   []Row             // nil: no results file
+	partial   []Row             // nil: no partial
+	raw       map[string]string // files written as they are, by name
+	want      string            // line:canonical:status, sorted by canonical name
+	wantErr   error
+	wantInErr string
+}
+
+var readPreviousTests = []readPreviousTest{
+	{
+		name:    "the results file",
+		results: []Row{oldRow, {Line: 3, Canonical: "Bob", Status: Created}, invalidRow},
+		want:    "2:Alice:failed 3:Bob:created",
+	},
+	{
+		name:    "the results and a partial",
+		results: []Row{oldRow, {Line: 3, Canonical: "Bob", Status: Failed}, {Line: 5, Canonical: "Carol", Status: Pending}},
+		partial: []Row{{Line: 3, Canonical: "Bob", Status: Created}, {Line: 9, Canonical: "Dave", Status: Exists}, newRow},
+		want:    "2:Alice:created 3:Bob:created 5:Carol:pending 9:Dave:exists",
+	},
+	{
+		name:    "a partial only",
+		partial: []Row{newRow},
+		want:    "2:Alice:created",
+	},
+	{
+		name:    "a results file without rows",
+		results: []Row{},
+		want:    "",
+	},
+	{
+		name:    "a partial without rows",
+		results: []Row{oldRow},
+		partial: []Row{},
+		want:    "2:Alice:failed",
+	},
+	{
+		name:      "no results",
+		wantErr:   ErrNoResults,
+		wantInErr: "r.csv",
+	},
+	{
+		name:      "a sheet instead of results",
+		raw:       map[string]string{"r.csv": "username,email\nAlice,alice@example.org\n"},
+		wantInErr: "r.csv is not a results file",
+	},
+	{
+		name:      "an empty file",
+		raw:       map[string]string{"r.csv": ""},
+		wantInErr: "r.csv is not a results file",
+	},
+	{
+		name:      "a partial that is not a results file",
+		results:   []Row{oldRow},
+		raw:       map[string]string{"r.csv.partial": "\"unclosed,quote\n"},
+		wantInErr: "r.csv.partial is not a results file",
+	},
+}
+
 // ReadPrevious merges the results file and a cut-off resumed run's partial
 // by canonical name, the partial's rows winning; rows without a canonical
 // name (an invalid username) are not carried. No file at all wraps
 // ErrNoResults; a file that is not a results file is named in the error.
 func TestReadPrevious(t *testing.T) {
-	invalid := Row{Line: 4, Username: "Bad#Name", Status: Invalid, Code: "forbidden-character"}
-	tests := []struct {
-		name      string
-		results   []Row             // nil: no results file
-		partial   []Row             // nil: no partial
-		raw       map[string]string // files written as they are, by name
-		want      string            // line:canonical:status, sorted by canonical name
-		wantErr   error
-		wantInErr string
-	}{
-		{
-			name:    "the results file",
-			results: []Row{oldRow, {Line: 3, Canonical: "Bob", Status: Created}, invalid},
-			want:    "2:Alice:failed 3:Bob:created",
-		},
-		{
-			name:    "the results and a partial",
-			results: []Row{oldRow, {Line: 3, Canonical: "Bob", Status: Failed}, {Line: 5, Canonical: "Carol", Status: Pending}},
-			partial: []Row{{Line: 3, Canonical: "Bob", Status: Created}, {Line: 9, Canonical: "Dave", Status: Exists}, newRow},
-			want:    "2:Alice:created 3:Bob:created 5:Carol:pending 9:Dave:exists",
-		},
-		{
-			name:    "a partial only",
-			partial: []Row{newRow},
-			want:    "2:Alice:created",
-		},
-		{
-			name:    "a results file without rows",
-			results: []Row{},
-			want:    "",
-		},
-		{
-			name:    "a partial without rows",
-			results: []Row{oldRow},
-			partial: []Row{},
-			want:    "2:Alice:failed",
-		},
-		{
-			name:      "no results",
-			wantErr:   ErrNoResults,
-			wantInErr: "r.csv",
-		},
-		{
-			name:      "a sheet instead of results",
-			raw:       map[string]string{"r.csv": "username,email\nAlice,alice@example.org\n"},
-			wantInErr: "r.csv is not a results file",
-		},
-		{
-			name:      "an empty file",
-			raw:       map[string]string{"r.csv": ""},
-			wantInErr: "r.csv is not a results file",
-		},
-		{
-			name:      "a partial that is not a results file",
-			results:   []Row{oldRow},
-			raw:       map[string]string{"r.csv.partial": "\"unclosed,quote\n"},
-			wantInErr: "r.csv.partial is not a results file",
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range readPreviousTests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "r.csv")

@@ -16,7 +16,54 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 3, ThrottleSeconds: 60})
 	t.Logf("wiki up at %s after %v (dir %s)", w.API, time.Since(start).Round(time.Millisecond), w.Dir)
 
-	// Both creators log in with their bot passwords through action=login.
+	bulk := checkCreatorsLogIn(t, w)
+	checkUsers(t, w)
+
+	// One account created directly through the API by Bulk, password by mail.
+	const (
+		name   = "Harness user1"
+		email  = "harness1@example.org"
+		reason = "wikitest harness check"
+	)
+	createAccount(t, bulk, url.Values{
+		"username":     {name},
+		"email":        {email},
+		"realname":     {""},
+		"mailpassword": {"1"},
+		"reason":       {reason},
+	})
+	entry := waitNewUsersEntry(t, w, name)
+	if entry.Action != "byemail" || entry.Comment != reason || entry.User != "Admin" || entry.Title != "User:"+name {
+		t.Errorf("log entry %+v, want action byemail by Admin with comment %q", entry, reason)
+	}
+	pw := checkAccountMail(t, w, email)
+	checkDBUser(t, w, name, email)
+
+	// The mailed password works but must be changed: clientlogin says UI.
+	if st, err := w.ClientLogin(name, pw); err != nil || st != "UI" {
+		t.Errorf("ClientLogin with the temporary password = %q, %v; want UI", st, err)
+	}
+	if st, err := w.ClientLogin(name, "wrong password"); err != nil || st != "FAIL" {
+		t.Errorf("ClientLogin with a wrong password = %q, %v; want FAIL", st, err)
+	}
+
+	checkMaintenanceUsers(t, w)
+	all, err := w.AllUsers()
+	if err != nil {
+		t.Fatalf("AllUsers: %v", err)
+	}
+	if !slices.Contains(all, name) || !slices.Contains(all, "Admin") || !slices.Contains(all, "Harness sysop") ||
+		slices.Contains(all, "Harness nogroup") {
+		t.Errorf("AllUsers = %q, want Admin, Harness sysop and %q", all, name)
+	}
+	t.Logf("done after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// checkCreatorsLogIn: both creators log in with their bot passwords through
+// action=login, and their password files hold the password, mode 0600. It
+// returns Bulk's session.
+func checkCreatorsLogIn(t *testing.T, w *wikitest.Wiki) *wikitest.Session {
+	t.Helper()
 	bulk, err := w.Login(w.Bulk.Login, w.Bulk.Password)
 	if err != nil {
 		t.Fatalf("login as Bulk: %v", err)
@@ -33,7 +80,12 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 			t.Errorf("password file %s: mode %v, %v; want 0600", c.PasswordFile, fi.Mode().Perm(), err)
 		}
 	}
+	return bulk
+}
 
+// checkUsers: Users finds Admin and says a missing user is missing.
+func checkUsers(t *testing.T, w *wikitest.Wiki) {
+	t.Helper()
 	users, err := w.Users("Admin", "Nobody here")
 	if err != nil {
 		t.Fatalf("Users: %v", err)
@@ -44,62 +96,57 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	if !users[1].Missing {
 		t.Errorf("Users: %+v should be missing", users[1])
 	}
+}
 
-	// One account created directly through the API by Bulk, password by mail.
-	const (
-		name   = "Harness user1"
-		email  = "harness1@example.org"
-		reason = "wikitest harness check"
-	)
-	tok, err := bulk.Token("createaccount")
+// createAccount sends one action=createaccount in session s with the given
+// fields, and fails the test unless the wiki answers PASS.
+func createAccount(t *testing.T, s *wikitest.Session, fields url.Values) {
+	t.Helper()
+	tok, err := s.Token("createaccount")
 	if err != nil {
 		t.Fatalf("createaccount token: %v", err)
+	}
+	form := url.Values{"action": {"createaccount"}, "createtoken": {tok}, "createreturnurl": {"http://127.0.0.1/"}}
+	for k, v := range fields {
+		form[k] = v
 	}
 	var cr struct {
 		CreateAccount struct {
 			Status, Username, Message, MessageCode string
 		} `json:"createaccount"`
 	}
-	err = bulk.Post(url.Values{
-		"action":          {"createaccount"},
-		"createtoken":     {tok},
-		"username":        {name},
-		"email":           {email},
-		"realname":        {""},
-		"mailpassword":    {"1"},
-		"reason":          {reason},
-		"createreturnurl": {"http://127.0.0.1/"},
-	}, &cr)
-	if err != nil {
+	if err := s.Post(form, &cr); err != nil {
 		t.Fatalf("createaccount: %v", err)
 	}
 	if cr.CreateAccount.Status != "PASS" {
 		t.Fatalf("createaccount: %+v, want status PASS", cr.CreateAccount)
 	}
+}
 
-	// The newusers log (possibly written after the answer).
-	var entry *wikitest.LogEvent
-	for deadline := time.Now().Add(5 * time.Second); entry == nil; {
+// waitNewUsersEntry polls the newusers log (possibly written after the
+// answer) until it holds an entry for name, for 5 s at most.
+func waitNewUsersEntry(t *testing.T, w *wikitest.Wiki, name string) wikitest.LogEvent {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		log, err := w.NewUsersLog()
 		if err != nil {
 			t.Fatalf("NewUsersLog: %v", err)
 		}
 		for i := range log {
 			if log[i].UserName() == name {
-				entry = &log[i]
+				return log[i]
 			}
 		}
-		if entry == nil && time.Now().After(deadline) {
+		if time.Now().After(deadline) {
 			t.Fatalf("NewUsersLog has no entry for %q: %+v", name, log)
 		}
-		if entry == nil {
-			time.Sleep(50 * time.Millisecond)
-		}
 	}
-	if entry.Action != "byemail" || entry.Comment != reason || entry.User != "Admin" || entry.Title != "User:"+name {
-		t.Errorf("log entry %+v, want action byemail by Admin with comment %q", *entry, reason)
-	}
+}
 
+// checkAccountMail: exactly one mail, the account creation mail to email,
+// with a 10-character temporary password, which it returns.
+func checkAccountMail(t *testing.T, w *wikitest.Wiki, email string) string {
+	t.Helper()
 	mails, err := w.WaitMails(1, 10*time.Second)
 	if err != nil {
 		t.Fatalf("WaitMails: %v", err)
@@ -115,7 +162,13 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	if len(pw) != 10 {
 		t.Fatalf("temporary password %q, want 10 chars; mail:\n%s", pw, m.Raw)
 	}
+	return pw
+}
 
+// checkDBUser: the user table holds name with its email and no real name,
+// and DBUser says ErrNoSuchUser of a user that is not there.
+func checkDBUser(t *testing.T, w *wikitest.Wiki, name, email string) {
+	t.Helper()
 	dbu, err := w.DBUser(name)
 	if err != nil {
 		t.Fatalf("DBUser: %v", err)
@@ -126,16 +179,12 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	if _, err := w.DBUser("Nobody here"); !errors.Is(err, wikitest.ErrNoSuchUser) {
 		t.Errorf("DBUser(Nobody here) error = %v, want ErrNoSuchUser", err)
 	}
+}
 
-	// The mailed password works but must be changed: clientlogin says UI.
-	if st, err := w.ClientLogin(name, pw); err != nil || st != "UI" {
-		t.Errorf("ClientLogin with the temporary password = %q, %v; want UI", st, err)
-	}
-	if st, err := w.ClientLogin(name, "wrong password"); err != nil || st != "FAIL" {
-		t.Errorf("ClientLogin with a wrong password = %q, %v; want FAIL", st, err)
-	}
-
-	// Plain users from the maintenance script log in with their password.
+// checkMaintenanceUsers: plain users from the maintenance script log in
+// with their password; an unknown group is refused.
+func checkMaintenanceUsers(t *testing.T, w *wikitest.Wiki) {
+	t.Helper()
 	if err := w.CreateUser("Harness sysop", "Harness-pass-8472", "sysop", "suppress"); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -145,14 +194,4 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	if err := w.CreateUser("Harness nogroup", "Harness-pass-8472", "no-such-group"); err == nil {
 		t.Errorf("CreateUser with an unknown group succeeded")
 	}
-
-	all, err := w.AllUsers()
-	if err != nil {
-		t.Fatalf("AllUsers: %v", err)
-	}
-	if !slices.Contains(all, name) || !slices.Contains(all, "Admin") || !slices.Contains(all, "Harness sysop") ||
-		slices.Contains(all, "Harness nogroup") {
-		t.Errorf("AllUsers = %q, want Admin, Harness sysop and %q", all, name)
-	}
-	t.Logf("done after %v", time.Since(start).Round(time.Millisecond))
 }
