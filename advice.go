@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/mwprovision/mwprovision/provision"
@@ -34,11 +35,19 @@ func advise(r *report.Row, f provision.Facts) {
 func explain(err error) string {
 	msg := reword(err.Error(), err)
 	var pe *provision.PreflightError
+	var ac *provision.AmbiguousColumnError
+	var nc *provision.NoSuchColumnError
 	switch {
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):
 		msg += " (give --out if it is elsewhere)"
+	case errors.Is(err, provision.ErrNoUsernameColumn):
+		msg += ", or choose the column with --column username=COLUMN"
+	case errors.As(err, &ac):
+		msg += fmt.Sprintf("; say which with --column %s=%q, or rename the other", ac.Field, ac.Columns[len(ac.Columns)-1])
+	case errors.As(err, &nc):
+		msg = fmt.Sprintf("--column %s=%q: %s", nc.Field, nc.Column, msg)
 	}
 	return msg
 }

@@ -25,6 +25,9 @@ const (
 // errRowsNotOK is returned by a command whose run finished with rows to look at.
 var errRowsNotOK = errors.New("some rows did not end created or exists")
 
+// errInterruptedEarly: Ctrl-C came before anything was sent.
+var errInterruptedEarly = errors.New("interrupted before anything was sent")
+
 // run is the whole program without the process: tests call it with buffers.
 func run(ctx context.Context, args []string, s *streams, getenv func(string) string) int {
 	err := newApp(s, getenv).RunContext(ctx, args)
@@ -40,6 +43,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitRowsNotOK
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
+		return exitInterrupted
+	case errors.Is(err, errInterruptedEarly):
+		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
 	}
 	// Usage, sheet, pre-flight and login errors, and anything else that ends
@@ -59,7 +65,9 @@ func newApp(s *streams, getenv func(string) string) *cli.App {
 		// Errors are printed once, by exitCode; usage goes to stderr.
 		ExitErrHandler:       func(*cli.Context, error) {},
 		EnableBashCompletion: true,
-		Commands:             []*cli.Command{runCommand(s, getenv), reportCommand(), completionCommand()},
+		// A --column value is one column name, commas and all.
+		DisableSliceFlagSeparator: true,
+		Commands:                  []*cli.Command{runCommand(s, getenv), reportCommand(), completionCommand()},
 		Description: `Check a sign-up sheet before an event (creates nothing):
     mwprovision run --dry-run signups.csv
     mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php signups.csv

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,6 +15,7 @@ import (
 
 func reportCommand() *cli.Command {
 	var format, failedSheet, input string
+	var columns cli.StringSlice
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "summarize a results file: counts and problem rows, a wikitext list, or a sheet of the rows to fix",
@@ -33,6 +35,7 @@ Examples:
 			&cli.StringFlag{Name: "format", Value: report.FormatText, Usage: "text, markdown or wikitext", Destination: &format},
 			&cli.StringFlag{Name: "failed-sheet", Usage: "write the rows of --input that did not end created or exists to `FILE`", Destination: &failedSheet},
 			&cli.StringFlag{Name: "input", Usage: "the sheet the results are about (`ACCOUNTS.csv`), for --failed-sheet", Destination: &input},
+			&cli.StringSliceFlag{Name: "column", Usage: "as for run: which column of --input feeds a field, `FIELD=COLUMN`", Destination: &columns},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%v (see mwprovision report --help)", err)
@@ -50,7 +53,11 @@ Examples:
 				if input == "" {
 					return fmt.Errorf("--failed-sheet needs --input, the sheet these results are about")
 				}
-				n, err := writeFailedSheet(input, rows, failedSheet, c.App.ErrWriter)
+				chosen, err := parseColumns(columns.Value())
+				if err != nil {
+					return err
+				}
+				n, err := writeFailedSheet(input, chosen, rows, failedSheet, c.App.ErrWriter)
 				if err != nil {
 					return err
 				}
@@ -64,8 +71,8 @@ Examples:
 
 // writeFailedSheet copies the rows of the input sheet whose results are not
 // created, exists or would-create, with the sheet's own columns and
-// delimiter, without the password column.
-func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Writer) (int, error) {
+// delimiter, without the columns that hold passwords.
+func writeFailedSheet(input string, chosen map[string]string, rows []report.Row, out string, stderr io.Writer) (int, error) {
 	byLine := make(map[int]report.Row, len(rows))
 	for _, r := range rows {
 		byLine[r.Line] = r
@@ -75,15 +82,15 @@ func writeFailedSheet(input string, rows []report.Row, out string, stderr io.Wri
 		return 0, fmt.Errorf("cannot open the sheet: %v", err)
 	}
 	defer in.Close()
-	sh, err := provision.NewSheet(in)
+	sh, err := provision.NewSheet(in, chosen)
 	if err != nil {
 		return 0, wrapSheetErr(input, err)
 	}
-	skip := sh.Column("password")
+	secret := sh.SecretColumns()
 	keep := func(rec []string) []string {
 		var out []string
 		for i, v := range rec {
-			if i != skip {
+			if !slices.Contains(secret, i) {
 				out = append(out, v)
 			}
 		}

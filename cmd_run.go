@@ -65,11 +65,12 @@ Examples:
 			&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
 			&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
+			&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason or password; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%v (see mwprovision run --help)", err)
 		},
-		Before: func(c *cli.Context) error { return o.validate(c.Args().Slice(), s, getenv) },
+		Before: func(c *cli.Context) error { return o.validate(c.Context, c.Args().Slice(), s, getenv) },
 		Action: func(c *cli.Context) error { return o.run(c.Context, s, provision.SystemClock{}) },
 	}
 }
@@ -100,6 +101,9 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 		log.Info("not confirmed", zap.Error(err))
 		return err
 	}
+	if err := plan.Verify(); err != nil {
+		return fmt.Errorf("%s: %w; nothing was created: check the sheet, then run again", o.sheet, err)
+	}
 	results, err := report.Create(o.Out, o.Resume)
 	if err != nil {
 		return err
@@ -129,9 +133,15 @@ func (o *runOptions) readPlan(ctx context.Context) (*os.File, *provision.Plan, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the sheet: %v", err)
 	}
+	// Ctrl-C while reading: closing the sheet ends a read that waits on a
+	// pipe.
+	stop := context.AfterFunc(ctx, func() { f.Close() })
 	plan, err := provision.ReadPlan(ctx, f, o.planOptions(previous))
-	if err != nil {
+	if !stop() || err != nil {
 		f.Close()
+		if ctx.Err() != nil {
+			return nil, nil, errInterruptedEarly
+		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}
 	return f, plan, nil
@@ -200,10 +210,15 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	return nil
 }
 
+// wrapSheetErr names the sheet in an error about it.
 func wrapSheetErr(path string, err error) error {
 	var se *provision.SheetError
-	if errors.As(err, &se) {
-		return &provision.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg)}
+	var ac *provision.AmbiguousColumnError
+	switch {
+	case errors.As(err, &se):
+		return &provision.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg), Err: se.Err}
+	case errors.As(err, &ac):
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return err
 }

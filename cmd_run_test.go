@@ -19,14 +19,18 @@ type runCommandTest struct {
 	files  map[string]string
 }
 
+// fineColumns is how a dry run shows the columns of a one-row sheet.
+const fineColumns = "columns: username ← \"username\" (fine_one)\n         email    ← \"email\" (f@example.org)\n"
+
 var runCommandTests = []runCommandTest{
 	{
 		name:  "offline dry run reports every problem by kind",
 		sheet: "username,email,team\nmaria_garcia,m@example.org,red\nbad#name,b@example.org,blue\nMaria garcia,m2@example.org,red\nno_mail,,blue\n",
 		args:  []string{"run", "--dry-run", "DIR/s.csv"},
 		code:  1,
-		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password)\n" +
+		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n" +
 			"dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" +
+			"columns: username ← \"username\" (maria_garcia)\n         email    ← \"email\" (m@example.org)\n" +
 			"4 rows, 1 pass the offline checks\n" +
 			"invalid: forbidden-character (1 row)\n  line 3: \"bad#name\": a username cannot contain '#'\n" +
 			"invalid: missing-email (1 row)\n  line 5: \"no_mail\": no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\n" +
@@ -47,10 +51,11 @@ var runCommandTests = []runCommandTest{
 		stderr: "invalid: missing-password (1 row)\n  line 3: \"old_two\": no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)\n2 rows: 1 would-create, 1 invalid\nelapsed X\nresults: DIR/out.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
-		name:   "every row fine: exit 0",
-		sheet:  "username,email\nfine_one,f@example.org\n",
-		args:   []string{"run", "--dry-run", "DIR/s.csv"},
-		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		name:  "every row fine: exit 0",
+		sheet: "username,email\nfine_one,f@example.org\n",
+		args:  []string{"run", "--dry-run", "DIR/s.csv"},
+		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
+			"1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:  "a terminal gets a progress bar",
@@ -58,14 +63,15 @@ var runCommandTests = []runCommandTest{
 		args:  []string{"run", "--dry-run", "DIR/s.csv"},
 		tty:   true,
 		// The bar is drawn with \r and cleared before the summary.
-		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
+			"1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:   "no username column",
 		sheet:  "mail,full name\na@example.org,A\n",
 		args:   []string{"run", "--dry-run", "DIR/s.csv"},
 		code:   2,
-		stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\"\n",
+		stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\", or choose the column with --column username=COLUMN\n",
 	},
 	{
 		name:   "an empty sheet",

@@ -14,10 +14,11 @@ import (
 // What the run says before it starts: warnings about the sheet and the
 // creator, and — accounts can never be deleted — the confirmation.
 
-// warnAboutSheet warns of what the sheet and the flags leave unused.
+// warnAboutSheet warns of what the sheet and the flags leave unused, and
+// of rows that share an email.
 func (o *runOptions) warnAboutSheet(stderr io.Writer, plan *provision.Plan) {
 	if len(plan.Ignored) > 0 {
-		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password)\n", strings.Join(plan.Ignored, ", "))
+		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n", strings.Join(plan.Ignored, ", "))
 	}
 	if o.MailPassword && plan.HasPassword {
 		fmt.Fprintln(stderr, "warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords")
@@ -27,6 +28,26 @@ func (o *runOptions) warnAboutSheet(stderr io.Writer, plan *provision.Plan) {
 	}
 	if o.Contact == "" && o.API != "" && !isLoopback(o.API) {
 		fmt.Fprintln(stderr, "warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you")
+	}
+	pv := plan.Preview
+	for _, e := range pv.SharedEmails {
+		fmt.Fprintf(stderr, "warning: line %d has the same email as line %d (%s): allowed, as a family may share an address, but check that nobody signed up twice\n",
+			e.Line, e.FirstLine, e.Email)
+	}
+	if more := pv.SharedEmailRows - len(pv.SharedEmails); more > 0 {
+		fmt.Fprintf(stderr, "warning: … and %d more rows have the email of an earlier row\n", more)
+	}
+}
+
+// showColumns says which column feeds each field, with its first value.
+func showColumns(w io.Writer, label string, cols []provision.ColumnUse) {
+	for _, c := range cols {
+		fmt.Fprintf(w, "%s%-8s ← %q", label, c.Field, c.Column)
+		if c.Sample != "" {
+			fmt.Fprintf(w, " (%s)", c.Sample)
+		}
+		fmt.Fprintln(w)
+		label = strings.Repeat(" ", len(label))
 	}
 }
 
@@ -68,6 +89,11 @@ func (o *runOptions) announce(s *streams, plan *provision.Plan, c *provision.Cre
 		o.say(s.err, "dry run: checking the names against the wiki; nothing will be created\n")
 	case plan.Counts.ToCreate > 0 && !o.Yes:
 		return o.confirm(s, plan, c)
+	default:
+		return nil
+	}
+	if !o.Quiet {
+		showColumns(s.err, "columns: ", plan.Preview.Columns)
 	}
 	return nil
 }
@@ -85,15 +111,18 @@ func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Crea
 	if !o.MailPassword {
 		mode = "passwords from the sheet (no mail)"
 	}
-	reason := o.Reason
-	if reason == "" {
-		reason = "(none)"
-	}
 	n := plan.Counts.ToCreate
 	fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
-		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline)\n"+
-		"  mail:     %s\n  reason:   %s\n\nCreate %d accounts? [y/N] ",
-		orDefault(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, mode, reason, n)
+		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline): %s\n",
+		orDefault(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan))
+	showColumns(s.err, "  columns:  ", plan.Preview.Columns)
+	fmt.Fprintf(s.err, "  mail:     %s\n", mode)
+	label := "reason:"
+	for _, line := range o.reasonLines(plan) {
+		fmt.Fprintf(s.err, "  %-10s%s\n", label, line)
+		label = ""
+	}
+	fmt.Fprintf(s.err, "\nCreate %d accounts? [y/N] ", n)
 	answer, _ := bufio.NewReader(s.in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
@@ -101,6 +130,54 @@ func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Crea
 	}
 	fmt.Fprintln(s.err, "Nothing was created.")
 	return errNotConfirmed
+}
+
+// firstNames are the first accounts to create, as the wiki will name them.
+func firstNames(plan *provision.Plan) string {
+	s := strings.Join(plan.Preview.First, ", ")
+	if more := plan.Counts.ToCreate - len(plan.Preview.First); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// reasonLines say which reasons the run makes public, and that they are.
+func (o *runOptions) reasonLines(plan *provision.Plan) []string {
+	pv := plan.Preview
+	runs := o.Reason
+	if runs == "" {
+		runs = "(none)"
+	}
+	if pv.DistinctReasons == 0 {
+		return []string{runs, "public: anyone can read it in the wiki's new-users log, and it cannot be removed"}
+	}
+	var lines []string
+	for _, r := range pv.Reasons {
+		lines = append(lines, fmt.Sprintf("%q (%s)", r.Reason, rowsOf(r.Rows)))
+	}
+	if pv.WithoutReason > 0 {
+		lines = append(lines, fmt.Sprintf("%s (--reason, %s)", runs, rowsOf(pv.WithoutReason)))
+	}
+	if more := pv.DistinctReasons - len(pv.Reasons); more > 0 {
+		lines = append(lines, fmt.Sprintf("… and %d more reasons from the sheet's %q column", more, reasonColumn(pv)))
+	}
+	return append(lines, "public: anyone can read them in the wiki's new-users log, and they cannot be removed")
+}
+
+func reasonColumn(pv provision.Preview) string {
+	for _, c := range pv.Columns {
+		if c.Field == "reason" {
+			return c.Column
+		}
+	}
+	return "reason"
+}
+
+func rowsOf(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 // creatorName is the creator's account with the login that acts for it.

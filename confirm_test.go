@@ -17,8 +17,10 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 	creator := &provision.Creator{Name: "Organizer", SiteName: "Test wiki"}
 	prompt := "\nAbout to create accounts. Accounts can never be deleted.\n" +
 		"  wiki:     Test wiki (https://wiki.example.org/w/api.php)\n  creator:  Organizer (Organizer@bulk)\n" +
-		"  accounts: 2 to create (1 other rows decided offline)\n" +
-		"  mail:     the wiki mails each new user a temporary password\n  reason:   Edit-a-thon\n\nCreate 2 accounts? [y/N] "
+		"  accounts: 2 to create (1 other rows decided offline): One, Two\n" +
+		"  columns:  username ← \"username\" (one)\n            email    ← \"email\" (1@example.org)\n" +
+		"  mail:     the wiki mails each new user a temporary password\n  reason:   Edit-a-thon\n" +
+		"            public: anyone can read it in the wiki's new-users log, and it cannot be removed\n\nCreate 2 accounts? [y/N] "
 	for _, tt := range []struct {
 		answer string
 		tty    bool
@@ -67,12 +69,12 @@ func TestWarnAboutSheet(t *testing.T) {
 		want string
 	}{
 		{runOptions{MailPassword: true, User: "Organizer", API: "https://wiki.example.org/w/api.php"},
-			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password)\n" +
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n" +
 				"warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords\n" +
 				"warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords\n" +
 				"warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you\n"},
 		{runOptions{User: "Organizer@bulk", API: "http://127.0.0.1/w/api.php"},
-			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password)\n"},
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n"},
 	} {
 		var b strings.Builder
 		tt.o.warnAboutSheet(&b, plan)
@@ -115,17 +117,19 @@ func TestWarnAboutCreator(t *testing.T) {
 	}
 }
 
-// The dry run's banners say how far it checks.
+// The dry run's banners say how far it checks, and which column feeds
+// each field.
 func TestAnnounceDryRun(t *testing.T) {
 	plan := planOf(t, "username,email\none,1@example.org\n")
+	const columns = "columns: username ← \"username\" (one)\n         email    ← \"email\" (1@example.org)\n"
 	for _, tt := range []struct {
 		o    runOptions
 		c    *provision.Creator
 		want string
 	}{
-		{runOptions{DryRun: true}, nil, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n"},
-		{runOptions{DryRun: true, API: "https://w/api.php"}, nil, "dry run: checking the names against the wiki (give --user to check the creator too)\n"},
-		{runOptions{DryRun: true, API: "https://w/api.php", User: "A@b"}, &provision.Creator{Name: "A"}, "dry run: checking the names against the wiki; nothing will be created\n"},
+		{runOptions{DryRun: true}, nil, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + columns},
+		{runOptions{DryRun: true, API: "https://w/api.php"}, nil, "dry run: checking the names against the wiki (give --user to check the creator too)\n" + columns},
+		{runOptions{DryRun: true, API: "https://w/api.php", User: "A@b"}, &provision.Creator{Name: "A"}, "dry run: checking the names against the wiki; nothing will be created\n" + columns},
 		{runOptions{DryRun: true, Quiet: true}, nil, ""},
 	} {
 		s, _, stderr := bufferStreams("", false)

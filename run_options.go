@@ -1,19 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
 
 	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/report"
+	"github.com/urfave/cli/v2"
 )
 
 // Defaults safe on a Wikimedia wiki: one request at a time (API etiquette:
@@ -48,16 +52,18 @@ type runOptions struct {
 	Resume       bool
 	Insecure     bool
 	Timeout      time.Duration
+	Columns      cli.StringSlice
 
 	sheet    string
 	password string // secret
 	oauth    string // secret: OAuth 2 access token
 	limit    rate.Limit
+	columns  map[string]string // --column: field → sheet column
 }
 
 // validate checks the command line and reads the secrets, before anything
 // else happens.
-func (o *runOptions) validate(args []string, s *streams, getenv func(string) string) error {
+func (o *runOptions) validate(ctx context.Context, args []string, s *streams, getenv func(string) string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("run needs exactly one sheet: mwprovision run [flags] ACCOUNTS.csv (got %d arguments)", len(args))
 	}
@@ -68,7 +74,11 @@ func (o *runOptions) validate(args []string, s *streams, getenv func(string) str
 	if err := o.validateLimits(); err != nil {
 		return err
 	}
-	if err := o.readCreator(s, getenv); err != nil {
+	var err error
+	if o.columns, err = parseColumns(o.Columns.Value()); err != nil {
+		return err
+	}
+	if err := o.readCreator(ctx, s, getenv); err != nil {
 		return err
 	}
 	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
@@ -85,7 +95,7 @@ func (o *runOptions) validate(args []string, s *streams, getenv func(string) str
 	return nil
 }
 
-// validateWiki checks --api and that the run has a wiki and a creator.
+// validateWiki checks --api and --contact.
 func (o *runOptions) validateWiki() error {
 	switch {
 	case o.API == "" && !o.DryRun:
@@ -100,9 +110,15 @@ func (o *runOptions) validateWiki() error {
 		if u.User != nil {
 			return errors.New("--api must not contain a user or password; use --user and --password-file")
 		}
+		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o.API, "#") {
+			return fmt.Errorf("--api %q has a query or a fragment (after ? or #): give the URL of api.php itself, such as https://xx.wikipedia.org/w/api.php", o.API)
+		}
 		if u.Scheme == "http" && !isLoopback(o.API) && !o.Insecure {
 			return fmt.Errorf("--api %s is plain http to another machine: the bot password and the sheet's passwords would travel unencrypted; use https://, or --allow-insecure-http if you must", o.API)
 		}
+	}
+	if i := strings.IndexFunc(o.Contact, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("--contact holds a control character (%U, such as a line break): give one email address or user page", []rune(o.Contact[i:])[0])
 	}
 	return nil
 }
@@ -118,22 +134,58 @@ func (o *runOptions) validateLimits() error {
 	if o.MaxWait < 0 {
 		return fmt.Errorf("--max-wait %s: give 0 or more", o.MaxWait)
 	}
+	if o.Timeout <= 0 {
+		return fmt.Errorf("--request-timeout %s: give how long to wait for one answer, such as 60s", o.Timeout)
+	}
 	var err error
 	if o.limit, err = parseRate(o.Rate); err != nil {
 		return fmt.Errorf("--rate %q: %v", o.Rate, err)
 	}
+	if every := 1 / float64(o.limit); o.limit != rate.Inf && every > o.MaxWait.Seconds() {
+		return fmt.Errorf("--rate %s sends one request every %s, longer than --max-wait %s lets the run wait: give a faster --rate (0 for no limit) or a longer --max-wait",
+			o.Rate, seconds(every), o.MaxWait)
+	}
 	return nil
+}
+
+// seconds says a number of seconds as a duration, however large.
+func seconds(s float64) string {
+	if s > float64(math.MaxInt64/int64(time.Second)) {
+		return "more than a century"
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Second).String()
+}
+
+// parseColumns reads the --column choices: FIELD=COLUMN, by field name; an
+// empty COLUMN says no column feeds the field.
+func parseColumns(specs []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, spec := range specs {
+		field, column, ok := strings.Cut(spec, "=")
+		field = strings.ToLower(strings.TrimSpace(field))
+		if !ok {
+			return nil, fmt.Errorf("--column %q: write FIELD=COLUMN, such as --column username=\"Wiki username\"", spec)
+		}
+		if _, known := provision.FieldOf(field); !known {
+			return nil, fmt.Errorf("--column %q: %q is no field; the fields are %s", spec, field, strings.Join(provision.Fields[:], ", "))
+		}
+		if _, twice := m[field]; twice {
+			return nil, fmt.Errorf("--column %s= is given twice", field)
+		}
+		m[field] = strings.TrimSpace(column)
+	}
+	return m, nil
 }
 
 // readCreator reads the creator's secret: an OAuth token, or the bot
 // password from its file, the environment or, on a terminal, a prompt.
-func (o *runOptions) readCreator(s *streams, getenv func(string) string) error {
+func (o *runOptions) readCreator(ctx context.Context, s *streams, getenv func(string) string) error {
 	var err error
 	if o.OAuthFile != "" || getenv("MWPROVISION_OAUTH_TOKEN") != "" {
 		if o.User != "" {
 			return errors.New("give either --user (a bot password) or an OAuth token, not both")
 		}
-		if o.oauth, err = readSecret(o.OAuthFile, "MWPROVISION_OAUTH_TOKEN", "OAuth token", getenv); err != nil {
+		if o.oauth, err = readSecret(ctx, o.OAuthFile, "MWPROVISION_OAUTH_TOKEN", "OAuth token", getenv); err != nil {
 			return err
 		}
 	}
@@ -143,7 +195,7 @@ func (o *runOptions) readCreator(s *streams, getenv func(string) string) error {
 	if o.User == "" {
 		return nil
 	}
-	o.password, err = readSecret(o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv)
+	o.password, err = readSecret(ctx, o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv)
 	if err != nil && o.PasswordFile == "" && s.interactive() {
 		o.password, err = promptSecret(s.readSecret, s.err, "Bot password for "+o.User+": ")
 	}
@@ -156,7 +208,7 @@ func parseRate(s string) (rate.Limit, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	num, unit, _ := strings.Cut(s, "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
 		return 0, errors.New("give a rate such as 2/s, 30/m or 500/h (0 for no limit)")
 	}
 	if n == 0 {
@@ -197,7 +249,7 @@ func (o *runOptions) engineConfig() provision.Config {
 // planOptions say how the plan decides rows, from the flags and the
 // previous results (nil unless resuming).
 func (o *runOptions) planOptions(previous map[string]report.Row) provision.PlanOptions {
-	return provision.PlanOptions{MailPassword: o.MailPassword, Offline: o.DryRun && o.API == "", Previous: previous}
+	return provision.PlanOptions{MailPassword: o.MailPassword, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns}
 }
 
 func isLoopback(api string) bool {

@@ -24,8 +24,14 @@ func validate(t *testing.T, o runOptions, env map[string]string, stdin string, t
 	if o.Rate == "" {
 		o.Rate = defaultRate
 	}
+	if o.Timeout == 0 {
+		o.Timeout = time.Minute
+	}
+	if o.MaxWait == 0 {
+		o.MaxWait = defaultMaxWait
+	}
 	s, _, _ := bufferStreams(stdin, tty)
-	err := o.validate(args, s, func(k string) string { return env[k] })
+	err := o.validate(t.Context(), args, s, func(k string) string { return env[k] })
 	return &o, err
 }
 

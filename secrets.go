@@ -1,26 +1,27 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"time"
 )
+
+// secretWait is how long a named pipe may take to bring its secret (a
+// password manager asked through <(…) answers at once; nobody at all
+// never does).
+var secretWait = 5 * time.Second
 
 // readSecret takes a secret from a file that only its owner can read, or
 // from the environment variable env.
-func readSecret(file, env, what string, getenv func(string) string) (string, error) {
+func readSecret(ctx context.Context, file, env, what string, getenv func(string) string) (string, error) {
 	if file != "" {
-		fi, err := os.Stat(file)
+		b, err := readSecretFile(ctx, file, what)
 		if err != nil {
-			return "", fmt.Errorf("cannot read the %s file: %v", what, err)
-		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			return "", fmt.Errorf("the %s file %s can be read by other users (mode %04o); run: chmod 600 %s", what, file, fi.Mode().Perm(), file)
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("cannot read the %s file: %v", what, err)
+			return "", err
 		}
 		p := strings.TrimRight(string(b), "\r\n \t")
 		if p == "" {
@@ -32,6 +33,56 @@ func readSecret(file, env, what string, getenv func(string) string) (string, err
 		return p, nil
 	}
 	return "", fmt.Errorf("no %s: give its file (mode 0600) or set %s", what, env)
+}
+
+// readSecretFile reads a regular file, or a pipe that a program writes to
+// (process substitution, a named pipe), that other users cannot read.
+func readSecretFile(ctx context.Context, file, what string) ([]byte, error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the %s file: %v", what, err)
+	}
+	if kind := fi.Mode().Type(); kind != 0 && kind != fs.ModeNamedPipe {
+		return nil, fmt.Errorf("the %s file %s is not a file but %s: give the file that holds the %s", what, file, describeMode(fi.Mode()), what)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("the %s file %s can be read by other users (mode %04o); run: chmod 600 %s", what, file, fi.Mode().Perm(), file)
+	}
+	type read struct {
+		b   []byte
+		err error
+	}
+	done := make(chan read, 1)
+	// Opening a named pipe waits for a program to write to it: read aside,
+	// so that Ctrl-C and the deadline are heard.
+	go func() {
+		b, err := os.ReadFile(file)
+		done <- read{b, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("cannot read the %s file: %v", what, r.err)
+		}
+		return r.b, nil
+	case <-time.After(secretWait):
+		return nil, fmt.Errorf("the %s file %s is a pipe that nothing wrote to within %s: start the program that writes it, or give a file", what, file, secretWait)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// describeMode names what a path is when it is not a file.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a device (such as /dev/null)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // promptSecret asks on the terminal without echo: the secret never

@@ -34,7 +34,7 @@ func TestReadSecret(t *testing.T) {
 		{name: "nothing given", err: "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
 	}
 	for _, tt := range tests {
-		got, err := readSecret(tt.file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return tt.env })
+		got, err := readSecret(t.Context(), tt.file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return tt.env })
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)

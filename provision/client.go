@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -96,6 +97,7 @@ type Session struct {
 	api       string
 	userAgent string
 	clock     Clock
+	timeout   time.Duration // for one answer; 0: none of its own
 	hc        http.Client
 	user      string
 	password  string // secret: only ever written into a POST body
@@ -292,11 +294,16 @@ func (s *Session) do(req *http.Request) Answer {
 		req.Header.Set("Authorization", "Bearer "+s.bearer)
 	}
 	req.Header.Set("Accept", "application/json")
+	if s.timeout > 0 {
+		ctx, cancel := context.WithTimeout(req.Context(), s.timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
 	ans := Answer{Sent: s.clock.Now()}
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		ans.Received = s.clock.Now()
-		ans.Err = scrubURLError(err)
+		ans.Err = s.transportError(err)
 		return ans
 	}
 	defer resp.Body.Close()
@@ -306,7 +313,7 @@ func (s *Session) do(req *http.Request) Answer {
 	ans.Location = resp.Header.Get("Location")
 	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
 	if err != nil {
-		ans.Err = fmt.Errorf("read answer: %w", scrubURLError(err))
+		ans.Err = fmt.Errorf("read answer: %w", s.transportError(err))
 		return ans
 	}
 	var r apiResponse
@@ -348,6 +355,23 @@ type RedirectError struct {
 
 func (e *RedirectError) Error() string {
 	return fmt.Sprintf("the server redirects (HTTP %d) to %q", e.Status, e.Location)
+}
+
+// NoAnswerError: the wiki did not answer within the request timeout.
+type NoAnswerError struct{ Within time.Duration }
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("no answer from the wiki within %s", e.Within)
+}
+
+// transportError says what went wrong on the way: no answer in time, or
+// the network's error without the URL's query string.
+func (s *Session) transportError(err error) error {
+	var ne net.Error
+	if s.timeout > 0 && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
+		return &NoAnswerError{Within: s.timeout}
+	}
+	return scrubURLError(err)
 }
 
 // scrubURLError keeps the operation and cause of a *url.Error but not the

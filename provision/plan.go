@@ -20,6 +20,9 @@ type PlanOptions struct {
 	// sheet decided: a row decided created or exists there is carried over
 	// and not sent again. Nil when the run does not resume.
 	Previous map[string]report.Row
+	// Columns choose, by field name, the column that feeds a field where
+	// the header does not say it alone (see NewSheet).
+	Columns map[string]string
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -31,6 +34,7 @@ type Plan struct {
 	Ignored     []string // header columns mwprovision does not read
 	HasPassword bool     // the sheet has a password column
 	Counts      PlanCounts
+	Preview     Preview
 
 	opts PlanOptions
 	src  snapshot
@@ -70,11 +74,12 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 	if err != nil {
 		return nil, err
 	}
-	sh, err := NewSheet(r)
+	sh, err := NewSheet(r, opts.Columns)
 	if err != nil {
 		return nil, err
 	}
 	p.Header, p.Ignored, p.HasPassword = sh.Header, sh.Ignored, sh.Column("password") >= 0
+	p.Preview = newPreview(sh)
 	for st, err := range p.steps(sh) {
 		if err == nil {
 			err = ctx.Err()
@@ -89,12 +94,18 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 		case carried:
 			p.Counts.Carried++
 		}
+		p.Preview.add(&st)
 	}
+	p.Preview.finish()
 	return p, nil
 }
 
 // Resuming reports whether the plan continues an earlier run.
 func (p *Plan) Resuming() bool { return p.opts.Previous != nil }
+
+// Verify checks that the sheet is still what the plan read: nil, or
+// ErrSheetChanged.
+func (p *Plan) Verify() error { return p.src.verify() }
 
 // reopen reads the sheet again for the run, after checking that it is
 // still what the plan read.
@@ -102,7 +113,7 @@ func (p *Plan) reopen() (*Sheet, error) {
 	if err := p.src.verify(); err != nil {
 		return nil, err
 	}
-	return NewSheet(p.src.reader())
+	return NewSheet(p.src.reader(), p.opts.Columns)
 }
 
 // steps yields the rows of sh with their verdicts, in sheet order.

@@ -208,8 +208,8 @@ func TestPlanDescribesTheHeader(t *testing.T) {
 		{"username,email\nAlice,a@example.org\n", []string{"username", "email"}, nil, false},
 		{"User Name;E-Mail;Team;Password\nAlice;a@example.org;red;secret-secret\n",
 			[]string{"User Name", "E-Mail", "Team", "Password"}, []string{"Team"}, true},
-		{"name,initial password,shirt size\nAlice,secret-secret,M\n",
-			[]string{"name", "initial password", "shirt size"}, []string{"shirt size"}, true},
+		{"login,initial password,shirt size\nAlice,secret-secret,M\n",
+			[]string{"login", "initial password", "shirt size"}, []string{"shirt size"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantHeader[0], func(t *testing.T) {

@@ -133,10 +133,18 @@ func isBotPasswordShape(p string) bool {
 // newSession is a session of the creator; owner is the account an OAuth
 // token acts for, as the pre-flight learned it.
 func (e *Engine) newSession(owner string) *Session {
-	s := NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, e.cfg.User, e.cfg.Password)
+	s := e.anonymousSession()
+	s.user, s.password = e.cfg.User, e.cfg.Password
 	if e.cfg.OAuthToken != "" {
 		s.UseOAuth(e.cfg.OAuthToken, owner)
 	}
+	return s
+}
+
+// anonymousSession is a session that never logs in (a dry run's names).
+func (e *Engine) anonymousSession() *Session {
+	s := NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, "", "")
+	s.timeout = e.cfg.RequestTimeout
 	return s
 }
 
@@ -156,7 +164,7 @@ func (e *Engine) sessions(c *Creator) []*Session {
 	for i := range out {
 		switch {
 		case e.asksAnonymously(c):
-			out[i] = NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, "", "")
+			out[i] = e.anonymousSession()
 		case i == 0 && c.session != nil:
 			out[i] = c.session
 		default:

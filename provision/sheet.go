@@ -8,53 +8,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
-
-// The fields mwprovision reads from a sheet.
-const (
-	fieldUsername = iota
-	fieldEmail
-	fieldRealName
-	fieldReason
-	fieldPassword
-	numFields
-)
-
-var fieldNames = [numFields]string{"username", "email", "realname", "reason", "password"}
-
-// headerAliases maps a normalized header (lower case, letters and digits
-// only) to a field. The field's own name wins over an alias when both appear.
-var headerAliases = map[string]int{
-	"username": fieldUsername, "user": fieldUsername, "name": fieldUsername,
-	"login": fieldUsername, "account": fieldUsername, "accountname": fieldUsername,
-	"wikiusername": fieldUsername, "wikiuser": fieldUsername, "desiredusername": fieldUsername,
-	"email": fieldEmail, "mail": fieldEmail, "emailaddress": fieldEmail,
-	"mailaddress": fieldEmail,
-	"realname":    fieldRealName, "fullname": fieldRealName, "displayname": fieldRealName,
-	"reason": fieldReason, "comment": fieldReason,
-	"password": fieldPassword, "pass": fieldPassword, "initialpassword": fieldPassword,
-}
-
-func normalizeHeader(h string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(h) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// ErrSheet marks errors that make a whole sheet unusable (exit code 2).
-var ErrSheet = errors.New("unusable sheet")
 
 // SheetError is a problem with the sheet as a whole; nothing was sent to the
 // wiki because of it.
 type SheetError struct {
 	Line int // 0 when it concerns the whole file
 	Msg  string
+	Err  error // what kind of problem, when a caller may tell it apart
 }
 
 func (e *SheetError) Error() string {
@@ -64,8 +26,10 @@ func (e *SheetError) Error() string {
 	return e.Msg
 }
 
-// Is makes errors.Is(err, ErrSheet) true.
-func (e *SheetError) Is(target error) bool { return target == ErrSheet }
+func (e *SheetError) Unwrap() error { return e.Err }
+
+// ErrNoUsernameColumn: no column of the header says it holds the usernames.
+var ErrNoUsernameColumn = errors.New("no username column")
 
 // Sheet streams the data rows of a CSV sheet. It detects the delimiter from
 // the header line, skips a UTF-8 byte order mark and blank rows, and keeps
@@ -87,8 +51,10 @@ const maxValueBytes = 64 << 10
 // sniffSize is how much of the file is inspected for encoding and delimiter.
 const sniffSize = 64 << 10
 
-// NewSheet reads the header of a sheet. Errors are *SheetError.
-func NewSheet(in io.Reader) (*Sheet, error) {
+// NewSheet reads the header of a sheet and maps its columns to fields:
+// chosen names, by field, the column that feeds it (see mapColumns).
+// Errors are *SheetError, *AmbiguousColumnError or *NoSuchColumnError.
+func NewSheet(in io.Reader, chosen map[string]string) (*Sheet, error) {
 	br := bufio.NewReaderSize(in, sniffSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
@@ -104,65 +70,119 @@ func NewSheet(in io.Reader) (*Sheet, error) {
 		br.Discard(3)
 		head = head[3:]
 	}
+	if len(head) == sniffSize && bytes.IndexAny(head, "\r\n") < 0 {
+		return nil, &SheetError{Line: 1, Msg: fmt.Sprintf("the header row is longer than %d KiB, and no sheet of accounts has such a header: is this the right file?", sniffSize>>10)}
+	}
+	var lines io.Reader = br
+	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
+		// Saved with the line ends of classic Mac OS: CR alone.
+		lines = crToLF{br}
+	}
 	s := &Sheet{Delimiter: sniffDelimiter(head)}
-	s.r = csv.NewReader(br)
+	s.r = csv.NewReader(&lineLimit{r: lines, line: 1})
 	s.r.Comma = s.Delimiter
 	s.r.FieldsPerRecord = -1
 	s.r.ReuseRecord = true
 
 	header, err := s.r.Read()
 	if err != nil {
-		if err == io.EOF {
+		var se *SheetError
+		switch {
+		case err == io.EOF:
 			return nil, &SheetError{Msg: "the sheet is empty: it needs a header row such as username,email,realname"}
+		case errors.As(err, &se):
+			return nil, se
 		}
 		return nil, &SheetError{Line: 1, Msg: "the header row cannot be read: " + csvProblem(err)}
 	}
+	if len(header) > maxColumns {
+		return nil, &SheetError{Line: 1, Msg: fmt.Sprintf("the header has %d columns, and no sheet of accounts has that many: is this the right file? It begins %s",
+			len(header), quoteList(header))}
+	}
 	s.Header = append([]string(nil), header...)
-	for i := range s.col {
-		s.col[i] = -1
+	if s.col, err = mapColumns(s.Header, chosen); err != nil {
+		return nil, err
 	}
-	// Exact field names first, then aliases, so "username,name" keeps the
-	// username column and ignores "name".
-	norm := make([]string, len(header))
-	claimed := make([]bool, len(header))
-	for i, h := range header {
-		norm[i] = normalizeHeader(h)
-		for f, name := range fieldNames {
-			if norm[i] == name && s.col[f] < 0 {
-				s.col[f], claimed[i] = i, true
-			}
-		}
+	used := map[int]bool{}
+	for _, c := range s.col {
+		used[c] = true
 	}
-	for i := range header {
-		if claimed[i] {
-			continue
-		}
-		if f, ok := headerAliases[norm[i]]; ok && s.col[f] < 0 {
-			s.col[f], claimed[i] = i, true
-			continue
-		}
-		if strings.TrimSpace(header[i]) != "" {
-			s.Ignored = append(s.Ignored, strings.TrimSpace(header[i]))
+	for i, h := range s.Header {
+		if !used[i] && strings.TrimSpace(h) != "" {
+			s.Ignored = append(s.Ignored, strings.TrimSpace(h))
 		}
 	}
 	if s.col[fieldUsername] < 0 {
-		return nil, &SheetError{Line: 1, Msg: fmt.Sprintf(
+		return nil, &SheetError{Line: 1, Err: ErrNoUsernameColumn, Msg: fmt.Sprintf(
 			"no username column: the header has %s; name the column of usernames \"username\"",
 			quoteList(s.Header))}
 	}
 	return s, nil
 }
 
+// Limits on a sheet's shape, checked before anything larger is held.
+const (
+	maxColumns   = 1000
+	maxLineBytes = 1 << 20
+)
+
+// lineLimit refuses a line longer than maxLineBytes before the CSV reader
+// holds it whole: a sheet that is one long line is no sheet of accounts.
+type lineLimit struct {
+	r    io.Reader
+	line int // the line being read
+	len  int // its bytes so far
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.len = 0
+			continue
+		}
+		if l.len++; l.len > maxLineBytes {
+			return i, &SheetError{Line: l.line, Msg: fmt.Sprintf(
+				"the line is longer than %d MiB, and no row of accounts is that long: is this the right file, with the quotes closed?", maxLineBytes>>20)}
+		}
+	}
+	return n, err
+}
+
+// crToLF reads a sheet whose lines end in CR alone as if they ended in LF.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
+
 // Raw is the record Next returned last, as written in the sheet (nil for a
 // row that could not be parsed). It is valid until the next call to Next.
 func (s *Sheet) Raw() []string { return s.raw }
 
+// SecretColumns are the columns that hold passwords, or whose header says
+// they may: a copy of the sheet leaves them out.
+func (s *Sheet) SecretColumns() []int {
+	var out []int
+	for i, h := range s.Header {
+		if i == s.col[fieldPassword] || fieldOfHeader(h) == fieldPassword {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Column is the index of the field's column ("password"…), or -1.
 func (s *Sheet) Column(field string) int {
-	for f, name := range fieldNames {
-		if name == field {
-			return s.col[f]
-		}
+	if f, ok := FieldOf(field); ok {
+		return s.col[f]
 	}
 	return -1
 }
@@ -240,7 +260,7 @@ func (s *Sheet) Next() (Account, error) {
 		for f, c := range s.col {
 			if c >= 0 && c < len(rec) && (f == fieldUsername || f == fieldEmail) && strings.ContainsAny(rec[c], "\r\n") {
 				return Account{}, &SheetError{Line: line, Msg: fmt.Sprintf(
-					"the %s value spans several lines, which means a double quote is not closed where it should be; check the quotes on this line", fieldNames[f])}
+					"the %s value spans several lines, which means a double quote is not closed where it should be; check the quotes on this line", Fields[f])}
 			}
 		}
 		return a, nil
@@ -356,15 +376,4 @@ func lineOfInvalid(b []byte) int {
 		b = b[size:]
 	}
 	return line
-}
-
-func quoteList(items []string) string {
-	if len(items) == 0 {
-		return "no columns"
-	}
-	q := make([]string, len(items))
-	for i, it := range items {
-		q[i] = fmt.Sprintf("%q", it)
-	}
-	return strings.Join(q, ", ")
 }

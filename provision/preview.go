@@ -1,0 +1,138 @@
+package provision
+
+import (
+	"hash/maphash"
+	"strings"
+)
+
+// How much a preview keeps: enough to show, bounded for any sheet.
+const (
+	previewNames       = 5
+	previewReasons     = 5
+	previewShared      = 10
+	maxDistinctReasons = 1000
+)
+
+// Preview is what a plan shows before anything is sent: which column feeds
+// each field, the first accounts to create, the reasons that will be made
+// public, and the emails that several rows share.
+type Preview struct {
+	Columns []ColumnUse
+	// First are the first accounts to create, as the wiki will name them.
+	First []string
+	// Reasons are the reasons that rows to create bring themselves, in order
+	// of first use; DistinctReasons counts them (up to maxDistinctReasons),
+	// WithoutReason counts the rows that bring none (the run's reason is
+	// theirs).
+	Reasons         []ReasonUse
+	DistinctReasons int
+	WithoutReason   int
+	// SharedEmails are rows whose email an earlier row has (allowed: a
+	// family may share an address); SharedEmailRows counts them all.
+	SharedEmails    []SharedEmail
+	SharedEmailRows int
+
+	reasonRows  map[string]int
+	reasonOrder []string // the first previewReasons reasons, in order of first use
+	emails      map[uint64]int32
+	seed        maphash.Seed
+}
+
+// ColumnUse says which column of the sheet feeds a field, with its first
+// value (a password is never shown).
+type ColumnUse struct {
+	Field, Column, Sample string
+}
+
+// ReasonUse is one reason and the rows that bring it.
+type ReasonUse struct {
+	Reason string
+	Rows   int
+}
+
+// SharedEmail is a row whose email an earlier row has.
+type SharedEmail struct {
+	Line, FirstLine int
+	Email           string
+}
+
+func newPreview(sh *Sheet) Preview {
+	pv := Preview{reasonRows: map[string]int{}, emails: map[uint64]int32{}, seed: maphash.MakeSeed()}
+	for f, c := range sh.col {
+		if c >= 0 {
+			pv.Columns = append(pv.Columns, ColumnUse{Field: Fields[f], Column: strings.TrimSpace(sh.Header[c])})
+		}
+	}
+	return pv
+}
+
+// add takes a row into the preview.
+func (pv *Preview) add(st *step) {
+	pv.sample(&st.Account)
+	if st.verdict == problem {
+		return
+	}
+	if st.Email != "" {
+		key := maphash.String(pv.seed, strings.ToLower(st.Email))
+		if first, ok := pv.emails[key]; ok {
+			pv.SharedEmailRows++
+			if len(pv.SharedEmails) < previewShared {
+				pv.SharedEmails = append(pv.SharedEmails, SharedEmail{Line: st.Line, FirstLine: int(first), Email: st.Email})
+			}
+		} else {
+			pv.emails[key] = int32(st.Line)
+		}
+	}
+	if st.verdict != send && st.verdict != wouldCreate {
+		return
+	}
+	if len(pv.First) < previewNames {
+		pv.First = append(pv.First, st.Canonical)
+	}
+	switch n, seen := pv.reasonRows[st.Reason]; {
+	case st.Reason == "":
+		pv.WithoutReason++
+	case seen:
+		pv.reasonRows[st.Reason] = n + 1
+	case len(pv.reasonRows) < maxDistinctReasons:
+		pv.reasonRows[st.Reason] = 1
+		pv.DistinctReasons++
+		if len(pv.reasonOrder) < previewReasons {
+			pv.reasonOrder = append(pv.reasonOrder, st.Reason)
+		}
+	}
+}
+
+// sample keeps the first value of each column it shows.
+func (pv *Preview) sample(a *Account) {
+	for i := range pv.Columns {
+		c := &pv.Columns[i]
+		if c.Sample != "" {
+			continue
+		}
+		switch c.Field {
+		case "username":
+			c.Sample = a.Username
+		case "email":
+			c.Sample = a.Email
+		case "realname":
+			c.Sample = a.RealName
+		case "reason":
+			c.Sample = a.Reason
+		case "password":
+			if a.Password != "" {
+				c.Sample = "(hidden)"
+			}
+		}
+		c.Sample = cut(c.Sample, 60)
+	}
+}
+
+// finish counts the reasons it shows and lets go of what only counting
+// needed.
+func (pv *Preview) finish() {
+	for _, r := range pv.reasonOrder {
+		pv.Reasons = append(pv.Reasons, ReasonUse{Reason: r, Rows: pv.reasonRows[r]})
+	}
+	pv.reasonRows, pv.reasonOrder, pv.emails = nil, nil, nil
+}
