@@ -67,6 +67,12 @@ func TestExplainNamesTheFlags(t *testing.T) {
 			"the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"},
 		{fmt.Errorf("nothing to resume: %w at s.results.csv", report.ErrNoResults),
 			"nothing to resume: there is no results file at s.results.csv (give --out if it is elsewhere)"},
+		{fmt.Errorf("s.csv: %w", &provision.AmbiguousColumnError{Field: "username", Columns: []string{"Username", "Wiki username"}}),
+			`s.csv: 2 columns could be the username: "Username", "Wiki username"; say which with --column username="Wiki username", or rename the other`},
+		{&provision.NoSuchColumnError{Field: "username", Column: "Wiki user", Header: []string{"Name", "E-mail"}},
+			`--column username="Wiki user": the sheet has no column "Wiki user" for the username; its header has "Name", "E-mail"`},
+		{&provision.SheetError{Line: 1, Msg: "s.csv: no username column: the header has \"Name\"", Err: provision.ErrNoUsernameColumn},
+			`line 1: s.csv: no username column: the header has "Name", or choose the column with --column username=COLUMN`},
 		{errors.New("anything else"), "anything else"},
 	}
 	for _, tt := range tests {

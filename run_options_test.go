@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/urfave/cli/v2"
 	"golang.org/x/time/rate"
 )
 
@@ -63,6 +65,23 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"bad rate", runOptions{API: api, User: "A@b", PasswordFile: secret, Rate: "fast"}, nil, []string{"s.csv"}, `--rate "fast"`},
 		{"token and bot password", runOptions{API: api, User: "A@b"}, map[string]string{"MWPROVISION_OAUTH_TOKEN": "tok"}, []string{"s.csv"}, "not both"},
 		{"no bot password", runOptions{API: api, User: "A@b"}, nil, []string{"s.csv"}, "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+		{"a rate of NaN", runOptions{DryRun: true, Rate: "NaN"}, nil, []string{"s.csv"}, `--rate "NaN": give a rate such as 2/s`},
+		{"an infinite rate", runOptions{DryRun: true, Rate: "+Inf/s"}, nil, []string{"s.csv"}, `--rate "+Inf/s": give a rate such as 2/s`},
+		{"a rate slower than the wait allowed", runOptions{DryRun: true, Rate: "0.0000001/h", MaxWait: 5 * time.Second}, nil, []string{"s.csv"},
+			"--rate 0.0000001/h sends one request every more than a century, longer than --max-wait 5s lets the run wait"},
+		{"one request an hour, a minute's wait", runOptions{DryRun: true, Rate: "1/h", MaxWait: time.Minute}, nil, []string{"s.csv"},
+			"--rate 1/h sends one request every 1h0m0s, longer than --max-wait 1m0s lets the run wait: give a faster --rate (0 for no limit) or a longer --max-wait"},
+		{"no timeout", runOptions{DryRun: true, Timeout: -5 * time.Second}, nil, []string{"s.csv"}, "--request-timeout -5s: give how long to wait for one answer"},
+		{"a line break in the contact", runOptions{DryRun: true, Contact: "me@example.org\nX-Evil: 1"}, nil, []string{"s.csv"}, "--contact holds a control character (U+000A"},
+		{"a query in the API URL", runOptions{API: api + "?action=query", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "has a query or a fragment"},
+		{"a fragment in the API URL", runOptions{API: api + "#top", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "has a query or a fragment"},
+		{"an empty query in the API URL", runOptions{API: api + "?", User: "A@b", PasswordFile: secret}, nil, []string{"s.csv"}, "has a query or a fragment"},
+		{"a column without a field", runOptions{DryRun: true, Columns: *cli.NewStringSlice("Wiki username")}, nil, []string{"s.csv"},
+			`--column "Wiki username": write FIELD=COLUMN`},
+		{"a column for no field", runOptions{DryRun: true, Columns: *cli.NewStringSlice("nick=Wiki username")}, nil, []string{"s.csv"},
+			`"nick" is no field; the fields are username, email, realname, reason, password`},
+		{"a field chosen twice", runOptions{DryRun: true, Columns: *cli.NewStringSlice("username=A", "Username=B")}, nil, []string{"s.csv"},
+			"--column username= is given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +112,7 @@ func TestValidateDerivesPathsSecretsAndRate(t *testing.T) {
 		oauth         string
 		limit         rate.Limit
 		wantUserAgent string
+		columns       map[string]string
 	}{
 		{name: "offline dry run", o: runOptions{DryRun: true, Rate: "0"},
 			out: filepath.Join(dir, "signups.dry-run.results.csv"), log: filepath.Join(dir, "signups.dry-run.log.jsonl"), limit: rate.Inf, wantUserAgent: "mwprovision/" + version},
@@ -105,6 +125,9 @@ func TestValidateDerivesPathsSecretsAndRate(t *testing.T) {
 			out: filepath.Join(dir, "signups.results.csv"), log: filepath.Join(dir, "signups.log.jsonl"), password: "typed-in", limit: rate.Limit(500.0 / 3600)},
 		{name: "OAuth token from the environment", o: runOptions{API: api, Out: "x.csv", LogFile: "x.jsonl"}, env: map[string]string{"MWPROVISION_OAUTH_TOKEN": "tok"},
 			out: "x.csv", log: "x.jsonl", oauth: "tok", limit: 0.5},
+		{name: "columns chosen, commas and all", o: runOptions{DryRun: true, Rate: "0", Columns: *cli.NewStringSlice(" Username = Name, given ", "reason=")},
+			out: filepath.Join(dir, "signups.dry-run.results.csv"), log: filepath.Join(dir, "signups.dry-run.log.jsonl"), limit: rate.Inf,
+			columns: map[string]string{"username": "Name, given", "reason": ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +143,9 @@ func TestValidateDerivesPathsSecretsAndRate(t *testing.T) {
 			}
 			if math.Abs(float64(o.limit-tt.limit)) > 1e-9 {
 				t.Errorf("rate %v, want %v", o.limit, tt.limit)
+			}
+			if len(o.columns) != len(tt.columns) || !maps.Equal(o.columns, tt.columns) {
+				t.Errorf("columns %q, want %q", o.columns, tt.columns)
 			}
 			if tt.wantUserAgent != "" && o.userAgent() != tt.wantUserAgent {
 				t.Errorf("User-Agent %q, want %q", o.userAgent(), tt.wantUserAgent)
@@ -141,6 +167,8 @@ func TestParseRate(t *testing.T) {
 		{"30/min", 0.5, ""},
 		{"3600/h", 1, ""},
 		{"1.5/sec", 1.5, ""},
+		{"NaN", 0, "give a rate such as 2/s"},
+		{"inf/s", 0, "give a rate such as 2/s"},
 		{"fast", 0, "give a rate such as 2/s"},
 		{"-1/s", 0, "give a rate such as 2/s"},
 		{"5/d", 0, `unknown unit "d"`},

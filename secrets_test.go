@@ -64,3 +64,17 @@ func TestPromptSecret(t *testing.T) {
 		}
 	}
 }
+
+// Only a regular file holds a secret: a directory or a device is refused
+// with what it is, before anything is read.
+func TestReadSecretRefusesWhatIsNoFile(t *testing.T) {
+	for _, tt := range []struct{ path, want string }{
+		{t.TempDir(), "is not a file but a directory"},
+		{os.DevNull, "is not a file but a device (such as /dev/null)"},
+	} {
+		_, err := readSecret(t.Context(), tt.path, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.path, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mkfifo makes a named pipe, as `mwprovision run <(…)` or a pipe from
+// another program gives the sheet.
+func mkfifo(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "sheet.csv")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A sheet that is a pipe is read once and runs.
+func TestRunReadsAPipedSheet(t *testing.T) {
+	pipe := mkfifo(t)
+	go os.WriteFile(pipe, []byte("username,email\npiped_one,p1@example.org\npiped_two,p2@example.org\n"), 0o600)
+	out := filepath.Join(t.TempDir(), "out.csv")
+	r := runCLI(t, nil, "run", "--dry-run", "--out", out, "--log-file", out+".log", pipe)
+	if r.code != 0 || !strings.Contains(r.stderr, "2 rows: 2 would-create") {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	if rows := readResults(t, out); len(rows) != 2 || rows[1].Canonical != "Piped two" {
+		t.Errorf("results %+v", rows)
+	}
+}
+
+// Ctrl-C or SIGTERM while the sheet is still being read — an endless pipe,
+// or one that waits — ends the program within a second: nothing was sent.
+func TestInterruptWhileReadingThePipe(t *testing.T) {
+	for _, endless := range []bool{true, false} {
+		pipe := mkfifo(t)
+		var written atomic.Int64
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			f, err := os.OpenFile(pipe, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			f.WriteString("username,email\n")
+			for endless {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n, err := f.WriteString(strings.Repeat("bob,b@example.org\n", 1000))
+				if err != nil {
+					return
+				}
+				written.Add(int64(n))
+			}
+			<-stop
+		}()
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan int)
+		s, _, stderr := bufferStreams("", false)
+		dir := t.TempDir()
+		go func() {
+			done <- run(ctx, []string{"mwprovision", "run", "--dry-run", "--out", filepath.Join(dir, "o.csv"),
+				"--log-file", filepath.Join(dir, "o.log"), pipe}, s, func(string) string { return "" })
+		}()
+		if !poll(10*time.Second, nil, func() bool { return !endless || written.Load() > 1<<20 }) {
+			t.Fatal("the sheet was never read")
+		}
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted before anything was sent") {
+				t.Errorf("endless %v: exit %d:\n%s", endless, code, stderr.String())
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("endless %v: still reading a second after the interrupt", endless)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "o.csv")); err == nil {
+			t.Errorf("endless %v: a results file was written", endless)
+		}
+	}
+}
