@@ -92,3 +92,17 @@ func TestInterruptWhileReadingThePipe(t *testing.T) {
 		}
 	}
 }
+
+// A sheet that comes through a pipe has no folder for the results: --out
+// names them, and the log goes beside them.
+func TestPipedSheetNeedsOut(t *testing.T) {
+	pipe := mkfifo(t)
+	r := runCLI(t, nil, "run", "--dry-run", pipe)
+	if r.code != 2 || !strings.Contains(r.stderr, "is a pipe, with no folder beside it for the results: give --out FILE") {
+		t.Errorf("exit %d:\n%s", r.code, r.stderr)
+	}
+	o, err := validate(t, runOptions{DryRun: true, Out: "/tmp/x/event.results.csv"}, nil, "", false, pipe)
+	if err != nil || o.LogFile != "/tmp/x/event.dry-run.log.jsonl" {
+		t.Errorf("log beside the results: %q, %v", o.LogFile, err)
+	}
+}

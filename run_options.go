@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -81,8 +82,22 @@ func (o *runOptions) validate(ctx context.Context, args []string, s *streams, ge
 	if err := o.readCreator(ctx, s, getenv); err != nil {
 		return err
 	}
+	return o.defaultPaths()
+}
+
+// defaultPaths puts the results and the log beside the sheet: NAME.results.csv
+// and NAME.log.jsonl (NAME.dry-run.… for a dry run). A sheet that comes
+// through a pipe has no folder: --out names the results, and the log goes
+// beside them.
+func (o *runOptions) defaultPaths() error {
 	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
-	if o.DryRun {
+	if fi, err := os.Stat(o.sheet); err == nil && !fi.Mode().IsRegular() {
+		if o.Out == "" {
+			return fmt.Errorf("the sheet %s is a pipe, with no folder beside it for the results: give --out FILE (the log goes beside it)", o.sheet)
+		}
+		base = strings.TrimSuffix(strings.TrimSuffix(o.Out, filepath.Ext(o.Out)), ".results")
+	}
+	if o.DryRun && !strings.HasSuffix(base, ".dry-run") {
 		// Never overwrite a real run's results with a prediction.
 		base += ".dry-run"
 	}

@@ -199,3 +199,47 @@ func TestTerminalPromptsForBotPassword(t *testing.T) {
 		t.Error("the password was echoed on the terminal")
 	}
 }
+
+// The sheet is rewritten while the confirmation waits (an editor's autosave,
+// a sync client): what runs is what was confirmed, or nothing. Written in
+// place, it is refused with exit 2 and nothing is created; saved over by a
+// rename, the confirmed rows run, not the new ones.
+func TestSheetRewrittenWhileThePromptWaits(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	bin := buildBinary(t)
+	tm := newTmux(t)
+	dir := t.TempDir()
+	base := fmt.Sprintf("%s run --api %s --user %s --password-file %s --rate 0", bin, w.API, w.Bulk.Login, w.Bulk.PasswordFile)
+	others := "username,email\nunconfirmed_one,u1@example.org\nunconfirmed_two,u2@example.org\nunconfirmed_three,u3@example.org\n"
+
+	inPlace := writeSheet(t, dir, "inplace.csv", "username,email\nconfirmed_one,c1@example.org\n")
+	tm.start("inplace", base+" "+inPlace+"; echo EXIT=$?; sleep 60")
+	if prompt := tm.waitFor("inplace", "[y/N]", 15*time.Second); !strings.Contains(prompt, "accounts: 1 to create (0 other rows decided offline): Confirmed one") {
+		t.Errorf("the prompt does not name the account:\n%s", prompt)
+	}
+	writeSheet(t, dir, "inplace.csv", others) // the same file, rewritten
+	tm.run("send-keys", "-t", "inplace", "y", "Enter")
+	if screen := tm.waitFor("inplace", "EXIT=", 20*time.Second); !strings.Contains(screen, "EXIT=2") ||
+		!strings.Contains(screen, "the sheet changed after it was read; nothing was created") {
+		t.Errorf("a sheet rewritten in place:\n%s", screen)
+	}
+	if log := newUsersByName(t, w); len(log) != 0 {
+		t.Fatalf("the wiki holds %v after a refused run", log)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "inplace.results.csv")); err == nil {
+		t.Error("a refused run wrote a results file")
+	}
+
+	renamed := writeSheet(t, dir, "renamed.csv", "username,email\nconfirmed_two,c2@example.org\n")
+	tm.start("renamed", base+" "+renamed+"; echo EXIT=$?; sleep 60")
+	tm.waitFor("renamed", "[y/N]", 15*time.Second)
+	writeSheet(t, dir, "saved.tmp", others)
+	if err := os.Rename(filepath.Join(dir, "saved.tmp"), renamed); err != nil {
+		t.Fatal(err)
+	}
+	tm.run("send-keys", "-t", "renamed", "y", "Enter")
+	tm.waitFor("renamed", "EXIT=0", 20*time.Second)
+	if log := newUsersByName(t, w); len(log) != 1 || len(log["Confirmed two"]) != 1 {
+		t.Errorf("after a rename over the sheet the wiki holds %v, want only the confirmed Confirmed two", log)
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mwprovision/mwprovision/report"
+	"github.com/mwprovision/mwprovision/wikitest"
+)
+
+// formExport is a sign-up form's export: the participant's legal name, the
+// account she chose, and a private comment.
+const formExport = "Name,E-mail,Wiki username,Comment\n" +
+	"Maria Garcia Adv,maria@example.org,MariaG-adv,I am allergic to nuts; phone +1-555-0100\n"
+
+// A form's export creates the account the participant chose, never one
+// under her legal name, and its private comment reaches no request: the
+// dry run and the run show which column feeds each field.
+func TestFormExportCreatesTheChosenNames(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "form.csv", formExport)
+	proxy := newRecordingProxy(t, w.URL)
+	dry := runCLI(t, nil, "run", "--dry-run", "--api", proxy.API, sheet)
+	for _, want := range []string{`columns: username ← "Wiki username" (MariaG-adv)`, `email    ← "E-mail" (maria@example.org)`,
+		"warning: ignoring columns Name, Comment"} {
+		if !strings.Contains(dry.stderr, want) {
+			t.Errorf("the dry run does not show %q", want)
+		}
+	}
+	if rows := readResults(t, filepath.Join(dir, "form.dry-run.results.csv")); dry.code != 0 || rows[0].Canonical != "MariaG-adv" || rows[0].Status != report.WouldCreate {
+		t.Errorf("dry run: exit %d, %+v", dry.code, rows)
+	}
+	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--reason", "Edit-a-thon 2026", "--rate", "0", "--yes", sheet)
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "form.results.csv")), []expect{{2, report.Created, "MariaG-adv", ""}})
+	log := newUsersByName(t, w)
+	if len(log) != 1 || len(log["MariaG-adv"]) != 1 || log["MariaG-adv"][0].Comment != "Edit-a-thon 2026" {
+		t.Errorf("the wiki's new-users log: %+v; want MariaG-adv alone, with the run's reason", log)
+	}
+	proxy.mu.Lock()
+	defer proxy.mu.Unlock()
+	for _, q := range proxy.reqs {
+		for k, vs := range q {
+			for _, v := range vs {
+				if strings.Contains(v, "allergic") || strings.Contains(v, "555-0100") || strings.Contains(v, "Maria Garcia Adv") {
+					t.Errorf("a request carried the form's %s %q", k, v)
+				}
+			}
+		}
+	}
+}
+
+// Two columns that could each be the username refuse the sheet, naming
+// both, and create nothing; --column says which, and that one is created.
+func TestAmbiguousColumnsAreRefusedUnlessChosen(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "both.csv", "Username,E-mail,Wiki username\nmaria.garcia,maria@example.org,MariaG-adv\n")
+	args := append(creatorArgs(w.Bulk, w), "--rate", "0", "--yes")
+	r := runCLI(t, nil, append(append([]string{"run"}, args...), sheet)...)
+	want := `2 columns could be the username: "Username", "Wiki username"; say which with --column username="Wiki username"`
+	if r.code != 2 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, want)
+	}
+	if log := newUsersByName(t, w); len(log) != 0 {
+		t.Fatalf("a refused sheet created %d accounts", len(log))
+	}
+	r = runCLI(t, nil, append(append([]string{"run"}, args...), "--column", "username=Wiki username", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("with --column: exit %d", r.code)
+	}
+	if log := newUsersByName(t, w); len(log) != 1 || len(log["MariaG-adv"]) != 1 {
+		t.Errorf("with --column the wiki holds %v, want MariaG-adv", log)
+	}
+}
+
+// A sheet piped in (/dev/stdin, or process substitution) is read once and
+// runs; --out names the results.
+func TestPipedSheetRuns(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "piped.results.csv")
+	cmd := exec.Command(buildBinary(t), append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes",
+		"--out", out, "/dev/stdin")...)
+	cmd.Stdin = strings.NewReader("username,email\npiped_one,p1@example.org\npiped_two,p2@example.org\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	checkResults(t, readResults(t, out), []expect{{2, report.Created, "Piped one", ""}, {3, report.Created, "Piped two", ""}})
+	if _, err := os.Stat(filepath.Join(dir, "piped.log.jsonl")); err != nil {
+		t.Errorf("no log beside the results: %v", err)
+	}
+}
+
+// A sheet piped in that never ends (a program gone wrong) stops within a
+// second of SIGTERM, exit 130, nothing sent.
+func TestEndlessPipedSheetStopsOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(buildBinary(t), "run", "--dry-run", "--out", filepath.Join(dir, "endless.results.csv"), "/dev/stdin")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	exited := startProcess(t, cmd)
+	var written atomic.Int64
+	go func() {
+		in.Write([]byte("username,email\n"))
+		rows := []byte(strings.Repeat("bob,b@example.org\n", 1000))
+		for {
+			n, err := in.Write(rows)
+			if err != nil {
+				return
+			}
+			written.Add(int64(n))
+		}
+	}()
+	if !poll(30*time.Second, exited, func() bool { return written.Load() > 8<<20 }) {
+		t.Fatalf("the sheet was not read (%v):\n%s", cmd.ProcessState, stderr.String())
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5 s after SIGTERM")
+	}
+	if took := time.Since(sent); took > time.Second || cmd.ProcessState.ExitCode() != exitInterrupted {
+		t.Errorf("stopped %s after SIGTERM with exit %d, want within 1s and %d:\n%s", took, cmd.ProcessState.ExitCode(), exitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted before anything was sent") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
