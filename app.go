@@ -25,8 +25,11 @@ const (
 // errRowsNotOK is returned by a command whose run finished with rows to look at.
 var errRowsNotOK = errors.New("some rows did not end created or exists")
 
-// errInterruptedEarly: Ctrl-C came before anything was sent.
-var errInterruptedEarly = errors.New("interrupted before anything was sent")
+// Interruptions that end a command with nothing pending.
+var (
+	errInterruptedEarly  = errors.New("interrupted before anything was sent")
+	errDryRunInterrupted = errors.New("interrupted: the dry run's results hold the rows it checked")
+)
 
 // run is the whole program without the process: tests call it with buffers.
 func run(ctx context.Context, args []string, s *streams, getenv func(string) string) int {
@@ -44,7 +47,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
 		return exitInterrupted
-	case errors.Is(err, errInterruptedEarly):
+	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
 	}

@@ -111,7 +111,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	defer results.Close()
 	o.sayStart(s.err, plan, results.Kept)
 	con.start()
-	defer context.AfterFunc(ctx, con.interrupted)()
+	defer context.AfterFunc(ctx, func() { con.interrupted(o.DryRun) })()
 	sum, runErr := eng.Run(ctx, plan, creator, results)
 	con.finish()
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
@@ -197,6 +197,8 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	sum.Print(stderr)
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
 	switch {
+	case errors.Is(runErr, provision.ErrInterrupted) && o.DryRun:
+		return errDryRunInterrupted
 	case errors.Is(runErr, provision.ErrInterrupted):
 		return runErr
 	case runErr != nil:

@@ -106,3 +106,33 @@ func TestPipedSheetNeedsOut(t *testing.T) {
 		t.Errorf("log beside the results: %q, %v", o.LogFile, err)
 	}
 }
+
+// Ctrl-C during a dry run of a large sheet ends it within a second: a
+// prediction is no record, so it stops at the row it reached.
+func TestInterruptedDryRunStopsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	sheet := filepath.Join(dir, "big.csv")
+	writeBigSheet(t, sheet, 400_000)
+	out := filepath.Join(dir, "big.dry-run.results.csv")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	s, _, stderr := bufferStreams("", false)
+	go func() {
+		done <- run(ctx, []string{"mwprovision", "run", "--dry-run", sheet}, s, func(string) string { return "" })
+	}()
+	if !poll(30*time.Second, nil, func() bool { return len(flushedRows(out)) > 1000 }) {
+		t.Fatal("the dry run never recorded a row")
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted: the dry run's results hold the rows it checked") {
+			t.Errorf("exit %d:\n%s", code, stderr.String())
+		}
+	case <-time.After(time.Second):
+		t.Fatal("still going a second after the interrupt")
+	}
+	if rows := readResults(t, out); len(rows) == 0 || len(rows) == 400_000 {
+		t.Errorf("%d rows recorded, want some but not all", len(rows))
+	}
+}

@@ -82,6 +82,14 @@ func TestWarnAboutSheet(t *testing.T) {
 			t.Errorf("warnings:\n%s\nwant:\n%s", b.String(), tt.want)
 		}
 	}
+	shared := planOf(t, "username,email\nana,family@example.org\nbo,family@example.org\nana_k,family@example.org\n")
+	var b strings.Builder
+	(&runOptions{}).warnAboutSheet(&b, shared)
+	want := "warning: line 3 has the same email as line 2 (family@example.org): allowed, as a family may share an address, but check that nobody signed up twice\n" +
+		"warning: line 4 has the same email as line 2 (family@example.org): allowed, as a family may share an address, but check that nobody signed up twice\n"
+	if b.String() != want {
+		t.Errorf("shared emails:\n%s\nwant:\n%s", b.String(), want)
+	}
 }
 
 // A creator without noratelimit hears of the wiki's throttle, and of the
@@ -136,5 +144,32 @@ func TestAnnounceDryRun(t *testing.T) {
 		if err := tt.o.announce(s, plan, tt.c); err != nil || stderr.String() != tt.want {
 			t.Errorf("announce: %v, %q; want %q", err, stderr.String(), tt.want)
 		}
+	}
+}
+
+// The confirmation says which reasons will be public: the sheet's own, how
+// many rows bring each, and the run's for the rest.
+func TestConfirmShowsThePublicReasons(t *testing.T) {
+	var sheet strings.Builder
+	sheet.WriteString("username,email,reason\n")
+	for i, r := range []string{"Table 1", "Table 2", "", "Table 1", "Table 3", "Table 4", "Table 5", "Table 6", "Table 7", ""} {
+		fmt.Fprintf(&sheet, "person_%d,p%d@example.org,%s\n", i, i, r)
+	}
+	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon"}
+	s, _, stderr := bufferStreams("n\n", true)
+	o.confirm(s, planOf(t, sheet.String()), &provision.Creator{Name: "A"})
+	want := "  reason:   \"Table 1\" (2 rows)\n" +
+		"            \"Table 2\" (1 row)\n" +
+		"            \"Table 3\" (1 row)\n" +
+		"            \"Table 4\" (1 row)\n" +
+		"            \"Table 5\" (1 row)\n" +
+		"            Edit-a-thon (--reason, 2 rows)\n" +
+		"            … and 2 more reasons from the sheet's \"reason\" column\n" +
+		"            public: anyone can read them in the wiki's new-users log, and they cannot be removed\n"
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("the confirmation:\n%s\nlacks:\n%s", stderr.String(), want)
+	}
+	if !strings.Contains(stderr.String(), "accounts: 10 to create (0 other rows decided offline): Person 0, Person 1, Person 2, Person 3, Person 4 and 5 more\n") {
+		t.Errorf("the confirmation does not name the first accounts:\n%s", stderr.String())
 	}
 }

@@ -187,9 +187,13 @@ func (c *console) Paused(p provision.Pause) {
 
 // interrupted says, once, what the first Ctrl-C does and what a second
 // one would; it is printed even with --quiet, as warnings are.
-func (c *console) interrupted() {
+func (c *console) interrupted(dryRun bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if dryRun {
+		c.printLocked("interrupted: the dry run stops at the row it reached (Ctrl-C again quits at once)")
+		return
+	}
 	c.printLocked("interrupted: sending nothing more; the requests in flight finish and every row is recorded (Ctrl-C again quits at once)")
 }
 

@@ -112,7 +112,8 @@ type decided struct {
 // logs in (a dry run that only reads). Every row ends as exactly one
 // results row, written to sink in input order as soon as it and all rows
 // before it are decided. Cancelling ctx stops dispatching: requests in
-// flight finish, and the rest end pending. Run returns the summary and
+// flight finish, and the rest end pending — but a dry run, which records
+// nothing on the wiki, stops at the row it reached. Run returns the summary and
 // ErrInterrupted, a *WaitLimitError, a *RecordError, or an error reading
 // the sheet again: ErrSheetChanged when it is no longer what the plan read
 // — before anything was sent when it had changed by the time Run began,
@@ -211,6 +212,11 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 	for st, err := range plan.steps(sh) {
 		if err != nil {
 			return err
+		}
+		if e.cfg.DryRun && ctx.Err() != nil {
+			// A prediction is no record: an interrupted dry run stops at
+			// once, its results holding the rows it reached.
+			return nil
 		}
 		a := &st.Account
 		now := e.deps.Clock.Now()
