@@ -193,14 +193,15 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 		return d
 	}
 	o := t.out
-	if o.Status == report.Exists && (t.ambiguous || w.resuming) {
+	if o.Status == report.Exists && (t.ambiguous || w.earlier != nil) {
 		// Within this run, only a creation since our first uncertain attempt
-		// is ours; resuming, so is one by an earlier run that was cut off.
-		since := t.uncertainSince
-		if w.resuming {
-			since = time.Time{}
+		// is ours; resuming, so is one by an earlier run of this sheet that
+		// was cut off: by one of its creators, after its first run began.
+		since, creators := w.creator.wikiTime(t.uncertainSince), []string{s.Owner}
+		if w.earlier != nil {
+			since, creators = w.creator.wikiTime(w.earlier.Since()), append(creators, w.earlier.Creators...)
 		}
-		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, log); ok {
+		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, creators, log); ok {
 			return decided{seq: a.Seq, row: row}
 		}
 	}
@@ -210,20 +211,17 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), facts: Facts{MayExist: t.ambiguous}}
 }
 
-// clockSkew is how far the wiki's clock may be behind ours.
+// clockSkew is how far the wiki's clock may be behind ours, when the wiki
+// did not say its time.
 const clockSkew = 2 * time.Minute
 
 // resolveAmbiguous decides a row whose earlier attempt may have created the
 // account: the wiki now says the name exists, and the newusers log tells
 // whether we were the creator.
-func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, log *zap.Logger) (report.Row, bool) {
+func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, creators []string, log *zap.Logger) (report.Row, bool) {
 	rctx, cancel := e.requestContext(ctx)
 	defer cancel()
-	// Allow for the wiki's clock being behind ours.
-	if !since.IsZero() {
-		since = since.Add(-clockSkew)
-	}
-	when, ours, err := s.createdBy(rctx, a.Canonical, s.Owner, since)
+	when, ours, err := s.createdBy(rctx, a.Canonical, creators, since)
 	if err != nil {
 		log.Warn("newusers-log", zap.Error(err))
 		return report.Row{}, false

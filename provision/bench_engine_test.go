@@ -100,7 +100,7 @@ func BenchmarkEngineRun100k(b *testing.B) {
 		logFile, _ := os.Create(filepath.Join(dir, "log.jsonl"))
 		enc := zap.NewProductionEncoderConfig()
 		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(logFile), zap.InfoLevel))
-		out, err := report.Create(filepath.Join(dir, "results.csv"), false)
+		out, err := report.Create(filepath.Join(dir, "results.csv"), false, report.About{})
 		if err != nil {
 			b.Fatal(err)
 		}

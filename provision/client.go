@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,7 @@ type apiResponse struct {
 		General *struct {
 			SiteName  string `json:"sitename"`
 			Generator string `json:"generator"`
+			Time      string `json:"time"` // the wiki's clock
 		} `json:"general"`
 		Users     []userAnswer `json:"users"`
 		LogEvents []struct {
@@ -240,10 +242,10 @@ func (s *Session) createAccount(ctx context.Context, a *Account, reason string, 
 }
 
 // createdBy looks the account up in the newusers log and returns the time it
-// was created when the creator was owner.
-// Only an entry from since on counts: an older account by the same owner was
-// made by an earlier run, and this row is then exists.
-func (s *Session) createdBy(ctx context.Context, canonical, owner string, since time.Time) (time.Time, bool, error) {
+// was created when one of creators created it. Only an entry from since on
+// counts: an older account by the same creator was made for something
+// else, and this row is then exists.
+func (s *Session) createdBy(ctx context.Context, canonical string, creators []string, since time.Time) (time.Time, bool, error) {
 	ans := s.get(ctx, url.Values{
 		"action": {"query"}, "list": {"logevents"}, "letype": {"newusers"},
 		"letitle": {"User:" + canonical}, "leprop": {"user|timestamp|title|type"}, "lelimit": {"10"},
@@ -256,7 +258,7 @@ func (s *Session) createdBy(ctx context.Context, canonical, owner string, since 
 	}
 	for _, ev := range ans.Body.Query.LogEvents {
 		t, err := time.Parse(time.RFC3339, ev.Timestamp)
-		if ev.User == owner && err == nil && !t.Before(since) {
+		if slices.Contains(creators, ev.User) && err == nil && !t.Before(since) {
 			return t, true, nil
 		}
 	}
@@ -269,7 +271,7 @@ func (s *Session) get(ctx context.Context, q url.Values) Answer {
 	if err != nil {
 		return Answer{Err: err}
 	}
-	return s.do(req)
+	return s.do(req, s.secretsOf(q))
 }
 
 func (s *Session) post(ctx context.Context, form url.Values) Answer {
@@ -279,7 +281,7 @@ func (s *Session) post(ctx context.Context, form url.Values) Answer {
 		return Answer{Err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return s.do(req)
+	return s.do(req, s.secretsOf(form))
 }
 
 func addCommon(v url.Values) {
@@ -288,7 +290,8 @@ func addCommon(v url.Values) {
 	v.Set("maxlag", "5")
 }
 
-func (s *Session) do(req *http.Request) Answer {
+// do sends a request and reads its answer, cleaned of secrets.
+func (s *Session) do(req *http.Request, secrets []string) Answer {
 	req.Header.Set("User-Agent", s.userAgent)
 	if s.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+s.bearer)
@@ -310,7 +313,7 @@ func (s *Session) do(req *http.Request) Answer {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	ans.Received = s.clock.Now()
 	ans.HTTPStatus = resp.StatusCode
-	ans.Location = resp.Header.Get("Location")
+	ans.Location = redactText(resp.Header.Get("Location"), secrets)
 	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
 	if err != nil {
 		ans.Err = fmt.Errorf("read answer: %w", s.transportError(err))
@@ -318,9 +321,10 @@ func (s *Session) do(req *http.Request) Answer {
 	}
 	var r apiResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		ans.BodyStart = snippet(body)
+		ans.BodyStart = snippet([]byte(redactText(string(body), secrets)))
 		return ans
 	}
+	r.clean(secrets)
 	ans.Body = &r
 	return ans
 }

@@ -150,7 +150,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := worker{id: i, s: s, resuming: plan.Resuming()}
+			w := worker{id: i, s: s, earlier: plan.opts.Previous, creator: creator}
 			for batch := range work {
 				if e.cfg.DryRun {
 					for _, d := range e.checkNames(ctx, w, batch) {
@@ -185,9 +185,10 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 
 // worker is one of the run's concurrent sessions.
 type worker struct {
-	id       int
-	s        *Session
-	resuming bool // the run continues an earlier one
+	id      int
+	s       *Session
+	earlier *report.Previous // what earlier runs recorded, when the run continues them
+	creator *Creator
 }
 
 // dispatch goes through the plan: the rows it decided are recorded, the
@@ -265,7 +266,7 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 	held := map[int]decided{}
 	next := 0
 	var batch []report.Row
-	var err error
+	var err *RecordError
 	take := func(d decided) {
 		if d.seq != next {
 			held[d.seq] = d
@@ -306,12 +307,28 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 				stop(err)
 			}
 		}
+		if err != nil {
+			err.Created += countCreated(batch)
+		}
 		batch = batch[:0]
 	}
 	if len(held) > 0 && err == nil {
 		err = &RecordError{Err: errors.New("internal error: rows could not be ordered")}
 	}
+	if err == nil {
+		return nil
+	}
 	return err
+}
+
+func countCreated(rows []report.Row) int {
+	n := 0
+	for _, r := range rows {
+		if r.Status == report.Created {
+			n++
+		}
+	}
+	return n
 }
 
 func (e *Engine) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -16,10 +16,10 @@ type PlanOptions struct {
 	// Offline: a dry run without a wiki. A row that passes every offline
 	// check would be created.
 	Offline bool
-	// Previous holds, by canonical name, the rows an earlier run of this
-	// sheet decided: a row decided created or exists there is carried over
-	// and not sent again. Nil when the run does not resume.
-	Previous map[string]report.Row
+	// Previous is what earlier runs of this sheet recorded: a row decided
+	// created or exists there is carried over and not sent again. Nil when
+	// the run does not resume.
+	Previous *report.Previous
 	// Columns choose, by field name, the column that feeds a field where
 	// the header does not say it alone (see NewSheet).
 	Columns map[string]string
@@ -47,6 +47,10 @@ type PlanCounts struct {
 	// earlier run decided: created in a run, predicted in a dry run.
 	ToCreate int
 	Carried  int // rows an earlier run decided (PlanOptions.Previous)
+	// Unmatched are the rows the previous results decided for good that
+	// match no row of the sheet now (a name corrected since, another
+	// sheet's results): they are in no row of the new results.
+	Unmatched int
 }
 
 // verdict is what the plan decides for a row before anything is sent.
@@ -97,11 +101,22 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 		p.Preview.add(&st)
 	}
 	p.Preview.finish()
+	if prev := opts.Previous; prev != nil {
+		for _, r := range prev.Rows {
+			if r.Status.Final() {
+				p.Counts.Unmatched++
+			}
+		}
+		p.Counts.Unmatched -= p.Counts.Carried
+	}
 	return p, nil
 }
 
 // Resuming reports whether the plan continues an earlier run.
 func (p *Plan) Resuming() bool { return p.opts.Previous != nil }
+
+// Previous is what the earlier runs the plan continues recorded, or nil.
+func (p *Plan) Previous() *report.Previous { return p.opts.Previous }
 
 // Verify checks that the sheet is still what the plan read: nil, or
 // ErrSheetChanged.
@@ -144,7 +159,7 @@ func (p *Plan) decide(a Account, check *Checker) step {
 	switch {
 	case a.Problem != nil:
 		return step{a, problem}
-	case p.opts.Previous[a.Canonical].Status.Final():
+	case p.opts.Previous != nil && p.opts.Previous.Rows[a.Canonical].Status.Final():
 		return step{a, carried}
 	case p.opts.Offline:
 		return step{a, wouldCreate}
@@ -155,7 +170,7 @@ func (p *Plan) decide(a Account, check *Checker) step {
 // previous is the row an earlier run decided for a carried step, moved to
 // the step's line.
 func (p *Plan) previous(st *step) report.Row {
-	r := p.opts.Previous[st.Canonical]
+	r := p.opts.Previous.Rows[st.Canonical]
 	r.Line, r.Username = st.Line, st.Username
 	return r
 }

@@ -162,7 +162,7 @@ func TestPlanDecidesEachRowOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, api, requests := watchedWiki(t)
 			plan, err := ReadPlan(context.Background(), strings.NewReader(mixedSheet),
-				PlanOptions{MailPassword: true, Offline: tt.offline, Previous: mixedPrevious})
+				PlanOptions{MailPassword: true, Offline: tt.offline, Previous: &report.Previous{Rows: mixedPrevious}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -25,6 +26,20 @@ type Creator struct {
 	Overrides []string
 
 	session *Session
+	// margin is how far a time by our clock may be from the wiki's: the
+	// gap the pre-flight measured, and a second each side for its
+	// timestamps; two minutes when the wiki did not say its time.
+	margin time.Duration
+	ahead  time.Duration // our clock minus the wiki's
+}
+
+// wikiTime turns a time by our clock into one by the wiki's, early by the
+// margin: a creation logged from then on may be ours.
+func (c *Creator) wikiTime(t time.Time) time.Time {
+	if c.margin == 0 {
+		return t.Add(-clockSkew)
+	}
+	return t.Add(-c.ahead - c.margin)
 }
 
 // PreflightError is a reason not to start: nothing was created. Code says
@@ -86,8 +101,11 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 			c.Overrides = append(c.Overrides, r)
 		}
 	}
-	if q.General != nil {
-		c.SiteName = q.General.SiteName
+	if g := q.General; g != nil {
+		c.SiteName = g.SiteName
+		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
+			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
+		}
 	}
 	if !slices.Contains(ui.Rights, "createaccount") {
 		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); give the bot password the \"Create accounts\" grant on Special:BotPasswords", e.cfg.User)}

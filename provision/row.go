@@ -27,8 +27,13 @@ type Facts struct {
 var ErrInterrupted = errors.New("interrupted")
 
 // RecordError stops a run: a decided row could not be recorded, and no
-// account may be created without its row.
-type RecordError struct{ Err error }
+// account may be created without its row. Created counts the accounts the
+// run created whose rows are not in the record (their requests were in
+// flight, or their rows were in the write that failed).
+type RecordError struct {
+	Err     error
+	Created int
+}
 
 func (e *RecordError) Error() string { return "the results file cannot be written: " + e.Err.Error() }
 func (e *RecordError) Unwrap() error { return e.Err }

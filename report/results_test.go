@@ -158,7 +158,7 @@ func TestCreateKeepsThePreviousResultsAside(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
-			rf, err := Create(path, tt.resume)
+			rf, err := Create(path, tt.resume, About{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestCreateKeepsThePreviousResultsAside(t *testing.T) {
 			if err := rf.Write(newRow); err != nil {
 				t.Fatal(err)
 			}
-			if err := rf.Commit(); err != nil {
+			if err := rf.Commit(false); err != nil {
 				t.Fatal(err)
 			}
 			if got := dirList(t, dir); !slices.Equal(got, tt.wantDir) {
@@ -199,7 +199,7 @@ func TestCreateKeepsEveryRunOfTheSameSecond(t *testing.T) {
 	path := filepath.Join(dir, "r.csv")
 	var kept []string
 	for i := 1; i <= 4; i++ {
-		rf, err := Create(path, false)
+		rf, err := Create(path, false, About{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +207,7 @@ func TestCreateKeepsEveryRunOfTheSameSecond(t *testing.T) {
 		if err := rf.Write(Row{Line: i + 1, Canonical: fmt.Sprintf("Run%d", i), Status: Created}); err != nil {
 			t.Fatal(err)
 		}
-		if err := rf.Commit(); err != nil {
+		if err := rf.Commit(false); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Chtimes(path, lastRun, lastRun); err != nil {
@@ -231,7 +231,7 @@ func TestCommitReplacesTheResultsAResumedRunStartedFrom(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv")
 	writeResults(t, path, oldRow)
-	rf, err := Create(path, true)
+	rf, err := Create(path, true, About{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestCommitReplacesTheResultsAResumedRunStartedFrom(t *testing.T) {
 	if got, want := readRows(t, path+".partial"), "2:Alice:created"; got != want {
 		t.Errorf("during the run the partial holds %q, want %q", got, want)
 	}
-	if err := rf.Commit(); err != nil {
+	if err := rf.Commit(false); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := dirList(t, dir), []string{"r.csv"}; !slices.Equal(got, want) {
@@ -276,7 +276,7 @@ func TestCloseLeavesTheFileWhereItIs(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "r.csv")
 			writeResults(t, path, oldRow)
-			rf, err := Create(path, tt.resume)
+			rf, err := Create(path, tt.resume, About{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +318,7 @@ func TestResultsFileIsOwnerOnly(t *testing.T) {
 			if err := os.Chmod(path, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			rf, err := Create(path, resume)
+			rf, err := Create(path, resume, About{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,7 +332,7 @@ func TestResultsFileIsOwnerOnly(t *testing.T) {
 					t.Errorf("partial mode %04o, want 0600", fi.Mode().Perm())
 				}
 			}
-			if err := rf.Commit(); err != nil {
+			if err := rf.Commit(false); err != nil {
 				t.Fatal(err)
 			}
 			fi, err := os.Stat(path)
@@ -443,7 +443,7 @@ func TestReadPrevious(t *testing.T) {
 				t.Fatal(err)
 			}
 			var rows []Row
-			for canonical, r := range got {
+			for canonical, r := range got.Rows {
 				if canonical != r.Canonical {
 					t.Errorf("row %+v under the key %q", r, canonical)
 				}

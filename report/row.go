@@ -33,7 +33,9 @@ func (s Status) Final() bool { return s == Created || s == Exists }
 func (s Status) OK() bool { return s == Created || s == Exists || s == WouldCreate }
 
 // Row is one line of the results CSV. The column set and order are a
-// contract: `line,username,canonical,status,code,message,attempts,finished_at`.
+// contract: `line,username,canonical,status,code,message,attempts,
+// finished_at,wiki,creator,first_run_at`. Columns are only ever added at the
+// end; the first eight are all a file from before the last three holds.
 type Row struct {
 	Line       int       `csv:"line"`
 	Username   string    `csv:"username"`
@@ -43,6 +45,21 @@ type Row struct {
 	Message    string    `csv:"message"`
 	Attempts   int       `csv:"attempts"`
 	FinishedAt Timestamp `csv:"finished_at"`
+	// What the record is about, the same on every row of a file: the wiki
+	// (its api.php URL; empty for an offline dry run), the account that
+	// created (empty when none logged in), and when the first run of this
+	// sheet into this file started — a resumed run keeps it.
+	Wiki       string    `csv:"wiki"`
+	Creator    string    `csv:"creator"`
+	FirstRunAt Timestamp `csv:"first_run_at"`
+}
+
+// About is what a results file is about: the Wiki, Creator and FirstRunAt
+// columns of its rows.
+type About struct {
+	Wiki     string
+	Creator  string
+	FirstRun time.Time
 }
 
 // Timestamp is a time written as RFC 3339 in UTC (empty when zero).

@@ -30,7 +30,7 @@ type Writer struct {
 // NewWriter writes the header to out and returns a Writer for the rows.
 func NewWriter(out io.Writer) (*Writer, error) {
 	buf := bufio.NewWriterSize(out, 64<<10)
-	w := &Writer{buf: buf, csv: csv.NewWriter(buf), rec: make([]string, 8)}
+	w := &Writer{buf: buf, csv: csv.NewWriter(buf), rec: make([]string, len(header))}
 	if err := w.csv.Write(header); err != nil {
 		return nil, err
 	}
@@ -67,8 +67,10 @@ func (w *Writer) Write(rows ...Row) error {
 	for i := range rows {
 		r := &rows[i]
 		ts, _ := r.FinishedAt.MarshalCSV()
+		first, _ := r.FirstRunAt.MarshalCSV()
 		w.rec[0], w.rec[1], w.rec[2], w.rec[3] = strconv.Itoa(r.Line), guard(r.Username), guard(r.Canonical), string(r.Status)
 		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = guard(r.Code), guard(r.Message), strconv.Itoa(r.Attempts), ts
+		w.rec[8], w.rec[9], w.rec[10] = guard(r.Wiki), guard(r.Creator), first
 		if err := w.csv.Write(w.rec); err != nil {
 			return fmt.Errorf("write results row for line %d: %w", r.Line, err)
 		}
@@ -85,8 +87,9 @@ func (w *Writer) flush() error {
 }
 
 // Read reads a whole results file (for reports and resume). Only a file
-// whose first row is the results header is read: a sheet of accounts, or
-// any other CSV, is refused.
+// whose first row is the results header is read (the header of this
+// version, or of an earlier one: a prefix of it, at least its first eight
+// columns): a sheet of accounts, or any other CSV, is refused.
 func Read(r io.Reader) ([]Row, error) {
 	cr := csv.NewReader(r)
 	got, err := cr.Read()
@@ -96,20 +99,59 @@ func Read(r io.Reader) ([]Row, error) {
 		}
 		return nil, err
 	}
-	if !slices.Equal(got, header) {
+	if !IsHeader(got) {
 		return nil, fmt.Errorf("its first row is %s, not the results header %s", quoteCut(got, 5), strings.Join(header, ","))
 	}
 	var rows []Row
+	// gocsv maps the columns by the header's names: a file of an earlier
+	// version leaves the later fields empty.
+	err = gocsv.UnmarshalCSV(&replay{first: got, r: cr}, &rows)
 	// A file of the header alone (a run that decided no row) holds no rows;
 	// gocsv calls that an empty file.
-	if err := gocsv.UnmarshalCSVWithoutHeaders(cr, &rows); err != nil && !errors.Is(err, gocsv.ErrEmptyCSVFile) {
+	if err != nil && !errors.Is(err, gocsv.ErrEmptyCSVFile) {
 		return nil, err
 	}
 	for i := range rows {
-		rows[i].Username, rows[i].Canonical = unguard(rows[i].Username), unguard(rows[i].Canonical)
-		rows[i].Code, rows[i].Message = unguard(rows[i].Code), unguard(rows[i].Message)
+		r := &rows[i]
+		r.Username, r.Canonical = unguard(r.Username), unguard(r.Canonical)
+		r.Code, r.Message = unguard(r.Code), unguard(r.Message)
+		r.Wiki, r.Creator = unguard(r.Wiki), unguard(r.Creator)
 	}
 	return rows, nil
+}
+
+// IsHeader reports whether a CSV row is the header of a results file.
+func IsHeader(row []string) bool {
+	return len(row) >= 8 && len(row) <= len(header) && slices.Equal(row, header[:len(row)])
+}
+
+// replay gives gocsv the header it was already read, then the rest.
+type replay struct {
+	first []string
+	r     *csv.Reader
+}
+
+func (p *replay) Read() ([]string, error) {
+	if p.first != nil {
+		row := p.first
+		p.first = nil
+		return row, nil
+	}
+	return p.r.Read()
+}
+
+func (p *replay) ReadAll() ([][]string, error) {
+	var all [][]string
+	for {
+		row, err := p.Read()
+		if err == io.EOF {
+			return all, nil
+		}
+		if err != nil {
+			return all, err
+		}
+		all = append(all, row)
+	}
 }
 
 // guard neutralizes a cell that a spreadsheet would run as a formula

@@ -15,7 +15,7 @@ func TestWriterHeaderIsTheContract(t *testing.T) {
 	if _, err := NewWriter(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := buf.String(), "line,username,canonical,status,code,message,attempts,finished_at\n"; got != want {
+	if got, want := buf.String(), "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at\n"; got != want {
 		t.Errorf("header = %q, want %q", got, want)
 	}
 }
@@ -24,7 +24,7 @@ func TestWriterHeaderIsTheContract(t *testing.T) {
 // valid results CSV holding every row written so far.
 func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.csv")
-	w, err := Create(path, false)
+	w, err := Create(path, false, About{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(path)
-	if !strings.Contains(string(b), "2,maria_garcia,Maria garcia,created,,,1,2026-11-21T21:36:42Z\n") {
+	if !strings.Contains(string(b), "2,maria_garcia,Maria garcia,created,,,1,2026-11-21T21:36:42Z,,,\n") {
 		t.Errorf("created row not written as RFC 3339 UTC:\n%s", b)
 	}
 	got, _ := Read(bytes.NewReader(b))

@@ -1,0 +1,178 @@
+package report
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every row of a results file says what the record is about; reading the
+// file back gives the wiki, every creator and the first run's start, which
+// a resumed run keeps. A file from before these columns is still read.
+func TestRecordSaysWhatItIsAbout(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	first := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	rf, err := Create(path, false, About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Write(Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Created}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Create(path, true, About{Wiki: "https://w/api.php", Creator: "Helper", FirstRun: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Write(Row{Line: 3, Username: "bo", Canonical: "Bo", Status: Pending}); err != nil {
+		t.Fatal(err)
+	}
+	again.Close() // cut off: the partial stays
+	prev, err := ReadPrevious(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.About.Wiki != "https://w/api.php" || !prev.About.FirstRun.Equal(first) || !slices.Equal(prev.Creators, []string{"Organizer", "Helper"}) ||
+		!prev.Since().Equal(first) {
+		t.Errorf("previous %+v, creators %q, since %s", prev.About, prev.Creators, prev.Since())
+	}
+	old := filepath.Join(dir, "old.csv")
+	writeFile(t, old, "line,username,canonical,status,code,message,attempts,finished_at\n2,ana,Ana,created,,,1,2026-11-21T10:00:00Z\n")
+	prevOld, err := ReadPrevious(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := prevOld.Rows["Ana"]; got.Status != Created || prevOld.About.Wiki != "" ||
+		!prevOld.Since().Equal(time.Date(2026, 11, 21, 9, 58, 0, 0, time.UTC)) {
+		t.Errorf("an earlier version's file: %+v, since %s", got, prevOld.Since())
+	}
+}
+
+// A last row cut off by a full disk or a crash is dropped, and said so;
+// a file cut anywhere else is refused.
+func TestReadPreviousDropsACutLastRow(t *testing.T) {
+	whole := "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at\n" +
+		"2,ana,Ana,created,,,1,2026-11-21T10:00:00Z,,,\n" +
+		"3,bo,Bo,created,,\"a message\nover two lines\",1,2026-11-21T10:00:01Z,,,\n"
+	for _, tt := range []struct {
+		name, content, want string
+		cut                 bool
+	}{
+		{"whole", whole, "Ana Bo", false},
+		{"cut in the last row", whole + "4,cy,Cy,crea", "Ana Bo", true},
+		{"cut inside a quoted value of the last row", whole + "4,cy,Cy,created,,\"a long\nmess", "Ana Bo", true},
+		{"cut in the header", "line,username,cano", "", false},
+	} {
+		path := filepath.Join(t.TempDir(), "r.csv")
+		writeFile(t, path, tt.content)
+		prev, err := ReadPrevious(path)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("%s: read, want refused", tt.name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []string
+		for name := range prev.Rows {
+			got = append(got, name)
+		}
+		slices.Sort(got)
+		if strings.Join(got, " ") != tt.want || (prev.Cut != "") != tt.cut {
+			t.Errorf("%s: rows %q cut %q, want %q cut %v", tt.name, got, prev.Cut, tt.want, tt.cut)
+		}
+	}
+}
+
+// Only a results file is ever moved aside: a sheet or a folder where the
+// results would go is refused, and stays as it was.
+func TestCreateNeverMovesWhatIsNotResults(t *testing.T) {
+	dir := t.TempDir()
+	sheet := filepath.Join(dir, "signups.csv")
+	writeFile(t, sheet, "username,email\nana,a@example.org\n")
+	folder := filepath.Join(dir, "results")
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{sheet, folder} {
+		if _, err := Create(path, false, About{}); err == nil {
+			t.Errorf("Create(%s) moved it aside", path)
+		}
+	}
+	if b, _ := os.ReadFile(sheet); string(b) != "username,email\nana,a@example.org\n" {
+		t.Errorf("the sheet changed: %q", b)
+	}
+	if fi, err := os.Stat(folder); err != nil || !fi.IsDir() {
+		t.Errorf("the folder is gone: %v", err)
+	}
+}
+
+// A link planted at NAME.partial is never followed: it is moved aside as a
+// link, its target stays unchanged and private to nobody else, and the new
+// partial is a file of its own.
+func TestCreateDoesNotFollowALinkAtThePartial(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	target := filepath.Join(dir, "elsewhere.txt")
+	writeFile(t, target, "not yours\n")
+	if err := os.Chmod(target, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, path+".partial"); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := Create(path, true, About{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Write(Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Created}); err != nil {
+		t.Fatal(err)
+	}
+	rf.Close()
+	if b, _ := os.ReadFile(target); string(b) != "not yours\n" {
+		t.Errorf("the link's target was written: %q", b)
+	}
+	fi, err := os.Lstat(path + ".partial")
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the new partial: %v, %v", fi, err)
+	}
+}
+
+// One writer: a second hold on the same file is refused at once, saying
+// who holds it; once released, it can be taken again.
+func TestAcquireRefusesASecondWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	first, err := Acquire(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(path)
+	var inUse *InUseError
+	if !errors.As(err, &inUse) || !strings.Contains(err.Error(), "is in use by another mwprovision (process ") {
+		t.Fatalf("a second Acquire: %v, want an *InUseError naming the holder", err)
+	}
+	if err := first.Release(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Acquire(path)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	again.Release()
+	if _, err := os.Stat(path + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file stays after release: %v", err)
+	}
+}
