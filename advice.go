@@ -37,6 +37,7 @@ func explain(err error) string {
 	var pe *provision.PreflightError
 	var ac *provision.AmbiguousColumnError
 	var nc *provision.NoSuchColumnError
+	var re *provision.RecordError
 	switch {
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
@@ -48,6 +49,10 @@ func explain(err error) string {
 		msg += fmt.Sprintf("; say which with --column %s=%q, or rename the other", ac.Field, ac.Columns[len(ac.Columns)-1])
 	case errors.As(err, &nc):
 		msg = fmt.Sprintf("--column %s=%q: %s", nc.Field, nc.Column, msg)
+	case errors.As(err, &re) && re.Created > 0:
+		msg += fmt.Sprintf("; %d accounts this run created are in no row of it: make room, then run again with --resume, which finds them in the wiki's new-users log", re.Created)
+	case errors.As(err, &re):
+		msg += "; make room, then run again with --resume"
 	}
 	return msg
 }

@@ -49,24 +49,46 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if failedSheet != "" {
-				if input == "" {
-					return fmt.Errorf("--failed-sheet needs --input, the sheet these results are about")
-				}
-				chosen, err := parseColumns(columns.Value())
-				if err != nil {
-					return err
-				}
-				n, err := writeFailedSheet(input, chosen, rows, failedSheet, c.App.ErrWriter)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(c.App.ErrWriter, "wrote %d rows to fix to %s; correct them, then run that sheet\n", n, failedSheet)
-				return nil
+			if failedSheet == "" {
+				return report.Write(c.App.Writer, rows, format, path)
 			}
-			return report.Write(c.App.Writer, rows, format, path)
+			if input == "" {
+				return fmt.Errorf("--failed-sheet needs --input, the sheet these results are about")
+			}
+			chosen, err := parseColumns(columns.Value())
+			if err != nil {
+				return err
+			}
+			return failedSheetOf(c.App.ErrWriter, path, rows, input, chosen, failedSheet)
 		},
 	}
+}
+
+// failedSheetOf writes the failed sheet out, a file of its own: not the
+// sheet, not the results; one already there is kept aside, and nobody else
+// writes it meanwhile.
+func failedSheetOf(stderr io.Writer, results string, rows []report.Row, input string, chosen map[string]string, out string) error {
+	if err := distinctFiles(namedPath{"--input", input}, namedPath{"the results", results}, namedPath{"--failed-sheet", out}); err != nil {
+		return err
+	}
+	lock, err := report.Acquire(out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	kept, err := report.KeepAside(out)
+	if err != nil {
+		return fmt.Errorf("cannot keep the file at --failed-sheet aside: %v", err)
+	}
+	if kept != "" {
+		fmt.Fprintf(stderr, "the file that was at %s is kept as %s\n", out, kept)
+	}
+	n, err := writeFailedSheet(input, chosen, rows, out, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %d rows to fix to %s; correct them, then run that sheet\n", n, out)
+	return nil
 }
 
 // writeFailedSheet copies the rows of the input sheet whose results are not
@@ -96,7 +118,7 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 		}
 		return out
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // it holds emails
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // it holds emails
 	if err != nil {
 		return 0, fmt.Errorf("cannot create the failed sheet: %v", err)
 	}

@@ -13,14 +13,14 @@ import (
 // writeResults writes rows as a results file.
 func writeResults(t *testing.T, path string, rows ...report.Row) {
 	t.Helper()
-	f, err := report.Create(path, false)
+	f, err := report.Create(path, false, report.About{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Write(rows...); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Commit(); err != nil {
+	if err := f.Commit(false); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -77,13 +79,19 @@ Examples:
 
 // run is the run action: plan, pre-flight, confirmation, run, summary.
 func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock) error {
-	sheet, plan, err := o.readPlan(ctx)
+	started := clock.Now()
+	lock, err := report.Acquire(o.Out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	sheet, plan, err := o.readPlan(ctx, s.err)
 	if err != nil {
 		return err
 	}
 	defer sheet.Close()
 	o.warnAboutSheet(s.err, plan)
-	log, closeLog, err := openLog(o.LogFile)
+	log, closeLog, err := openLog(o.LogFile, s.err)
 	if err != nil {
 		return err
 	}
@@ -104,7 +112,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	if err := plan.Verify(); err != nil {
 		return fmt.Errorf("%s: %w; nothing was created: check the sheet, then run again", o.sheet, err)
 	}
-	results, err := report.Create(o.Out, o.Resume)
+	results, err := report.Create(o.Out, o.Resume, o.about(plan, creator, started))
 	if err != nil {
 		return err
 	}
@@ -116,16 +124,16 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	con.finish()
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
 		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
-	return o.finish(s.err, log, con, results, sum, runErr)
+	return o.finish(s.err, log, con, results, plan.Counts.Unmatched, sum, runErr)
 }
 
 // readPlan reads the previous results (to resume) and the sheet into the
 // plan of the run. The sheet stays open for the run to read it again.
-func (o *runOptions) readPlan(ctx context.Context) (*os.File, *provision.Plan, error) {
-	var previous map[string]report.Row
+func (o *runOptions) readPlan(ctx context.Context, stderr io.Writer) (*os.File, *provision.Plan, error) {
+	var previous *report.Previous
 	if o.Resume {
 		var err error
-		if previous, err = report.ReadPrevious(o.Out); err != nil {
+		if previous, err = o.readPrevious(stderr); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -144,7 +152,39 @@ func (o *runOptions) readPlan(ctx context.Context) (*os.File, *provision.Plan, e
 		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}
+	if n := plan.Counts.Unmatched; n > 0 {
+		fmt.Fprintf(stderr, "warning: %d rows that %s records as created or existing match no row of the sheet now (a name corrected since, or the results of another sheet?): they are kept, with the previous results kept aside at the end\n", n, o.Out)
+	}
 	return f, plan, nil
+}
+
+// readPrevious reads what earlier runs of the sheet recorded, and refuses a
+// record about another wiki.
+func (o *runOptions) readPrevious(stderr io.Writer) (*report.Previous, error) {
+	prev, err := report.ReadPrevious(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	if w := prev.About.Wiki; w != "" && w != o.API {
+		return nil, fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", o.Out, w, orDefault(o.API, "no wiki (offline)"))
+	}
+	if prev.Cut != "" {
+		fmt.Fprintf(stderr, "warning: the last row of %s was cut off (a full disk or a crash?): that row is decided again\n", prev.Cut)
+	}
+	return prev, nil
+}
+
+// about is what the results file records: the wiki, the creator, and when
+// the sheet's first run started — this one, unless it resumes an earlier.
+func (o *runOptions) about(plan *provision.Plan, c *provision.Creator, started time.Time) report.About {
+	a := report.About{Wiki: o.API, FirstRun: started}
+	if c != nil {
+		a.Creator = c.Name
+	}
+	if prev := plan.Previous(); prev != nil && !prev.About.FirstRun.IsZero() {
+		a.FirstRun = prev.About.FirstRun
+	}
+	return a
 }
 
 // preflight logs in and checks the creator, when the run has one and will
@@ -181,12 +221,15 @@ func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept strin
 
 // finish commits the results and prints the summary; the error says how
 // the run ended.
-func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, results *report.File, sum *report.Summary, runErr error) error {
+func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, results *report.File, unmatched int, sum *report.Summary, runErr error) error {
 	var waitLimit *provision.WaitLimitError
 	stopped := errors.As(runErr, &waitLimit)
 	if runErr == nil || stopped || errors.Is(runErr, provision.ErrInterrupted) {
-		if err := results.Commit(); err != nil && runErr == nil {
+		if err := results.Commit(unmatched > 0); err != nil && runErr == nil {
 			runErr = err
+		}
+		if unmatched > 0 && results.Kept != "" {
+			fmt.Fprintf(stderr, "the previous results, with %d rows no longer in the sheet, are kept as %s\n", unmatched, results.Kept)
 		}
 	}
 	if stopped {
@@ -232,8 +275,9 @@ func newHTTPClient(workers int) *http.Client {
 }
 
 // openLog opens the JSON-lines log for appending (mode 0600), and returns
-// the logger and what closes it.
-func openLog(path string) (*zap.Logger, func(), error) {
+// the logger and what closes it. If the log cannot be written (a full
+// disk), stderr hears it once, in plain words.
+func openLog(path string, stderr io.Writer) (*zap.Logger, func(), error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the log file: %v", err)
@@ -242,6 +286,26 @@ func openLog(path string) (*zap.Logger, func(), error) {
 	enc.TimeKey = "time"
 	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
 	enc.EncodeDuration = zapcore.StringDurationEncoder
-	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(f), zap.InfoLevel))
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(f), zap.InfoLevel),
+		zap.ErrorOutput(zapcore.AddSync(&logFailure{path: path, w: stderr})))
 	return log, func() { _ = log.Sync(); f.Close() }, nil
+}
+
+// logFailure takes zap's reports of a log that cannot be written and says
+// so once.
+type logFailure struct {
+	path string
+	w    io.Writer
+	once sync.Once
+}
+
+func (l *logFailure) Write(p []byte) (int, error) {
+	l.once.Do(func() {
+		why := strings.TrimSpace(string(p))
+		if _, after, ok := strings.Cut(why, "write error: "); ok {
+			why = after
+		}
+		fmt.Fprintf(l.w, "warning: the log file %s cannot be written (%s); the run goes on, and the results file keeps the record\n", l.path, why)
+	})
+	return len(p), nil
 }

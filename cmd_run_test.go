@@ -37,11 +37,11 @@ var runCommandTests = []runCommandTest{
 			"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
 			"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\n" +
 			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at\n" +
-			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T\n" +
-			"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T\n" +
-			"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T\n" +
-			"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T\n"},
+		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at\n" +
+			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T\n" +
+			"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T,,,T\n" +
+			"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T,,,T\n" +
+			"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T,,,T\n"},
 	},
 	{
 		name:   "password mode, quiet: only the summary",
@@ -136,7 +136,7 @@ func TestRunCommand(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := regexp.MustCompile(`,\d{4}-\d\d-\d\dT[\d:]+Z\n`).ReplaceAllString(string(b), ",T\n")
+				got := regexp.MustCompile(`\d{4}-\d\d-\d\dT[\d:]+Z`).ReplaceAllString(string(b), "T")
 				if got != want {
 					t.Errorf("%s:\n%s\nwant:\n%s", name, got, want)
 				}

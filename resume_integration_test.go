@@ -111,7 +111,7 @@ func rowsOnRecord(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(done)
+	return len(done.Rows)
 }
 
 // Ctrl-C (a real SIGINT to the process): dispatching stops, the requests in

@@ -107,7 +107,42 @@ func (o *runOptions) defaultPaths() error {
 	if o.LogFile == "" {
 		o.LogFile = base + ".log.jsonl"
 	}
+	return distinctFiles(
+		namedPath{"the sheet", o.sheet}, namedPath{"--out", o.Out},
+		namedPath{"--out's .partial", o.Out + ".partial"}, namedPath{"--log-file", o.LogFile})
+}
+
+// namedPath is a path with what the user knows it as.
+type namedPath struct{ what, path string }
+
+// distinctFiles refuses paths that are one file, or would be, and paths to
+// write that are directories: a run never writes into its sheet, its log
+// into its results, or results over a folder.
+func distinctFiles(paths ...namedPath) error {
+	for i, a := range paths {
+		if fi, err := os.Stat(a.path); i > 0 && err == nil && fi.IsDir() {
+			return fmt.Errorf("%s %s is a folder: give a file", a.what, a.path)
+		}
+		for _, b := range paths[i+1:] {
+			if sameFile(a.path, b.path) {
+				return fmt.Errorf("%s and %s are one file (%s): give each its own", a.what, b.what, b.path)
+			}
+		}
+	}
 	return nil
+}
+
+// sameFile reports whether two paths name one file: the same file on disk,
+// or the same absolute path.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
 
 // validateWiki checks --api and --contact.
@@ -263,7 +298,7 @@ func (o *runOptions) engineConfig() provision.Config {
 
 // planOptions say how the plan decides rows, from the flags and the
 // previous results (nil unless resuming).
-func (o *runOptions) planOptions(previous map[string]report.Row) provision.PlanOptions {
+func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOptions {
 	return provision.PlanOptions{MailPassword: o.MailPassword, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns}
 }
 
