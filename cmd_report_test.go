@@ -10,21 +10,6 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
-// writeResults writes rows as a results file.
-func writeResults(t *testing.T, path string, rows ...report.Row) {
-	t.Helper()
-	f, err := report.Create(path, false, report.About{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Write(rows...); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Commit(false); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestReportCommand runs `mwprovision report` with buffers on a results
 // file and the sheet it is about.
 func TestReportCommand(t *testing.T) {

@@ -446,3 +446,18 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// writeResults writes rows as a results file.
+func writeResults(t *testing.T, path string, rows ...report.Row) {
+	t.Helper()
+	f, err := report.Create(path, false, report.About{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(rows...); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -104,3 +104,30 @@ func TestFailedSheetIsAFileOfItsOwn(t *testing.T) {
 		t.Errorf("failed sheet %q (%v), kept %v", b, err, kept)
 	}
 }
+
+// A resumed run never drops a row the previous results decided for good:
+// when the sheet no longer holds it (a name corrected since), a warning
+// says how many, and the previous results are kept aside, not replaced.
+func TestResumeKeepsRowsTheSheetNoLongerHolds(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, "s.results.csv")
+	writeResults(t, results,
+		report.Row{Line: 2, Username: "ana_a", Canonical: "Ana a", Status: report.Created},
+		report.Row{Line: 3, Username: "bo_b", Canonical: "Bo b", Status: report.Created},
+		report.Row{Line: 4, Username: "cy_old", Canonical: "Cy old", Status: report.Exists})
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nana_a,a@example.org\ncy_new,c@example.org\n")
+	r := runCLI(t, nil, "run", "--dry-run", "--resume", "--out", results, sheet)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: 2 rows that "+results+" records as created or existing match no row of the sheet now") {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	kept, _ := filepath.Glob(filepath.Join(dir, "s.results.*.csv"))
+	if len(kept) != 1 || !strings.Contains(r.stderr, "the previous results, with 2 rows no longer in the sheet, are kept as "+kept[0]) {
+		t.Fatalf("kept %v:\n%s", kept, r.stderr)
+	}
+	if old := readResults(t, kept[0]); len(old) != 3 {
+		t.Errorf("the kept results hold %d rows, want the 3 of before", len(old))
+	}
+	if rows := readResults(t, results); len(rows) != 2 || rows[0].Status != report.Created || rows[1].Status != report.WouldCreate {
+		t.Errorf("the new results: %+v", rows)
+	}
+}
