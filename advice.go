@@ -13,11 +13,19 @@ import (
 // names the flags of this program. advise completes the rows of the results
 // file and the console, explain the errors printed on stderr.
 
+// The message of a row a dry run without a wiki would create.
+const (
+	offlineFact   = "passes every offline check"
+	offlineAdvice = offlineFact + "; give --api to check the name against the wiki"
+)
+
 // advise completes a decided row's message with what to do about it.
 func advise(r *report.Row, f provision.Facts) {
 	switch {
 	case r.Status == report.Pending:
 		r.Message = reword(r.Message, f.Stop) + "; run again with --resume to continue"
+	case f.Offline && r.Message == offlineFact:
+		r.Message = offlineAdvice // a constant: a million rows need no million strings
 	case f.Offline:
 		r.Message += "; give --api to check the name against the wiki"
 	case r.Code == "missing-email":

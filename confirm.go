@@ -31,8 +31,8 @@ func (o *runOptions) warnAboutSheet(stderr io.Writer, plan *provision.Plan) {
 	}
 	pv := plan.Preview
 	for _, e := range pv.SharedEmails {
-		fmt.Fprintf(stderr, "warning: line %d has the same email as line %d (%s): allowed, as a family may share an address, but check that nobody signed up twice\n",
-			e.Line, e.FirstLine, e.Email)
+		fmt.Fprintf(stderr, "warning: line %d has the same email as line %d: allowed, as a family may share an address, but check that nobody signed up twice\n",
+			e.Line, e.FirstLine)
 	}
 	if more := pv.SharedEmailRows - len(pv.SharedEmails); more > 0 {
 		fmt.Fprintf(stderr, "warning: … and %d more rows have the email of an earlier row\n", more)

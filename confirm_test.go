@@ -85,8 +85,8 @@ func TestWarnAboutSheet(t *testing.T) {
 	shared := planOf(t, "username,email\nana,family@example.org\nbo,family@example.org\nana_k,family@example.org\n")
 	var b strings.Builder
 	(&runOptions{}).warnAboutSheet(&b, shared)
-	want := "warning: line 3 has the same email as line 2 (family@example.org): allowed, as a family may share an address, but check that nobody signed up twice\n" +
-		"warning: line 4 has the same email as line 2 (family@example.org): allowed, as a family may share an address, but check that nobody signed up twice\n"
+	want := "warning: line 3 has the same email as line 2: allowed, as a family may share an address, but check that nobody signed up twice\n" +
+		"warning: line 4 has the same email as line 2: allowed, as a family may share an address, but check that nobody signed up twice\n"
 	if b.String() != want {
 		t.Errorf("shared emails:\n%s\nwant:\n%s", b.String(), want)
 	}

@@ -83,7 +83,7 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 		return nil, err
 	}
 	p.Header, p.Ignored, p.HasPassword = sh.Header, sh.Ignored, sh.Column("password") >= 0
-	p.Preview = newPreview(sh)
+	p.Preview = newPreview(sh, sh.rowsIn(p.src.expect))
 	for st, err := range p.steps(sh) {
 		if err == nil {
 			err = ctx.Err()

@@ -43,6 +43,7 @@ type Sheet struct {
 	Blank     int // blank rows skipped so far
 	seq       int
 	raw       []string
+	lineBytes int // the average length of a line at the start of the sheet
 }
 
 // maxValueBytes bounds one value of a sheet.
@@ -78,7 +79,7 @@ func NewSheet(in io.Reader, chosen map[string]string) (*Sheet, error) {
 		// Saved with the line ends of classic Mac OS: CR alone.
 		lines = crToLF{br}
 	}
-	s := &Sheet{Delimiter: sniffDelimiter(head)}
+	s := &Sheet{Delimiter: sniffDelimiter(head), lineBytes: len(head) / max(1, bytes.Count(head, []byte{'\n'}))}
 	s.r = csv.NewReader(&lineLimit{r: lines, line: 1})
 	s.r.Comma = s.Delimiter
 	s.r.FieldsPerRecord = -1
@@ -136,18 +137,22 @@ type lineLimit struct {
 
 func (l *lineLimit) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for i, c := range p[:n] {
-		if c == '\n' {
-			l.line++
-			l.len = 0
-			continue
+	for rest, done := p[:n], 0; ; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			i = len(rest)
 		}
-		if l.len++; l.len > maxLineBytes {
-			return i, &SheetError{Line: l.line, Msg: fmt.Sprintf(
+		if l.len += i; l.len > maxLineBytes {
+			return done + i - (l.len - maxLineBytes), &SheetError{Line: l.line, Msg: fmt.Sprintf(
 				"the line is longer than %d MiB, and no row of accounts is that long: is this the right file, with the quotes closed?", maxLineBytes>>20)}
 		}
+		if i == len(rest) {
+			return n, err
+		}
+		l.line, l.len = l.line+1, 0
+		done += i + 1
+		rest = rest[i+1:]
 	}
-	return n, err
 }
 
 // crToLF reads a sheet whose lines end in CR alone as if they ended in LF.
@@ -166,6 +171,16 @@ func (c crToLF) Read(p []byte) (int, error) {
 // Raw is the record Next returned last, as written in the sheet (nil for a
 // row that could not be parsed). It is valid until the next call to Next.
 func (s *Sheet) Raw() []string { return s.raw }
+
+// rowsIn estimates how many rows a sheet of size bytes holds, from the
+// length of its first lines.
+func (s *Sheet) rowsIn(size int64) int {
+	return int(min(size/int64(max(1, s.lineBytes)), maxRowsEstimate))
+}
+
+// maxRowsEstimate bounds what is set aside for a sheet's rows before they
+// are counted.
+const maxRowsEstimate = 4 << 20
 
 // SecretColumns are the columns that hold passwords, or whose header says
 // they may: a copy of the sheet leaves them out.

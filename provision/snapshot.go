@@ -32,10 +32,11 @@ var ErrSheetChanged = errors.New("the sheet changed after it was read")
 // descriptor; one that writes in place is caught). Anything else — a pipe,
 // process substitution — is held in memory.
 type snapshot struct {
-	file *os.File // nil when held in memory
-	size int64
-	sums [][sha256.Size]byte // one per snapshotBlock of the file
-	mem  []byte
+	file   *os.File // nil when held in memory
+	size   int64
+	expect int64               // the file's size when its read began; 0 for a pipe
+	sums   [][sha256.Size]byte // one per snapshotBlock of the file
+	mem    []byte
 }
 
 // record returns a reader for the plan's read of in, which builds s as it
@@ -52,7 +53,7 @@ func (s *snapshot) record(in io.Reader) (io.Reader, error) {
 				return nil, &SheetError{Msg: fmt.Sprintf("the sheet is %d MiB, more than any sheet of accounts (the limit is %d MiB); check the file name, or split the sheet",
 					fi.Size()>>20, maxSheetBytes>>20)}
 			}
-			s.file = f
+			s.file, s.expect = f, fi.Size()
 			// One byte past the limit, so that a file growing past it is refused.
 			return &hashingReader{r: io.NewSectionReader(f, 0, maxSheetBytes+1), s: s, h: sha256.New()}, nil
 		}

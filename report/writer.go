@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocarina/gocsv"
 )
@@ -25,6 +26,24 @@ type Writer struct {
 	buf *bufio.Writer
 	csv *csv.Writer
 	rec []string
+	// The last times written, by the second, and their text: rows decided
+	// together share them, and formatting is a third of writing a row.
+	stamps [2]struct {
+		unix int64
+		text string
+	}
+}
+
+// stamp is t as written, from the cache for slot when t is its second.
+func (w *Writer) stamp(slot int, t Timestamp) string {
+	if t.IsZero() {
+		return ""
+	}
+	c := &w.stamps[slot]
+	if u := t.Unix(); u != c.unix || c.text == "" {
+		c.unix, c.text = u, t.UTC().Format(time.RFC3339)
+	}
+	return c.text
 }
 
 // NewWriter writes the header to out and returns a Writer for the rows.
@@ -66,11 +85,9 @@ func quoteCut(row []string, n int) string {
 func (w *Writer) Write(rows ...Row) error {
 	for i := range rows {
 		r := &rows[i]
-		ts, _ := r.FinishedAt.MarshalCSV()
-		first, _ := r.FirstRunAt.MarshalCSV()
 		w.rec[0], w.rec[1], w.rec[2], w.rec[3] = strconv.Itoa(r.Line), guard(r.Username), guard(r.Canonical), string(r.Status)
-		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = guard(r.Code), guard(r.Message), strconv.Itoa(r.Attempts), ts
-		w.rec[8], w.rec[9], w.rec[10] = guard(r.Wiki), guard(r.Creator), first
+		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = guard(r.Code), guard(r.Message), strconv.Itoa(r.Attempts), w.stamp(0, r.FinishedAt)
+		w.rec[8], w.rec[9], w.rec[10] = guard(r.Wiki), guard(r.Creator), w.stamp(1, r.FirstRunAt)
 		if err := w.csv.Write(w.rec); err != nil {
 			return fmt.Errorf("write results row for line %d: %w", r.Line, err)
 		}
