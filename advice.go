@@ -46,6 +46,7 @@ func explain(err error) string {
 	var ac *provision.AmbiguousColumnError
 	var nc *provision.NoSuchColumnError
 	var re *provision.RecordError
+	var nr *report.NotResultsError
 	switch {
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
@@ -61,6 +62,10 @@ func explain(err error) string {
 		msg += fmt.Sprintf("; %d accounts this run created are in no row of it: make room, then run again with --resume, which finds them in the wiki's new-users log", re.Created)
 	case errors.As(err, &re):
 		msg += "; make room, then run again with --resume"
+	case errors.As(err, &nr):
+		msg += ": give another --out"
+	case errors.Is(err, provision.ErrSheetChanged) && !strings.Contains(msg, "nothing was created"):
+		msg += "; nothing was sent for the rows from the change on, and they have no results row: check the sheet, then run again with --resume"
 	}
 	return msg
 }

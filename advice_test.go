@@ -27,7 +27,7 @@ func TestAdviseNamesTheFlags(t *testing.T) {
 			"stopped waiting: wiki throttle: 2 per 10m0s for this IP asks for 10m1s more, which would pass --max-wait 1m0s; run again with --resume to continue"},
 		{"pending after an answer was lost",
 			report.Row{Status: report.Pending, Code: "pending", Message: "the run was interrupted before this row was sent; an attempt got no answer, so the wiki may have created this account"},
-			provision.Facts{Stop: provision.ErrInterrupted, MayExist: true},
+			provision.Facts{Stop: provision.ErrInterrupted},
 			"the run was interrupted before this row was sent; an attempt got no answer, so the wiki may have created this account; run again with --resume to continue"},
 		{"offline prediction", report.Row{Status: report.WouldCreate, Message: "passes every offline check"}, provision.Facts{Offline: true},
 			"passes every offline check; give --api to check the name against the wiki"},

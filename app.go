@@ -27,7 +27,7 @@ var errRowsNotOK = errors.New("some rows did not end created or exists")
 
 // Interruptions that end a command with nothing pending.
 var (
-	errInterruptedEarly  = errors.New("interrupted before anything was sent")
+	errInterruptedEarly  = errors.New("interrupted before any account was created")
 	errDryRunInterrupted = errors.New("interrupted: the dry run's results hold the rows it checked")
 )
 
@@ -50,6 +50,12 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
+	case errors.Is(err, context.Canceled):
+		// Ctrl-C while logging in or reading a secret: before any account.
+		fmt.Fprintln(stderr, "mwprovision: "+errInterruptedEarly.Error())
+		return exitInterrupted
+	case errors.Is(err, errNotConfirmed):
+		return exitUsage // the question already said so
 	}
 	// Usage, sheet, pre-flight and login errors, and anything else that ends
 	// a command before it decided rows: nothing was created.

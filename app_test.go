@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -64,7 +65,8 @@ func TestExitCode(t *testing.T) {
 		{errRowsNotOK, exitRowsNotOK, ""},
 		{fmt.Errorf("run: %w", provision.ErrInterrupted), exitInterrupted,
 			"mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue\n"},
-		{errNotConfirmed, exitUsage, "mwprovision: not confirmed: nothing was created\n"},
+		{errNotConfirmed, exitUsage, ""},
+		{fmt.Errorf("log in to x: %w", context.Canceled), exitInterrupted, "mwprovision: interrupted before any account was created\n"},
 		{&provision.PreflightError{Code: provision.PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}, exitUsage,
 			"mwprovision: the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki\n"},
 	}

@@ -96,8 +96,10 @@ func failedSheetOf(stderr io.Writer, results string, rows []report.Row, input st
 // delimiter, without the columns that hold passwords.
 func writeFailedSheet(input string, chosen map[string]string, rows []report.Row, out string, stderr io.Writer) (int, error) {
 	byLine := make(map[int]report.Row, len(rows))
+	last := 0 // the last line the results reach: a stopped dry run ends early
 	for _, r := range rows {
 		byLine[r.Line] = r
+		last = max(last, r.Line)
 	}
 	in, err := os.Open(input)
 	if err != nil {
@@ -138,6 +140,9 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 			return 0, wrapSheetErr(input, err)
 		}
 		r, ok := byLine[a.Line]
+		if !ok && a.Line > last {
+			r, ok = report.Row{Line: a.Line, Username: a.Username, Status: report.Pending}, true // not reached: still to do
+		}
 		if !ok || (a.Username != r.Username && a.Problem == nil) {
 			return 0, fmt.Errorf("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
 		}

@@ -105,7 +105,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	if err != nil {
 		return err
 	}
-	if err := o.announce(s, plan, creator); err != nil {
+	if err := o.announce(ctx, s, plan, creator); err != nil {
 		log.Info("not confirmed", zap.Error(err))
 		return err
 	}
@@ -206,7 +206,7 @@ func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provi
 // sayStart says where the previous results went and what the run will do.
 func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept string) {
 	if kept != "" {
-		o.say(stderr, "the previous results are kept as %s (run with --resume to continue from them)\n", kept)
+		o.say(stderr, "the previous results are kept as %s: this run starts a new record (--resume continues one)\n", kept)
 	}
 	verb := "to create"
 	if o.DryRun {

@@ -81,7 +81,7 @@ func TestInterruptWhileReadingThePipe(t *testing.T) {
 		cancel()
 		select {
 		case code := <-done:
-			if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted before anything was sent") {
+			if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted before any account was created") {
 				t.Errorf("endless %v: exit %d:\n%s", endless, code, stderr.String())
 			}
 		case <-time.After(time.Second):
@@ -98,7 +98,7 @@ func TestInterruptWhileReadingThePipe(t *testing.T) {
 func TestPipedSheetNeedsOut(t *testing.T) {
 	pipe := mkfifo(t)
 	r := runCLI(t, nil, "run", "--dry-run", pipe)
-	if r.code != 2 || !strings.Contains(r.stderr, "is a pipe, with no folder beside it for the results: give --out FILE") {
+	if r.code != 2 || !strings.Contains(r.stderr, "is a pipe or a device, with no folder beside it for the results: give --out FILE") {
 		t.Errorf("exit %d:\n%s", r.code, r.stderr)
 	}
 	o, err := validate(t, runOptions{DryRun: true, Out: "/tmp/x/event.results.csv"}, nil, "", false, pipe)

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +79,7 @@ func wikimediaTime(n int) time.Duration {
 
 // announce says what kind of run starts, or — for a run that creates
 // accounts — asks for confirmation.
-func (o *runOptions) announce(s *streams, plan *provision.Plan, c *provision.Creator) error {
+func (o *runOptions) announce(ctx context.Context, s *streams, plan *provision.Plan, c *provision.Creator) error {
 	switch {
 	case o.DryRun && o.API == "":
 		o.say(s.err, "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n")
@@ -88,7 +88,7 @@ func (o *runOptions) announce(s *streams, plan *provision.Plan, c *provision.Cre
 	case o.DryRun:
 		o.say(s.err, "dry run: checking the names against the wiki; nothing will be created\n")
 	case plan.Counts.ToCreate > 0 && !o.Yes:
-		return o.confirm(s, plan, c)
+		return o.confirm(ctx, s, plan, c)
 	default:
 		return nil
 	}
@@ -103,7 +103,7 @@ var errNotConfirmed = errors.New("not confirmed: nothing was created")
 
 // confirm shows what is about to happen and asks — accounts can never be
 // deleted. Without a terminal to ask on it refuses, unless --yes was given.
-func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Creator) error {
+func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Plan, c *provision.Creator) error {
 	if !s.interactive() {
 		return errors.New("accounts can never be deleted, so mwprovision asks before creating them, and there is no terminal to ask on; check the sheet with --dry-run, then run again with --yes")
 	}
@@ -113,7 +113,7 @@ func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Crea
 	}
 	n := plan.Counts.ToCreate
 	fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
-		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows decided offline): %s\n",
+		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows need no request): %s\n",
 		orDefault(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan))
 	showColumns(s.err, "  columns:  ", plan.Preview.Columns)
 	fmt.Fprintf(s.err, "  mail:     %s\n", mode)
@@ -123,10 +123,17 @@ func (o *runOptions) confirm(s *streams, plan *provision.Plan, c *provision.Crea
 		label = ""
 	}
 	fmt.Fprintf(s.err, "\nCreate %d accounts? [y/N] ", n)
-	answer, _ := bufio.NewReader(s.in).ReadString('\n')
+	answer, err := s.readLine(ctx)
+	if ctx.Err() != nil {
+		fmt.Fprintln(s.err)
+		return errInterruptedEarly
+	}
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
 		return nil
+	}
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("cannot read the answer: %v; nothing was created", err)
 	}
 	fmt.Fprintln(s.err, "Nothing was created.")
 	return errNotConfirmed

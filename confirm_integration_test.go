@@ -139,7 +139,7 @@ func TestEndlessPipedSheetStopsOnSIGTERM(t *testing.T) {
 	if took := time.Since(sent); took > time.Second || cmd.ProcessState.ExitCode() != exitInterrupted {
 		t.Errorf("stopped %s after SIGTERM with exit %d, want within 1s and %d:\n%s", took, cmd.ProcessState.ExitCode(), exitInterrupted, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "interrupted before anything was sent") {
+	if !strings.Contains(stderr.String(), "interrupted before any account was created") {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }

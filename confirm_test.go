@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 	creator := &provision.Creator{Name: "Organizer", SiteName: "Test wiki"}
 	prompt := "\nAbout to create accounts. Accounts can never be deleted.\n" +
 		"  wiki:     Test wiki (https://wiki.example.org/w/api.php)\n  creator:  Organizer (Organizer@bulk)\n" +
-		"  accounts: 2 to create (1 other rows decided offline): One, Two\n" +
+		"  accounts: 2 to create (1 other rows need no request): One, Two\n" +
 		"  columns:  username ← \"username\" (one)\n            email    ← \"email\" (1@example.org)\n" +
 		"  mail:     the wiki mails each new user a temporary password\n  reason:   Edit-a-thon\n" +
 		"            public: anyone can read it in the wiki's new-users log, and it cannot be removed\n\nCreate 2 accounts? [y/N] "
@@ -34,7 +35,7 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 		{"y\n", false, nil, ""},
 	} {
 		s, _, stderr := bufferStreams(tt.answer, tt.tty)
-		err := o.announce(s, plan, creator)
+		err := o.announce(t.Context(), s, plan, creator)
 		switch {
 		case !tt.tty && (err == nil || !strings.Contains(err.Error(), "no terminal to ask on")):
 			t.Errorf("without a terminal: %v, want a refusal", err)
@@ -45,7 +46,7 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 		}
 	}
 	o.Yes = true
-	if s, _, stderr := bufferStreams("", false); o.announce(s, plan, creator) != nil || stderr.Len() != 0 {
+	if s, _, stderr := bufferStreams("", false); o.announce(t.Context(), s, plan, creator) != nil || stderr.Len() != 0 {
 		t.Errorf("--yes still asks: %q", stderr.String())
 	}
 }
@@ -141,7 +142,7 @@ func TestAnnounceDryRun(t *testing.T) {
 		{runOptions{DryRun: true, Quiet: true}, nil, ""},
 	} {
 		s, _, stderr := bufferStreams("", false)
-		if err := tt.o.announce(s, plan, tt.c); err != nil || stderr.String() != tt.want {
+		if err := tt.o.announce(t.Context(), s, plan, tt.c); err != nil || stderr.String() != tt.want {
 			t.Errorf("announce: %v, %q; want %q", err, stderr.String(), tt.want)
 		}
 	}
@@ -157,7 +158,7 @@ func TestConfirmShowsThePublicReasons(t *testing.T) {
 	}
 	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon"}
 	s, _, stderr := bufferStreams("n\n", true)
-	o.confirm(s, planOf(t, sheet.String()), &provision.Creator{Name: "A"})
+	o.confirm(t.Context(), s, planOf(t, sheet.String()), &provision.Creator{Name: "A"})
 	want := "  reason:   \"Table 1\" (2 rows)\n" +
 		"            \"Table 2\" (1 row)\n" +
 		"            \"Table 3\" (1 row)\n" +
@@ -169,7 +170,22 @@ func TestConfirmShowsThePublicReasons(t *testing.T) {
 	if !strings.Contains(stderr.String(), want) {
 		t.Errorf("the confirmation:\n%s\nlacks:\n%s", stderr.String(), want)
 	}
-	if !strings.Contains(stderr.String(), "accounts: 10 to create (0 other rows decided offline): Person 0, Person 1, Person 2, Person 3, Person 4 and 5 more\n") {
+	if !strings.Contains(stderr.String(), "accounts: 10 to create (0 other rows need no request): Person 0, Person 1, Person 2, Person 3, Person 4 and 5 more\n") {
 		t.Errorf("the confirmation does not name the first accounts:\n%s", stderr.String())
+	}
+}
+
+// Ctrl-C at the question is no answer: nothing is created, whatever is
+// typed after.
+func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s, _, _ := bufferStreams("y\n", true)
+	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true}
+	if err := o.confirm(ctx, s, planOf(t, "username,email\none,1@example.org\n"), &provision.Creator{Name: "A"}); err != errInterruptedEarly {
+		t.Errorf("confirm after Ctrl-C = %v, want errInterruptedEarly", err)
+	}
+	if _, err := promptSecret(ctx, s.readSecret, s.err, "Bot password: "); err != errInterruptedEarly {
+		t.Errorf("the password prompt after Ctrl-C = %v, want errInterruptedEarly", err)
 	}
 }

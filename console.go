@@ -215,8 +215,13 @@ func (c *console) statusLocked() string {
 	if n := c.counts[report.WouldCreate]; n > 0 {
 		made, verb = n, "would be created"
 	}
-	problems := c.done - made - c.counts[report.Exists]
-	parts := []string{fmt.Sprintf("%d %s · %d exist · %d problems", made, verb, c.counts[report.Exists], problems)}
+	pending := c.counts[report.Pending]
+	problems := c.done - made - c.counts[report.Exists] - pending
+	counts := fmt.Sprintf("%d %s · %d exist · %d problems", made, verb, c.counts[report.Exists], problems)
+	if pending > 0 {
+		counts += fmt.Sprintf(" · %d pending", pending)
+	}
+	parts := []string{counts}
 	if left := c.pauseUntil.Sub(c.clock.Now()); left > 0 {
 		parts = append(parts, fmt.Sprintf("%s — resuming in %s", c.pauseWhy, left.Round(time.Second)))
 	}

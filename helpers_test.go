@@ -36,8 +36,13 @@ type cliRun struct {
 func bufferStreams(in string, tty bool) (*streams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
 	r := bufio.NewReader(strings.NewReader(in))
-	return &streams{in: r, out: &out, err: &errb, inTTY: tty, errTTY: tty,
-		readSecret: func() (string, error) { return r.ReadString('\n') }}, &out, &errb
+	read := func(ctx context.Context) (string, error) {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return r.ReadString('\n')
+	}
+	return &streams{in: r, out: &out, err: &errb, inTTY: tty, errTTY: tty, readLine: read, readSecret: read}, &out, &errb
 }
 
 func runCLI(t testing.TB, env map[string]string, args ...string) cliRun {

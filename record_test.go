@@ -66,7 +66,7 @@ func TestSecondRunRefusesWhileTheFirstHoldsTheResults(t *testing.T) {
 	}
 	defer held.Release()
 	r := runCLI(t, nil, "run", "--dry-run", sheet)
-	if r.code != 2 || !strings.Contains(r.stderr, "s.dry-run.results.csv is in use by another mwprovision (process ") {
+	if r.code != 2 || !strings.Contains(r.stderr, "s.dry-run.results.csv is in use by another mwprovision: wait for it to finish") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "s.dry-run.results.csv")); err == nil {

@@ -29,6 +29,9 @@ const (
 	defaultMaxAttempts = 5
 	defaultMaxWait     = 30 * time.Minute
 	maxWorkers         = 64
+	// maxRateInterval is the longest wait between two requests a --rate
+	// may ask for: slower, a run would seem to hang for ever.
+	maxRateInterval = 24 * time.Hour
 )
 
 // runOptions is the configuration of `mwprovision run`: its flags, then
@@ -91,9 +94,11 @@ func (o *runOptions) validate(ctx context.Context, args []string, s *streams, ge
 // beside them.
 func (o *runOptions) defaultPaths() error {
 	base := strings.TrimSuffix(o.sheet, filepath.Ext(o.sheet))
-	if fi, err := os.Stat(o.sheet); err == nil && !fi.Mode().IsRegular() {
+	if fi, err := os.Stat(o.sheet); err == nil && fi.IsDir() {
+		return fmt.Errorf("the sheet %s is a folder: give the sheet's file", o.sheet)
+	} else if err == nil && !fi.Mode().IsRegular() {
 		if o.Out == "" {
-			return fmt.Errorf("the sheet %s is a pipe, with no folder beside it for the results: give --out FILE (the log goes beside it)", o.sheet)
+			return fmt.Errorf("the sheet %s is a pipe or a device, with no folder beside it for the results: give --out FILE (the log goes beside it)", o.sheet)
 		}
 		base = strings.TrimSuffix(strings.TrimSuffix(o.Out, filepath.Ext(o.Out)), ".results")
 	}
@@ -107,9 +112,13 @@ func (o *runOptions) defaultPaths() error {
 	if o.LogFile == "" {
 		o.LogFile = base + ".log.jsonl"
 	}
-	return distinctFiles(
+	if err := distinctFiles(
 		namedPath{"the sheet", o.sheet}, namedPath{"--out", o.Out},
-		namedPath{"--out's .partial", o.Out + ".partial"}, namedPath{"--log-file", o.LogFile})
+		namedPath{"--out's .partial", o.Out + ".partial"}, namedPath{"--log-file", o.LogFile}); err != nil {
+		return err
+	}
+	// A file at --out is kept aside, or resumed from: only a results file.
+	return report.CheckResultsFile(o.Out)
 }
 
 // namedPath is a path with what the user knows it as.
@@ -191,9 +200,9 @@ func (o *runOptions) validateLimits() error {
 	if o.limit, err = parseRate(o.Rate); err != nil {
 		return fmt.Errorf("--rate %q: %v", o.Rate, err)
 	}
-	if every := 1 / float64(o.limit); o.limit != rate.Inf && every > o.MaxWait.Seconds() {
-		return fmt.Errorf("--rate %s sends one request every %s, longer than --max-wait %s lets the run wait: give a faster --rate (0 for no limit) or a longer --max-wait",
-			o.Rate, seconds(every), o.MaxWait)
+	if every := 1 / float64(o.limit); o.limit != rate.Inf && every > maxRateInterval.Seconds() {
+		return fmt.Errorf("--rate %s sends one request every %s: slower than one a day, a run would seem to hang; give a faster rate such as 1/h, or 0 for no limit",
+			o.Rate, seconds(every))
 	}
 	return nil
 }
@@ -231,7 +240,8 @@ func parseColumns(specs []string) (map[string]string, error) {
 // password from its file, the environment or, on a terminal, a prompt.
 func (o *runOptions) readCreator(ctx context.Context, s *streams, getenv func(string) string) error {
 	var err error
-	if o.OAuthFile != "" || getenv("MWPROVISION_OAUTH_TOKEN") != "" {
+	// An OAuth token in the environment means nothing offline.
+	if o.OAuthFile != "" || o.API != "" && getenv("MWPROVISION_OAUTH_TOKEN") != "" {
 		if o.User != "" {
 			return errors.New("give either --user (a bot password) or an OAuth token, not both")
 		}
@@ -247,7 +257,7 @@ func (o *runOptions) readCreator(ctx context.Context, s *streams, getenv func(st
 	}
 	o.password, err = readSecret(ctx, o.PasswordFile, "MWPROVISION_PASSWORD", "bot password", getenv)
 	if err != nil && o.PasswordFile == "" && s.interactive() {
-		o.password, err = promptSecret(s.readSecret, s.err, "Bot password for "+o.User+": ")
+		o.password, err = promptSecret(ctx, s.readSecret, s.err, "Bot password for "+o.User+": ")
 	}
 	return err
 }

@@ -87,10 +87,13 @@ func describeMode(m fs.FileMode) string {
 
 // promptSecret asks on the terminal without echo: the secret never
 // reaches argv, the shell's history or the screen.
-func promptSecret(read func() (string, error), out io.Writer, prompt string) (string, error) {
+func promptSecret(ctx context.Context, read func(context.Context) (string, error), out io.Writer, prompt string) (string, error) {
 	fmt.Fprint(out, prompt)
-	p, err := read()
+	p, err := read(ctx)
 	fmt.Fprintln(out)
+	if ctx.Err() != nil {
+		return "", errInterruptedEarly
+	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read the password from the terminal: %v", err)
 	}

@@ -55,7 +55,7 @@ func TestPromptSecret(t *testing.T) {
 		{"\n", "", "no bot password given"},
 	} {
 		s, _, stderr := bufferStreams(tt.typed, true)
-		got, err := promptSecret(s.readSecret, s.err, "Bot password for A@b: ")
+		got, err := promptSecret(t.Context(), s.readSecret, s.err, "Bot password for A@b: ")
 		if got != tt.want || (tt.err != "") != (err != nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("typed %q: %q, %v; want %q, %q", tt.typed, got, err, tt.want, tt.err)
 		}

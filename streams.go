@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"os"
 
@@ -8,7 +10,7 @@ import (
 )
 
 // streams are the program's standard streams and what it knows of them:
-// which are terminals, and how to read a secret without echo. Tests build
+// which are terminals, and how to read an answer or a secret. Tests build
 // them from buffers and can say a buffer is a terminal (gh's SetStdoutTTY
 // idea), so that the prompts and the progress bar run without a terminal.
 type streams struct {
@@ -17,20 +19,57 @@ type streams struct {
 	err io.Writer
 	// inTTY and errTTY: stdin and stderr are a terminal a person reads.
 	inTTY, errTTY bool
-	// readSecret reads one line from the terminal without echoing it.
-	readSecret func() (string, error)
+	// readLine reads one line that a person types; readSecret reads one
+	// without echoing it. Both give up when ctx is done (Ctrl-C), leaving
+	// the terminal as it was.
+	readLine   func(ctx context.Context) (string, error)
+	readSecret func(ctx context.Context) (string, error)
 }
 
 // systemStreams are the process's own stdin, stdout and stderr.
 func systemStreams() *streams {
+	stdin := bufio.NewReader(os.Stdin)
+	fd := int(os.Stdin.Fd())
 	return &streams{
 		in: os.Stdin, out: os.Stdout, err: os.Stderr,
-		inTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		inTTY:  term.IsTerminal(fd),
 		errTTY: term.IsTerminal(int(os.Stderr.Fd())),
-		readSecret: func() (string, error) {
-			b, err := term.ReadPassword(int(os.Stdin.Fd()))
-			return string(b), err
+		readLine: func(ctx context.Context) (string, error) {
+			return readAside(ctx, func() (string, error) { return stdin.ReadString('\n') }, nil)
 		},
+		readSecret: func(ctx context.Context) (string, error) {
+			state, err := term.GetState(fd)
+			if err != nil {
+				return "", err
+			}
+			return readAside(ctx, func() (string, error) {
+				b, err := term.ReadPassword(fd)
+				return string(b), err
+			}, func() { term.Restore(fd, state) })
+		},
+	}
+}
+
+// readAside reads with read while ctx may end it: then undo runs and the
+// read is left to the process's end.
+func readAside(ctx context.Context, read func() (string, error), undo func()) (string, error) {
+	type line struct {
+		s   string
+		err error
+	}
+	got := make(chan line, 1)
+	go func() {
+		s, err := read()
+		got <- line{s, err}
+	}()
+	select {
+	case l := <-got:
+		return l.s, l.err
+	case <-ctx.Done():
+		if undo != nil {
+			undo()
+		}
+		return "", ctx.Err()
 	}
 }
 

@@ -214,7 +214,7 @@ func TestSheetRewrittenWhileThePromptWaits(t *testing.T) {
 
 	inPlace := writeSheet(t, dir, "inplace.csv", "username,email\nconfirmed_one,c1@example.org\n")
 	tm.start("inplace", base+" "+inPlace+"; echo EXIT=$?; sleep 60")
-	if prompt := tm.waitFor("inplace", "[y/N]", 15*time.Second); !strings.Contains(prompt, "accounts: 1 to create (0 other rows decided offline): Confirmed one") {
+	if prompt := tm.waitFor("inplace", "[y/N]", 15*time.Second); !strings.Contains(prompt, "accounts: 1 to create (0 other rows need no request): Confirmed one") {
 		t.Errorf("the prompt does not name the account:\n%s", prompt)
 	}
 	writeSheet(t, dir, "inplace.csv", others) // the same file, rewritten

@@ -202,13 +202,13 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 			since, creators = w.creator.wikiTime(w.earlier.Since()), append(creators, w.earlier.Creators...)
 		}
 		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, creators, log); ok {
-			return decided{seq: a.Seq, row: row}
+			return decided{seq: a.Seq, row: row, sent: true}
 		}
 	}
 	if o.Status == report.Failed && t.ambiguous {
 		o.Message += mayExistNote
 	}
-	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), facts: Facts{MayExist: t.ambiguous}}
+	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}
 }
 
 // clockSkew is how far the wiki's clock may be behind ours, when the wiki

@@ -43,10 +43,16 @@ func (c *Checker) Check(a *Account) {
 		a.Problem = p
 		return
 	}
-	key := nameKey{maphash.String(c.seedA, canonical), maphash.String(c.seedB, canonical)}
+	c.claim(a)
+}
+
+// claim takes a's name for its row, or marks a a duplicate of the row that
+// took it.
+func (c *Checker) claim(a *Account) {
+	key := nameKey{maphash.String(c.seedA, a.Canonical), maphash.String(c.seedB, a.Canonical)}
 	if first, ok := c.seen[key]; ok {
 		a.Problem = &Problem{Code: "duplicate", Duplicate: true, FirstLine: int(first),
-			Message: fmt.Sprintf("repeats line %d (both are %q on the wiki)", first, canonical)}
+			Message: fmt.Sprintf("repeats line %d (both are %q on the wiki)", first, a.Canonical)}
 		return
 	}
 	c.seen[key] = int32(a.Line)

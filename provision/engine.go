@@ -104,6 +104,7 @@ type decided struct {
 	seq   int
 	row   report.Row
 	facts Facts
+	sent  bool // decided by a request of this run (not carried, not offline)
 }
 
 // Run carries out plan: the rows the plan decided are recorded as they are,
@@ -266,6 +267,7 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 	held := map[int]decided{}
 	next := 0
 	var batch []report.Row
+	created := 0 // accounts this run created, of the rows in batch
 	var err *RecordError
 	take := func(d decided) {
 		if d.seq != next {
@@ -276,6 +278,9 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 			delete(held, next)
 			e.deps.Advise(&d.row, d.facts)
 			batch = append(batch, d.row)
+			if d.sent && d.row.Status == report.Created {
+				created++
+			}
 			next++
 		}
 	}
@@ -308,9 +313,9 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 			}
 		}
 		if err != nil {
-			err.Created += countCreated(batch)
+			err.Created += created
 		}
-		batch = batch[:0]
+		batch, created = batch[:0], 0
 	}
 	if len(held) > 0 && err == nil {
 		err = &RecordError{Err: errors.New("internal error: rows could not be ordered")}
@@ -319,16 +324,6 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 		return nil
 	}
 	return err
-}
-
-func countCreated(rows []report.Row) int {
-	n := 0
-	for _, r := range rows {
-		if r.Status == report.Created {
-			n++
-		}
-	}
-	return n
 }
 
 func (e *Engine) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -316,3 +316,34 @@ func TestSessionDoesNotFollowRedirects(t *testing.T) {
 		t.Errorf("the redirect target got %d requests", n)
 	}
 }
+
+// A results file that cannot be written counts the accounts the run created
+// beyond its record — not the rows an earlier run created, carried over.
+func TestRecordErrorCountsOnlyThisRunsAccounts(t *testing.T) {
+	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) { return pass(name) })
+	previous := &report.Previous{Rows: map[string]report.Row{}}
+	for _, n := range []string{"Done1", "Done2", "Done3"} {
+		previous.Rows[n] = report.Row{Canonical: n, Status: report.Created}
+	}
+	plan, err := ReadPlan(context.Background(), strings.NewReader(sheetOf("Done1", "Done2", "Done3", "Fresh")),
+		PlanOptions{MailPassword: true, Previous: previous})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "x", Rate: rate.Inf, MaxWait: time.Minute, MailPassword: true}, Deps{})
+	_, err = e.Run(context.Background(), plan, owner, sinkFunc(func(...report.Row) error { return errors.New("no space left on device") }))
+	var re *RecordError
+	if !errors.As(err, &re) {
+		t.Fatalf("Run = %v, want a *RecordError", err)
+	}
+	f.mu.Lock()
+	made := len(f.log)
+	f.mu.Unlock()
+	if re.Created != made || made > 1 {
+		t.Errorf("RecordError.Created = %d, the wiki created %d (the three carried rows are not this run's)", re.Created, made)
+	}
+}
+
+type sinkFunc func(...report.Row) error
+
+func (f sinkFunc) Write(rows ...report.Row) error { return f(rows...) }

@@ -30,7 +30,6 @@ type PlanOptions struct {
 // the plan's counts, and Run carries out the same decisions on the same
 // bytes, so what was shown is what happens.
 type Plan struct {
-	Header      []string // the sheet's header row as written
 	Ignored     []string // header columns mwprovision does not read
 	HasPassword bool     // the sheet has a password column
 	Counts      PlanCounts
@@ -82,7 +81,7 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 	if err != nil {
 		return nil, err
 	}
-	p.Header, p.Ignored, p.HasPassword = sh.Header, sh.Ignored, sh.Column("password") >= 0
+	p.Ignored, p.HasPassword = sh.Ignored, sh.Column("password") >= 0
 	p.Preview = newPreview(sh, sh.rowsIn(p.src.expect))
 	for st, err := range p.steps(sh) {
 		if err == nil {
@@ -111,9 +110,6 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 	}
 	return p, nil
 }
-
-// Resuming reports whether the plan continues an earlier run.
-func (p *Plan) Resuming() bool { return p.opts.Previous != nil }
 
 // Previous is what the earlier runs the plan continues recorded, or nil.
 func (p *Plan) Previous() *report.Previous { return p.opts.Previous }
@@ -156,10 +152,17 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 // request to the wiki.
 func (p *Plan) decide(a Account, check *Checker) step {
 	check.Check(&a)
+	done := p.opts.Previous != nil && a.Canonical != "" && p.opts.Previous.Rows[a.Canonical].Status.Final()
+	if done && a.Problem != nil && !a.Problem.Duplicate {
+		// The account exists already: a field the sheet lacks now (its
+		// email, since removed) no longer matters.
+		a.Problem = nil
+		check.claim(&a)
+	}
 	switch {
 	case a.Problem != nil:
 		return step{a, problem}
-	case p.opts.Previous != nil && p.opts.Previous.Rows[a.Canonical].Status.Final():
+	case done:
 		return step{a, carried}
 	case p.opts.Offline:
 		return step{a, wouldCreate}

@@ -169,7 +169,7 @@ func TestPlanDecidesEachRowOnce(t *testing.T) {
 			if want := (PlanCounts{Rows: 7, ToCreate: 3, Carried: 1}); plan.Counts != want {
 				t.Errorf("counts %+v, want %+v", plan.Counts, want)
 			}
-			if !plan.Resuming() {
+			if plan.Previous() == nil {
 				t.Error("a plan with previous results does not say it resumes")
 			}
 			rows, err := runPlan(t, api, plan, tt.offline)
@@ -217,11 +217,10 @@ func TestPlanDescribesTheHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(plan.Header, tt.wantHeader) || !slices.Equal(plan.Ignored, tt.wantIgnored) || plan.HasPassword != tt.wantPassword {
-				t.Errorf("header %q ignored %q password %v, want %q %q %v",
-					plan.Header, plan.Ignored, plan.HasPassword, tt.wantHeader, tt.wantIgnored, tt.wantPassword)
+			if !slices.Equal(plan.Ignored, tt.wantIgnored) || plan.HasPassword != tt.wantPassword {
+				t.Errorf("ignored %q password %v, want %q %v", plan.Ignored, plan.HasPassword, tt.wantIgnored, tt.wantPassword)
 			}
-			if plan.Resuming() {
+			if plan.Previous() != nil {
 				t.Error("a plan without previous results says it resumes")
 			}
 		})
@@ -417,5 +416,20 @@ func TestReadPlanStopsWhenCancelled(t *testing.T) {
 				t.Errorf("ReadPlan = %v, %v; want no plan and context.Canceled", plan, err)
 			}
 		})
+	}
+}
+
+// A row an earlier run created stays carried over when the sheet now lacks
+// a field (the email, removed since): the account exists, and the row
+// still matches it.
+func TestPlanCarriesARowWhoseFieldWentMissing(t *testing.T) {
+	previous := &report.Previous{Rows: map[string]report.Row{"Ana": {Canonical: "Ana", Status: report.Created}}}
+	p, err := ReadPlan(context.Background(), strings.NewReader("username,email\nana,\nana,again@example.org\n"),
+		PlanOptions{MailPassword: true, Previous: previous})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Counts != (PlanCounts{Rows: 2, Carried: 1}) {
+		t.Errorf("counts %+v, want the first row carried, the second a duplicate, none unmatched", p.Counts)
 	}
 }

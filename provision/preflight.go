@@ -108,7 +108,12 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 	}
 	if !slices.Contains(ui.Rights, "createaccount") {
-		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); give the bot password the \"Create accounts\" grant on Special:BotPasswords", e.cfg.User)}
+		fix := "give the bot password the \"Create accounts\" grant on Special:BotPasswords"
+		if e.cfg.OAuthToken != "" {
+			fix = "give the OAuth consumer the \"Create accounts\" grant"
+		}
+		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
+			orDefault(e.cfg.User, ui.Name), fix)}
 	}
 	if am := q.AuthManagerInfo; am != nil {
 		asked := func(suffix string) bool {
@@ -201,4 +206,11 @@ func (e *Engine) batchSize(c *Creator) int {
 		return namesPerRequestHigh
 	}
 	return namesPerRequest
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

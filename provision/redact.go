@@ -49,7 +49,10 @@ func (s *Session) secretsOf(form url.Values) []string {
 	}
 	if u, err := url.Parse(s.api); err == nil && s.hc.Jar != nil {
 		for _, c := range s.hc.Jar.Cookies(u) {
-			add(c.Value)
+			// Sessions and tokens; not a cookie that holds the user's name.
+			if name := strings.ToLower(c.Name); strings.Contains(name, "session") || strings.HasSuffix(name, "token") {
+				add(c.Value)
+			}
 		}
 	}
 	return out
@@ -100,12 +103,13 @@ func redactRaw(raw json.RawMessage, secrets []string) json.RawMessage {
 	if dec.Decode(&v) != nil {
 		return raw // not JSON: the answer would not have decoded
 	}
-	v = redactValue(v, secrets)
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "Tom & Jerry" stays as the wiki wrote it
+	if enc.Encode(redactValue(v, secrets)) != nil {
 		return raw
 	}
-	return b
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
 func redactValue(v any, secrets []string) any {

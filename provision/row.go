@@ -15,9 +15,6 @@ type Facts struct {
 	// Stop is set on a pending row: what stopped the run before the row was
 	// decided (ErrInterrupted, a *WaitLimitError or a *RecordError).
 	Stop error
-	// MayExist: an attempt got no answer, so the wiki may have created the
-	// account although no answer says so.
-	MayExist bool
 	// Offline: decided by a dry run that did not ask the wiki.
 	Offline bool
 }
@@ -60,7 +57,7 @@ func pendingRow(a *Account, stop error, mayExist bool, attempts int, at time.Tim
 		why += mayExistNote
 	}
 	return decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Pending, Code: "pending", Message: why}, attempts, at),
-		facts: Facts{Stop: stop, MayExist: mayExist}}
+		facts: Facts{Stop: stop}}
 }
 
 // pendingWhy states why a row is pending.

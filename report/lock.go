@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/gofrs/flock"
 )
@@ -20,34 +18,34 @@ type Lock struct {
 }
 
 // InUseError: another program holds the lock.
-type InUseError struct {
-	Path   string
-	Holder string // who, as the holder wrote it; empty when unknown
-}
+type InUseError struct{ Path string }
 
 func (e *InUseError) Error() string {
-	msg := fmt.Sprintf("%s is in use by another mwprovision", e.Path)
-	if e.Holder != "" {
-		msg += " (" + e.Holder + ")"
-	}
-	return msg + ": wait for it to finish; two runs must never write one record"
+	return e.Path + " is in use by another mwprovision: wait for it to finish; two runs must never write one record"
 }
 
 // Acquire takes the lock on path at once, or returns an *InUseError.
 func Acquire(path string) (*Lock, error) {
 	l := &Lock{path: path + ".lock"}
-	l.fl = flock.New(l.path, flock.SetPermissions(0o600))
-	ok, err := l.fl.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+	for range 3 {
+		l.fl = flock.New(l.path, flock.SetPermissions(0o600))
+		ok, err := l.fl.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+		}
+		if !ok {
+			return nil, &InUseError{Path: path}
+		}
+		// The holder before us may have removed the file as it let go: a
+		// lock on a file no longer at the path holds nothing.
+		held, err1 := l.fl.Stat()
+		there, err2 := os.Stat(l.path)
+		if err1 == nil && err2 == nil && os.SameFile(held, there) {
+			return l, nil
+		}
+		l.fl.Unlock()
 	}
-	if !ok {
-		holder, _ := os.ReadFile(l.path)
-		return nil, &InUseError{Path: path, Holder: strings.TrimSpace(string(holder))}
-	}
-	// Say who holds it, for the message of the one that is refused.
-	_ = os.WriteFile(l.path, []byte(fmt.Sprintf("process %d, since %s\n", os.Getpid(), time.Now().Format("15:04:05"))), 0o600)
-	return l, nil
+	return nil, &InUseError{Path: path}
 }
 
 // Release removes the lock file and lets go. Releasing twice is harmless.
@@ -55,7 +53,7 @@ func (l *Lock) Release() error {
 	if l == nil || l.fl == nil {
 		return nil
 	}
-	os.Remove(l.path)
+	os.Remove(l.path) // not on Windows while it is open: it stays, empty
 	err := l.fl.Unlock()
 	l.fl = nil
 	return err

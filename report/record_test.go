@@ -161,8 +161,8 @@ func TestAcquireRefusesASecondWriter(t *testing.T) {
 	}
 	_, err = Acquire(path)
 	var inUse *InUseError
-	if !errors.As(err, &inUse) || !strings.Contains(err.Error(), "is in use by another mwprovision (process ") {
-		t.Fatalf("a second Acquire: %v, want an *InUseError naming the holder", err)
+	if !errors.As(err, &inUse) || !strings.Contains(err.Error(), "is in use by another mwprovision") {
+		t.Fatalf("a second Acquire: %v, want an *InUseError", err)
 	}
 	if err := first.Release(); err != nil {
 		t.Fatal(err)
@@ -174,5 +174,30 @@ func TestAcquireRefusesASecondWriter(t *testing.T) {
 	again.Release()
 	if _, err := os.Stat(path + ".lock"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the lock file stays after release: %v", err)
+	}
+}
+
+// A .partial left by a resumed run that was cut off goes aside with the
+// record it belongs to when a new run starts a new record: a later
+// --resume never takes it for newer.
+func TestANewRecordKeepsAStalePartialAside(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	writeResults(t, path, Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Created, Wiki: "https://old/api.php"})
+	writeResults(t, path+".partial", Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Pending, Wiki: "https://old/api.php"})
+	rf, err := Create(path, false, About{Wiki: "https://new/api.php"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Write(Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Exists})
+	if err := rf.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := ReadPrevious(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.About.Wiki != "https://new/api.php" || prev.Rows["Ana"].Status != Exists {
+		t.Errorf("after a new record, --resume reads %+v, %+v", prev.About, prev.Rows["Ana"])
 	}
 }

@@ -46,8 +46,10 @@ func Create(path string, resume bool, about About) (*File, error) {
 	if resume {
 		rf.tmp = partialPath(path)
 		_, err = keepAside(rf.tmp, true)
-	} else {
-		rf.Kept, err = keepAside(path, true)
+	} else if rf.Kept, err = keepAside(path, true); err == nil {
+		// A .partial left by a resumed run that was cut off belongs to the
+		// record kept aside: a later --resume must not take it for newer.
+		_, err = keepAside(partialPath(path), true)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot keep the previous results: %w", err)
@@ -61,8 +63,11 @@ func Create(path string, resume bool, about About) (*File, error) {
 		return nil, fmt.Errorf("write results file %s: %w", rf.tmp, err)
 	}
 	rf.f = f
-	rf.written, err = f.Seek(0, io.SeekCurrent)
-	return rf, err
+	if rf.written, err = f.Seek(0, io.SeekCurrent); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return rf, nil
 }
 
 // Write appends rows, each stamped with what the file is about, and
@@ -141,7 +146,7 @@ func keepAside(path string, results bool) (string, error) {
 		return "", fmt.Errorf("%s is not a file", path)
 	}
 	if results && fi.Mode().IsRegular() {
-		if err := checkResultsFile(path); err != nil {
+		if err := CheckResultsFile(path); err != nil {
 			return "", err
 		}
 	}
@@ -157,8 +162,24 @@ func keepAside(path string, results bool) (string, error) {
 	return kept, os.Rename(path, kept)
 }
 
-// checkResultsFile refuses what is not a results file of mwprovision.
-func checkResultsFile(path string) error {
+// NotResultsError: a file is where a results file is wanted, and is not
+// one; it is never moved, read as results or overwritten.
+type NotResultsError struct{ Path string }
+
+func (e *NotResultsError) Error() string {
+	return e.Path + " is there and is not a results file of mwprovision: it is never moved or overwritten"
+}
+
+// CheckResultsFile returns nil when path is free, empty or a results file of
+// mwprovision, else a *NotResultsError.
+func CheckResultsFile(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() == 0 {
+		return nil
+	}
+	if !fi.Mode().IsRegular() {
+		return &NotResultsError{Path: path}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -166,7 +187,7 @@ func checkResultsFile(path string) error {
 	defer f.Close()
 	first, err := csv.NewReader(bufio.NewReader(io.LimitReader(f, 64<<10))).Read()
 	if err != nil || !IsHeader(first) {
-		return fmt.Errorf("%s is there and is not a results file of mwprovision: it is never moved or overwritten; give another --out", path)
+		return &NotResultsError{Path: path}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
-// Package report holds the results file of a run: one row per input row,
-// written with gocsv in input order as soon as each row is decided, and the
-// summary printed at the end.
+// Package report holds the results file of a run — one row per input row,
+// written in input order as soon as each row and those before it are
+// decided (the header from gocsv's reading of Row's tags), its lock and its
+// life from creation to commit — and the summaries and reports made from it.
 package report
 
 import (
