@@ -35,16 +35,17 @@ func (t tried) finished(clock Clock) time.Time {
 }
 
 // try sends a request until its answer decides, following one policy for
-// every kind of request: wait for the shared pacer, log in when the session
+// every kind of request: wait for the shared pacer (and, for a write, the
+// steady rate), log in when the session
 // needs it, and on the answer — throttle or pause every worker, fetch a new
 // token, log in again, or back off — retrying up to Config.MaxAttempts
 // faults. Throttle and pause waits do not count as faults; Config.MaxWait
 // bounds them.
-func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what string,
+func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what string, write bool,
 	send func(context.Context) Answer, classify func(Answer) Outcome) tried {
 	r := retry{e: e, log: log, s: s, what: what}
 	for {
-		if err := e.pacer.Wait(ctx); err != nil {
+		if err := e.pacer.Wait(ctx, write); err != nil {
 			r.t.stop = err
 			return r.t
 		}
@@ -140,7 +141,8 @@ func (r *retry) follow(ans Answer, o Outcome) bool {
 	}
 	var err error
 	switch o.Action {
-	case Decide:
+	case Decide, Halt:
+		// Halt is decided too: the caller, which knows the row, stops the run.
 		return true
 	case Throttle:
 		err = pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
@@ -180,19 +182,16 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	if reason == "" {
 		reason = e.cfg.Reason
 	}
-	t := e.try(ctx, log, s, "createaccount", func(ctx context.Context) Answer {
+	t := e.try(ctx, log, s, "createaccount", true, func(ctx context.Context) Answer {
 		return s.createAccount(ctx, a, reason, e.cfg.MailPassword)
 	}, Classify)
-	if t.stop != nil {
-		stop := e.stopped(ctx)
-		if stop == nil {
-			stop = t.stop
-		}
-		d := pendingRow(a, stop, t.ambiguous, t.attempts, e.deps.Clock.Now())
-		log.Info("row", zap.String("status", string(report.Pending)), zap.Int("attempt", t.attempts), zap.String("why", d.row.Message))
-		return d
+	if t.stop != nil || t.out.Action == Halt {
+		return e.stopRow(ctx, log, a, t)
 	}
 	o := t.out
+	if ce := e.streak.note(o, a.Line); ce != nil {
+		e.pacer.Halt(ce)
+	}
 	if o.Status == report.Exists && (t.ambiguous || w.earlier != nil) {
 		// Within this run, only a creation since our first uncertain attempt
 		// is ours; resuming, so is one by an earlier run of this sheet that
@@ -209,6 +208,27 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 		o.Message += mayExistNote
 	}
 	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}
+}
+
+// stopRow is the pending row of a request the run stopped before it was
+// decided, or whose answer stops the run: a refusal about the creator.
+func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tried) decided {
+	stop := e.stopped(ctx)
+	if t.out.Action == Halt {
+		stop = e.pacer.Halt(&CreatorError{Trouble: t.out.Creator, Code: t.out.Code, Message: t.out.Message, Line: a.Line})
+	}
+	if stop == nil {
+		stop = t.stop
+	}
+	d := pendingRow(a, stop, t.ambiguous, t.attempts, e.deps.Clock.Now())
+	if t.out.Action == Halt {
+		// The row's own answer, which may differ from the one that stopped
+		// the run (another worker's, at the same time).
+		d.row.Code, d.row.Message = t.out.Code, "refused: "+t.out.Message+"; the run stopped for it"
+	}
+	log.Info("row", zap.String("status", string(report.Pending)), zap.String("code", d.row.Code),
+		zap.Int("attempt", t.attempts), zap.String("why", d.row.Message))
+	return d
 }
 
 // clockSkew is how far the wiki's clock may be behind ours, when the wiki

@@ -30,9 +30,13 @@ const (
 	Relogin
 	// NewToken: the token was refused (badtoken); fetch a new one and retry.
 	NewToken
+	// Halt: the refusal is about the creator or where it creates from
+	// (Outcome.Creator says what), so every following row would get it:
+	// the run stops, and the rows not yet decided end pending.
+	Halt
 )
 
-var actionNames = [...]string{"decide", "throttle", "pause", "backoff", "relogin", "newtoken"}
+var actionNames = [...]string{"decide", "throttle", "pause", "backoff", "relogin", "newtoken", "halt"}
 
 func (a Action) String() string { return actionNames[a] }
 
@@ -53,6 +57,54 @@ type Outcome struct {
 	// Ambiguous: the request may have created the account although no
 	// answer says so (connection lost, server error after the fact).
 	Ambiguous bool
+	// Creator says, with Halt, what about the creator the wiki refuses.
+	Creator CreatorTrouble
+	// Unexplained: a refusal whose code mwprovision does not know, so it
+	// cannot tell whether it is about the row or the creator.
+	Unexplained bool
+}
+
+// CreatorTrouble is what about the creator, or where it creates from, makes
+// the wiki refuse every row.
+type CreatorTrouble string
+
+// The kinds of CreatorTrouble.
+const (
+	TroubleCaptcha  CreatorTrouble = "captcha"  // the wiki asks it for a CAPTCHA
+	TroubleBlocked  CreatorTrouble = "blocked"  // it, or its IP address, is blocked (also globally)
+	TroubleNetwork  CreatorTrouble = "network"  // its IP address is refused: Tor, a DNS blacklist
+	TroubleRight    CreatorTrouble = "right"    // it lost the right to create accounts
+	TroubleDisabled CreatorTrouble = "disabled" // account creation is switched off, or mail is
+	TroubleRepeated CreatorTrouble = "repeated" // rows in a row refused the same unexplained way
+)
+
+// creatorCodes are the refusals about the creator (MediaWiki 1.39 and 1.43
+// core, ConfirmEdit, TorBlock, GlobalBlocking, AbuseFilter): where each comes
+// from is in TestClassifyCreatorRefusals.
+var creatorCodes = map[string]CreatorTrouble{
+	"captcha-createaccount-fail":  TroubleCaptcha,
+	"captcha-error":               TroubleCaptcha,
+	"blocked":                     TroubleBlocked,
+	"autoblocked":                 TroubleBlocked,
+	"abusefilter-blocked-display": TroubleBlocked,
+	"sorbs_create_account_reason": TroubleNetwork,
+	"torblock-blocked":            TroubleNetwork,
+	"permissiondenied":            TroubleRight,
+	"badaccess-groups":            TroubleRight,
+	"abusefilter-degrouped":       TroubleRight,
+	"authmanager-create-disabled": TroubleDisabled,
+	"emaildisabled":               TroubleDisabled,
+}
+
+// creatorTrouble says what about the creator a refusal code is, or "".
+func creatorTrouble(code string) CreatorTrouble {
+	if t, ok := creatorCodes[code]; ok {
+		return t
+	}
+	if strings.HasPrefix(code, "globalblocking-") {
+		return TroubleBlocked
+	}
+	return ""
 }
 
 // Waits for pauses the wiki asks for without saying how long.
@@ -74,8 +126,7 @@ var notCountedCodes = map[string]bool{
 	"userexists": true, "invaliduser": true, "noname": true, "usernameinprogress": true,
 	"permissiondenied": true, "badaccess-groups": true, "readonly": true, "readonlytext": true,
 	"acct_creation_throttle_hit": true, "ratelimited": true, "actionthrottledtext": true,
-	"blocked": true, "blockedtext": true, "cantcreateaccount-text": true,
-	"cantcreateaccount-range-text": true,
+	"blocked": true, "blockedtext": true, "autoblocked": true, "torblock-blocked": true,
 	// Refused by AuthManager before the pre-authentication tests run.
 	"invalidemailaddress": true, "authmanager-create-disabled": true, "sorbs_create_account_reason": true,
 }
@@ -84,6 +135,10 @@ var notCountedCodes = map[string]bool{
 // function of the answer: table-tested for every code and HTTP status.
 func Classify(a Answer) Outcome {
 	if o, done := classifyEnvelope(a); done {
+		if t := creatorTrouble(o.Code); o.Action == Decide && t != "" {
+			// A top-level error about the creator (a block, a lost right).
+			o.Action, o.Status, o.Creator = Halt, "", t
+		}
 		return o
 	}
 	ca := a.Body.CreateAccount
@@ -143,7 +198,7 @@ func classifyEnvelope(a Answer) (o Outcome, done bool) {
 // Both paths share it, so that a dry run predicts what a run reports.
 func classifyRefusal(code string, message json.RawMessage) Outcome {
 	msg := messageText(message)
-	counted := !notCountedCodes[code]
+	counted := !notCountedCodes[code] && !strings.HasPrefix(code, "globalblocking-")
 	switch {
 	case code == "acct_creation_throttle_hit":
 		count, window := throttleParams(message)
@@ -152,9 +207,10 @@ func classifyRefusal(code string, message json.RawMessage) Outcome {
 		return Outcome{Action: Decide, Status: report.Exists, Code: code, Message: msg}
 	case invalidCodes[code] || strings.HasPrefix(code, "password") || refusesName(code):
 		return Outcome{Action: Decide, Status: report.Invalid, Code: code, Message: msg, Counted: counted}
-	case strings.HasPrefix(code, "captcha"):
-		return Outcome{Action: Decide, Status: report.NeedsManual, Code: code, Counted: counted,
-			Message: msg + " (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}
+	case creatorTrouble(code) != "":
+		return Outcome{Action: Halt, Code: code, Message: msg, Counted: counted, Creator: creatorTrouble(code)}
+	case code == "authmanager-create-not-in-progress":
+		return Outcome{Action: Backoff, Code: code, Message: msg, Counted: counted}
 	case code == "readonly" || code == "readonlytext":
 		return Outcome{Action: PauseAll, Code: "readonly", Message: msg, Wait: defaultReadOnlyWait}
 	case code == "ratelimited" || code == "actionthrottledtext":
@@ -162,7 +218,11 @@ func classifyRefusal(code string, message json.RawMessage) Outcome {
 	case code == "usernameinprogress":
 		return Outcome{Action: Backoff, Code: code, Message: msg}
 	}
-	return Outcome{Action: Decide, Status: report.Failed, Code: code, Message: msg, Counted: counted}
+	// Not known to be about the row: an AbuseFilter refusal, say, may test
+	// the name (some rows) or the creator's IP address (every row), and a
+	// refusal of several errors at once is coded ___1____2. The engine
+	// stops when such a code refuses row after row.
+	return Outcome{Action: Decide, Status: report.Failed, Code: code, Message: msg, Counted: counted, Unexplained: true}
 }
 
 // refusesName reports codes of extensions that refuse a name for good:
@@ -244,6 +304,16 @@ var messageTexts = map[string]string{
 	"antispoof-conflict-top":               "the name is too similar to an existing account",
 	"antispoof-name-illegal":               "the wiki's AntiSpoof check refuses this name",
 	"usernameinprogress":                   "another account creation for this name is in progress",
+	"captcha-createaccount-fail":           "the wiki asks for a CAPTCHA",
+	"blockedtext":                          "the creator is blocked",
+	"blockedtext-partial":                  "the creator is blocked from creating accounts",
+	"autoblockedtext":                      "the creator's IP address is blocked automatically, because a blocked user used it",
+	"systemblockedtext":                    "the creator's IP address is blocked by the wiki's configuration",
+	"sorbs_create_account_reason":          "the creator's IP address is listed as an open proxy in a DNS blacklist the wiki uses",
+	"torblock-blocked":                     "the creator's IP address is a Tor exit node, which the wiki blocks",
+	"badaccess-groups":                     "the creator may not create accounts",
+	"authmanager-create-disabled":          "the wiki does not allow account creation",
+	"emaildisabled":                        "the wiki sends no mail",
 }
 
 // messageText renders a message from the API: a plain string, or a raw
@@ -266,7 +336,11 @@ func messageText(raw json.RawMessage) string {
 	}
 	var params []string
 	for _, p := range m.Params {
-		params = append(params, strings.Trim(string(p), `"`))
+		var s string
+		if json.Unmarshal(p, &s) != nil {
+			s = string(p) // a number, or an object such as {"duration":20}
+		}
+		params = append(params, strings.Map(dropBidi, s))
 	}
 	if len(params) > 0 {
 		text += " (" + m.Key + ": " + strings.Join(params, ", ") + ")"
@@ -274,6 +348,16 @@ func messageText(raw json.RawMessage) string {
 		text += " (" + m.Key + ")"
 	}
 	return text
+}
+
+// dropBidi drops the invisible bidirectional embedding marks MediaWiki puts
+// around user names in messages (U+202A…U+202E, U+2066…U+2069): in a
+// results file they only confuse.
+func dropBidi(r rune) rune {
+	if r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' {
+		return -1
+	}
+	return r
 }
 
 func needsManualMessage(ca *createAccountResult, msg string) string {

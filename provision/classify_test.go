@@ -44,22 +44,24 @@ var classifyCases = []struct {
 		want: Outcome{Action: Decide, Status: report.Invalid, Code: "passwordtooshort", Counted: true, Message: "the password is shorter than the wiki's password policy allows (passwordtooshort: 8)"}},
 	{name: "badretype", js: `{"createaccount":{"status":"FAIL","message":{"key":"badretype","params":[]},"messagecode":"badretype"}}`,
 		want: Outcome{Action: Decide, Status: report.Invalid, Code: "badretype", Counted: true, Message: "the password and its repetition differ (badretype)"}},
-	{name: "captcha needs a person", js: `{"createaccount":{"status":"FAIL","message":{"key":"captcha-createaccount-fail","params":[]},"messagecode":"captcha-createaccount-fail"}}`,
-		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "captcha-createaccount-fail", Counted: true,
-			Message: "captcha-createaccount-fail (the wiki asks for a CAPTCHA: give the creator the skipcaptcha right, or create this account by hand)"}},
+	{name: "a CAPTCHA stops the run", js: `{"createaccount":{"status":"FAIL","message":{"key":"captcha-createaccount-fail","params":[]},"messagecode":"captcha-createaccount-fail"}}`,
+		want: Outcome{Action: Halt, Creator: TroubleCaptcha, Code: "captcha-createaccount-fail", Counted: true,
+			Message: "the wiki asks for a CAPTCHA (captcha-createaccount-fail)"}},
 	{name: "ratelimited (1.41+) pauses everyone", js: `{"createaccount":{"status":"FAIL","message":{"key":"actionthrottledtext","params":[]},"messagecode":"ratelimited"}}`,
 		want: Outcome{Action: PauseAll, Code: "ratelimited", Message: "actionthrottledtext"}},
 	{name: "read-only FAIL pauses", js: `{"createaccount":{"status":"FAIL","message":{"key":"readonlytext","params":["maintenance"]},"messagecode":"readonly"}}`,
 		want: Outcome{Action: PauseAll, Code: "readonly", Wait: defaultReadOnlyWait, Message: "readonlytext (readonlytext: maintenance)"}},
-	{name: "permission denied fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"badaccess-groups","params":[]},"messagecode":"permissiondenied"}}`,
-		want: Outcome{Action: Decide, Status: report.Failed, Code: "permissiondenied", Message: "badaccess-groups"}},
+	{name: "a block stops the run; the wiki's bidi marks are dropped", js: `{"createaccount":{"status":"FAIL","message":{"key":"blockedtext","params":["[[User:Admin|\u202aAdmin\u202c]]","Spam \"here\"","127.0.0.1"]},"messagecode":"blocked"}}`,
+		want: Outcome{Action: Halt, Creator: TroubleBlocked, Code: "blocked", Message: `the creator is blocked (blockedtext: [[User:Admin|Admin]], Spam "here", 127.0.0.1)`}},
+	{name: "a lost right stops the run", js: `{"createaccount":{"status":"FAIL","message":{"key":"badaccess-groups","params":[]},"messagecode":"permissiondenied"}}`,
+		want: Outcome{Action: Halt, Creator: TroubleRight, Code: "permissiondenied", Message: "the creator may not create accounts (badaccess-groups)"}},
 	{name: "TitleBlacklist refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"titleblacklist-forbidden-new-account","params":[".*forbidden.* <newaccountonly>","Another forbidden one"]},"messagecode":"titleblacklist-forbidden","canpreservestate":false}}`,
 		want: Outcome{Action: Decide, Status: report.Invalid, Code: "titleblacklist-forbidden", Counted: true,
 			Message: "the wiki's title blacklist forbids this username (titleblacklist-forbidden-new-account: .*forbidden.* <newaccountonly>, Another forbidden one)"}},
 	{name: "AntiSpoof refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"antispoof-conflict-top","params":["Alíce"]},"messagecode":"antispoof-conflict-top"}}`,
 		want: Outcome{Action: Decide, Status: report.Invalid, Code: "antispoof-conflict-top", Counted: true, Message: "the name is too similar to an existing account (antispoof-conflict-top: Alíce)"}},
-	{name: "unknown FAIL code fails the row", js: `{"createaccount":{"status":"FAIL","message":{"key":"abusefilter-disallowed","params":["x"]},"messagecode":"abusefilter-disallowed"}}`,
-		want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Message: "abusefilter-disallowed (abusefilter-disallowed: x)"}},
+	{name: "an AbuseFilter refusal fails the row, unexplained", js: `{"createaccount":{"status":"FAIL","message":{"key":"abusefilter-disallowed","params":["x"]},"messagecode":"abusefilter-disallowed"}}`,
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Unexplained: true, Message: "abusefilter-disallowed (abusefilter-disallowed: x)"}},
 	{name: "UI needs a person", js: `{"createaccount":{"status":"UI","message":{"key":"some-step","params":[]},"messagecode":"some-step","requests":[{"id":"CaptchaAuthenticationRequest"}]}}`,
 		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "ui",
 			Message: "the wiki asks for a step a batch cannot take; create this account by hand: some-step; requests: CaptchaAuthenticationRequest"}},
@@ -139,5 +141,53 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(h, now); got != want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", h, got, want)
 		}
+	}
+}
+
+// Each refusal code about the creator, or where it creates from, stops the
+// run; refusals about a row's data never do. The sources are MediaWiki 1.39
+// and 1.43 and the extensions Wikimedia runs.
+func TestClassifyCreatorRefusals(t *testing.T) {
+	for _, tt := range []struct {
+		code, source string
+		want         CreatorTrouble // "" = about the row
+	}{
+		{"captcha-createaccount-fail", "ConfirmEdit CaptchaPreAuthenticationProvider::testForAccountCreation", TroubleCaptcha},
+		{"captcha-error", "ConfirmEdit makeError: the CAPTCHA it demands failed with an error (its own rate limit)", TroubleCaptcha},
+		{"blocked", "core ApiMessageTrait: blockedtext, blockedtext-partial, blockedtext-composite, systemblockedtext", TroubleBlocked},
+		{"autoblocked", "core ApiMessageTrait: autoblockedtext, the creator's IP address used by a blocked user", TroubleBlocked},
+		{"globalblocking-blockedtext-ip", "GlobalBlocking: a global block of the IP address", TroubleBlocked},
+		{"globalblocking-blockedtext-range", "GlobalBlocking: a global block of its range", TroubleBlocked},
+		{"globalblocking-blockedtext-user", "GlobalBlocking: a global block of the creator", TroubleBlocked},
+		{"abusefilter-blocked-display", "AbuseFilter Block consequence: the filter blocked the creator", TroubleBlocked},
+		{"sorbs_create_account_reason", "core AuthManager::authorizeInternal: the IP address is in a DNS blacklist", TroubleNetwork},
+		{"torblock-blocked", "TorBlock: the IP address is a Tor exit node", TroubleNetwork},
+		{"permissiondenied", "core ApiMessageTrait: badaccess-groups, the createaccount right is gone", TroubleRight},
+		{"abusefilter-degrouped", "AbuseFilter Degroup consequence: the filter took the creator's groups", TroubleRight},
+		{"authmanager-create-disabled", "core AuthManager::beginAccountCreation: no provider creates accounts", TroubleDisabled},
+		{"emaildisabled", "core TemporaryPasswordPrimaryAuthenticationProvider: mail switched off mid-run", TroubleDisabled},
+		// About the row: the same creator goes on with the next one.
+		{"abusefilter-disallowed", "AbuseFilter Disallow: a filter may test the name; the streak guards the rest", ""},
+		{"abusefilter-warning", "AbuseFilter Warn", ""},
+		{"titleblacklist-forbidden", "TitleBlacklist: the name", ""},
+		{"antispoof-conflict-top", "AntiSpoof: the name", ""},
+		{"userexists", "core: the name is taken", ""},
+		{"noemailcreate", "core: the row's email", ""},
+		{"passwordtooshort", "core password policy: the row's password", ""},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			o := Classify(Answer{HTTPStatus: 200, Body: body(t, `{"createaccount":{"status":"FAIL","message":{"key":"`+tt.code+`","params":[]},"messagecode":"`+tt.code+`"}}`)})
+			if o.Creator != tt.want || (o.Action == Halt) != (tt.want != "") {
+				t.Errorf("%s (%s): action %s, creator %q; want creator %q", tt.code, tt.source, o.Action, o.Creator, tt.want)
+			}
+			if o.Action == Halt && o.Status != "" {
+				t.Errorf("%s: a halt decides no status, got %q", tt.code, o.Status)
+			}
+		})
+	}
+	// The same codes as a top-level API error.
+	o := Classify(Answer{HTTPStatus: 200, Body: body(t, `{"error":{"code":"blocked","info":"You have been blocked from editing."}}`)})
+	if o.Action != Halt || o.Creator != TroubleBlocked {
+		t.Errorf("top-level blocked: %+v, want a halt for a block", o)
 	}
 }

@@ -52,6 +52,17 @@ type authRequest struct {
 	ID string `json:"id"`
 }
 
+// blockInfo is userinfo's blockinfo: the block that applies to the
+// creator, by name or by the IP address it asks from (an autoblock too).
+type blockInfo struct {
+	BlockID       int    `json:"blockid"`
+	BlockedBy     string `json:"blockedby"`
+	BlockReason   string `json:"blockreason"`
+	BlockExpiry   string `json:"blockexpiry"`
+	BlockNoCreate bool   `json:"blocknocreate"`
+	BlockPartial  bool   `json:"blockpartial"`
+}
+
 type apiResponse struct {
 	Error            *errorObject         `json:"error"`
 	CreateAccount    *createAccountResult `json:"createaccount"`
@@ -73,15 +84,20 @@ type apiResponse struct {
 			Groups     []string        `json:"groups"`
 			Rights     []string        `json:"rights"`
 			RateLimits json.RawMessage `json:"ratelimits"`
+			blockInfo
 		} `json:"userinfo"`
 		AuthManagerInfo *struct {
 			CanCreateAccounts bool          `json:"cancreateaccounts"`
 			Requests          []authRequest `json:"requests"`
 		} `json:"authmanagerinfo"`
 		General *struct {
-			SiteName  string `json:"sitename"`
-			Generator string `json:"generator"`
-			Time      string `json:"time"` // the wiki's clock
+			SiteName   string `json:"sitename"`
+			ServerName string `json:"servername"`
+			Generator  string `json:"generator"`
+			Time       string `json:"time"` // the wiki's clock
+			// WMFConfig is only on Wikimedia's wikis (their configuration
+			// adds it to siteinfo).
+			WMFConfig json.RawMessage `json:"wmf-config"`
 		} `json:"general"`
 		Users     []userAnswer `json:"users"`
 		LogEvents []struct {

@@ -80,7 +80,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		names[i] = batch[i].Canonical
 	}
 	var users []userAnswer
-	t := e.try(ctx, log, s, "check-names", func(ctx context.Context) Answer {
+	t := e.try(ctx, log, s, "check-names", false, func(ctx context.Context) Answer {
 		// A leading U+001F makes it the separator: names may hold '|'.
 		return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {"cancreate"},
 			"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
@@ -152,7 +152,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 // checkPassword asks the wiki, read-only, whether a run's password would
 // pass its password policy for this account (action=validatepassword).
 func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session, a *Account) Outcome {
-	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, "check-password", func(ctx context.Context) Answer {
+	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, "check-password", false, func(ctx context.Context) Answer {
 		return s.post(ctx, url.Values{"action": {"validatepassword"}, "password": {a.Password},
 			"user": {a.Canonical}, "email": {a.Email}, "realname": {a.RealName}})
 	}, func(ans Answer) Outcome {

@@ -27,7 +27,8 @@ type Config struct {
 	MaxWait      time.Duration
 	UserAgent    string
 	// DryRun sends no write: the names of the rows the plan sends are
-	// checked with list=users&usprop=cancreate instead of being created.
+	// checked with list=users&usprop=cancreate instead of being created,
+	// by one session, not paced by Rate (which is the rate of creations).
 	DryRun bool
 	// RequestTimeout bounds one request, also one already in flight when the
 	// run is interrupted (its answer is still recorded).
@@ -69,9 +70,10 @@ type Deps struct {
 
 // Engine provisions accounts.
 type Engine struct {
-	cfg   Config
-	deps  Deps
-	pacer *Pacer
+	cfg    Config
+	deps   Deps
+	pacer  *Pacer
+	streak streak // unexplained refusals in a row
 }
 
 // New returns an engine.
@@ -92,6 +94,11 @@ func New(cfg Config, deps Deps) *Engine {
 		deps.Advise = func(*report.Row, Facts) {}
 	}
 	cfg.Workers = max(cfg.Workers, 1)
+	if cfg.DryRun {
+		// A dry run only reads: one request at a time, as the wiki's read
+		// etiquette asks, as many names a request as the creator may.
+		cfg.Workers = 1
+	}
 	cfg.MaxAttempts = max(cfg.MaxAttempts, 1)
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
@@ -115,7 +122,8 @@ type decided struct {
 // before it are decided. Cancelling ctx stops dispatching: requests in
 // flight finish, and the rest end pending — but a dry run, which records
 // nothing on the wiki, stops at the row it reached. Run returns the summary and
-// ErrInterrupted, a *WaitLimitError, a *RecordError, or an error reading
+// ErrInterrupted, a *WaitLimitError, a *CreatorError (both match
+// ErrStopped), a *RecordError, or an error reading
 // the sheet again: ErrSheetChanged when it is no longer what the plan read
 // — before anything was sent when it had changed by the time Run began,
 // else where the reading reached the changed block.

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -23,6 +24,13 @@ type WaitLimitError struct {
 func (e *WaitLimitError) Error() string {
 	return e.Explain("the limit on waiting, " + e.Limit.String())
 }
+
+// Is makes errors.Is(err, ErrStopped) true.
+func (e *WaitLimitError) Is(target error) bool { return target == ErrStopped }
+
+// ErrStopped matches what stops a run before every row is decided, the
+// rest ending pending: a *WaitLimitError, a *CreatorError.
+var ErrStopped = errors.New("the run stopped")
 
 // Explain words the stop with the limit named as the caller knows it (the
 // command line: "--max-wait 30m0s").
@@ -106,8 +114,8 @@ type Pacer struct {
 	mu       sync.Mutex
 	until    time.Time // nobody sends before this
 	why      string
-	waited   time.Duration // total of all pauses so far (overlaps counted once)
-	stop     *WaitLimitError
+	waited   time.Duration             // total of all pauses so far (overlaps counted once)
+	stop     error                     // what stopped the run: a *WaitLimitError, a *CreatorError
 	failures int                       // consecutive faults, for the backoff
 	counted  [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
 	nCounted int                       // how many were ever recorded
@@ -121,9 +129,11 @@ func NewPacer(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger,
 	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, base: backoffBase}
 }
 
-// Wait blocks until this worker may send: after any shared pause, then the
-// rate limiter. It returns a *WaitLimitError or the context's error.
-func (p *Pacer) Wait(ctx context.Context) error {
+// Wait blocks until this worker may send: after any shared pause, then,
+// for a write, the rate limiter (the steady rate is the rate of creation
+// requests; reads follow the wiki's read etiquette: in series, yielding to
+// maxlag). It returns a *WaitLimitError or the context's error.
+func (p *Pacer) Wait(ctx context.Context, write bool) error {
 	for {
 		p.mu.Lock()
 		if p.stop != nil {
@@ -139,6 +149,9 @@ func (p *Pacer) Wait(ctx context.Context) error {
 			}
 			p.noteResume()
 			continue
+		}
+		if !write {
+			return nil
 		}
 		r := p.limiter.ReserveN(now, 1)
 		if !r.OK() {
@@ -219,12 +232,21 @@ func (p *Pacer) Success() {
 	p.mu.Unlock()
 }
 
-// Stopped returns the *WaitLimitError that stopped the pacer, or nil.
+// Stopped returns what stopped the pacer, or nil.
 func (p *Pacer) Stopped() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.stop
+}
+
+// Halt stops every worker for good: no request is sent after it. The first
+// reason wins and is returned.
+func (p *Pacer) Halt(why error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.stop == nil {
-		return nil
+		p.stop = why
+		p.log.Warn("halt", zap.Error(why))
 	}
 	return p.stop
 }
@@ -249,10 +271,10 @@ func (p *Pacer) pauseLocked(pa Pause) error {
 	}
 	extra := pa.Until.Sub(from)
 	if p.waited+extra > p.maxWait {
-		p.stop = &WaitLimitError{Why: pa.Why, More: pa.Until.Sub(now), Waited: p.waited, Limit: p.maxWait}
+		stop := &WaitLimitError{Why: pa.Why, More: pa.Until.Sub(now), Waited: p.waited, Limit: p.maxWait}
+		p.stop = stop
 		p.log.Warn("stop", zap.String("why", pa.Why), zap.Duration("wait", pa.Until.Sub(now)),
 			zap.Duration("waited_total", p.waited), zap.Duration("max_wait", p.maxWait))
-		stop := p.stop
 		p.mu.Unlock()
 		return stop
 	}

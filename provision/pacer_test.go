@@ -143,7 +143,7 @@ func TestThrottlePausesAllWorkers(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			if err := p.Wait(context.Background()); err != nil {
+			if err := p.Wait(context.Background(), true); err != nil {
 				t.Error(err)
 			}
 			released[i] = time.Now()
@@ -213,7 +213,7 @@ func TestPauseBeyondMaxWaitStops(t *testing.T) {
 	if got := wl.Explain("--max-wait 1s"); got != "stopped waiting: wiki throttle: 6 per 24h0m0s for this IP asks for 24h0m1s more (after 1s of waiting), which would pass --max-wait 1s" {
 		t.Errorf("Explain = %q", got)
 	}
-	if err := p.Wait(context.Background()); !errors.As(err, &wl) {
+	if err := p.Wait(context.Background(), true); !errors.As(err, &wl) {
 		t.Errorf("Wait after stop = %v, want the *WaitLimitError", err)
 	}
 	if p.Stopped() == nil {
@@ -228,7 +228,7 @@ func TestWaitHonoursContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := p.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if err := p.Wait(ctx, true); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Wait = %v, want the context's error", err)
 	}
 }
@@ -240,7 +240,7 @@ func TestWaitKeepsTheSteadyRate(t *testing.T) {
 	t0 := clock.Now()
 	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
 	for i := 0; i < 10; i++ {
-		if err := p.Wait(context.Background()); err != nil {
+		if err := p.Wait(context.Background(), true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,5 +264,27 @@ func TestPacerCountedRingWraps(t *testing.T) {
 	}
 	if want, got := last.Add(-2*time.Second+21*time.Second+throttleMargin), reported.all()[0].Until; !got.Equal(want) {
 		t.Errorf("resume %s after the last answer, want %s", got.Sub(last), want.Sub(last))
+	}
+}
+
+// Reads are not paced by the steady rate, which is the rate of creations;
+// a pause the wiki asked for holds them all the same.
+func TestReadsWaitForPausesButNotForTheRate(t *testing.T) {
+	clock := newHandClock()
+	t0 := clock.Now()
+	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
+	for i := 0; i < 10; i++ {
+		if err := p.Wait(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clock.Now().Sub(t0); got != 0 {
+		t.Errorf("ten reads at a rate of 2/s waited %s, want none", got)
+	}
+	if err := p.Pause(3*time.Second, "maxlag"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(context.Background(), false); err != nil || clock.Now().Sub(t0) != 3*time.Second {
+		t.Errorf("a read during a 3s pause went at +%s (%v)", clock.Now().Sub(t0), err)
 	}
 }

@@ -19,7 +19,13 @@ type Creator struct {
 	Name        string // the wiki account
 	SiteName    string // the wiki's name
 	NoRateLimit bool   // exempt from the wiki's per-IP throttle
-	HighLimits  bool   // may ask about 500 names a request instead of 50
+	// Wikimedia: the wiki is one of Wikimedia's, whose throttle is known:
+	// 6 accounts per IP address a day.
+	Wikimedia bool
+	// Blocked describes a block on the creator that still lets it create
+	// accounts (one that does not is a PreflightError), or is empty.
+	Blocked    string
+	HighLimits bool // may ask about 500 names a request instead of 50
 	// Overrides are rights that make the wiki's cancreate answer more
 	// lenient for this creator than its own createaccount (which sends no
 	// override request): tboverride, tboverride-account, override-antispoof.
@@ -59,6 +65,7 @@ const (
 	PreflightNoCreateRight  = "no-createaccount"
 	PreflightCaptcha        = "captcha"
 	PreflightCannotMailPass = "email-disabled"
+	PreflightBlocked        = "blocked"
 )
 
 // Preflight logs in and checks that the creator can create accounts
@@ -75,7 +82,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		return nil, fmt.Errorf("log in to %s: %w", e.cfg.API, err)
 	}
 	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
-		"uiprop": {"rights|ratelimits|groups"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
+		"uiprop": {"rights|ratelimits|groups|blockinfo"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
 	if err := ans.err(); err != nil {
 		return nil, fmt.Errorf("check the creator's rights: %w", err)
 	}
@@ -102,7 +109,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 	}
 	if g := q.General; g != nil {
-		c.SiteName = g.SiteName
+		c.SiteName, c.Wikimedia = g.SiteName, len(g.WMFConfig) > 0 || isWikimediaHost(g.ServerName)
 		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}
@@ -114,6 +121,12 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
 			orDefault(e.cfg.User, ui.Name), fix)}
+	}
+	if b := ui.blockInfo; b.BlockID != 0 || b.BlockedBy != "" {
+		if b.BlockNoCreate {
+			return nil, &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.describe() + ", which stops it creating accounts"}
+		}
+		c.Blocked = b.describe()
 	}
 	if am := q.AuthManagerInfo; am != nil {
 		asked := func(suffix string) bool {
@@ -129,6 +142,37 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
 		zap.Bool("noratelimit", c.NoRateLimit))
 	return c, nil
+}
+
+// describe words a block: who placed it, why, until when.
+func (b blockInfo) describe() string {
+	what := "is blocked"
+	if b.BlockPartial {
+		what = "is partially blocked"
+	}
+	if b.BlockedBy != "" {
+		what += " by " + b.BlockedBy
+	}
+	if b.BlockReason != "" {
+		what += fmt.Sprintf(" (reason: %q)", b.BlockReason)
+	}
+	if b.BlockExpiry == "" || b.BlockExpiry == "infinite" || b.BlockExpiry == "infinity" {
+		return what + " with no expiry"
+	}
+	return what + " until " + b.BlockExpiry
+}
+
+// wikimediaDomains are the domains of Wikimedia's wikis.
+var wikimediaDomains = []string{"wikipedia.org", "wikimedia.org", "wiktionary.org", "wikibooks.org",
+	"wikinews.org", "wikiquote.org", "wikisource.org", "wikiversity.org", "wikivoyage.org",
+	"wikidata.org", "wikifunctions.org", "mediawiki.org"}
+
+// isWikimediaHost reports whether host is a Wikimedia wiki's server name.
+func isWikimediaHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return slices.ContainsFunc(wikimediaDomains, func(d string) bool {
+		return host == d || strings.HasSuffix(host, "."+d)
+	})
 }
 
 func loginHint(password string) string {

@@ -13,7 +13,8 @@ import (
 // flags to reach for.
 type Facts struct {
 	// Stop is set on a pending row: what stopped the run before the row was
-	// decided (ErrInterrupted, a *WaitLimitError or a *RecordError).
+	// decided (ErrInterrupted, a *WaitLimitError, a *CreatorError or a
+	// *RecordError).
 	Stop error
 	// Offline: decided by a dry run that did not ask the wiki.
 	Offline bool
@@ -56,16 +57,24 @@ func pendingRow(a *Account, stop error, mayExist bool, attempts int, at time.Tim
 	if mayExist {
 		why += mayExistNote
 	}
-	return decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Pending, Code: "pending", Message: why}, attempts, at),
+	code := "pending"
+	var ce *CreatorError
+	if errors.As(stop, &ce) {
+		code = ce.Code
+	}
+	return decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Pending, Code: code, Message: why}, attempts, at),
 		facts: Facts{Stop: stop}}
 }
 
 // pendingWhy states why a row is pending.
 func pendingWhy(stop error) string {
 	var wl *WaitLimitError
+	var ce *CreatorError
 	switch {
 	case errors.As(stop, &wl):
 		return wl.Error()
+	case errors.As(stop, &ce):
+		return "the run stopped before this row was decided: " + ce.Error()
 	case errors.Is(stop, ErrInterrupted):
 		return "the run was interrupted before this row was sent"
 	}

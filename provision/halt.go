@@ -1,0 +1,83 @@
+package provision
+
+import (
+	"fmt"
+	"sync"
+)
+
+// CreatorError stops a run: the wiki refused a row for a reason about the
+// creator, or where it creates from, so every following row would get the
+// same answer. The rows not yet decided end pending, with the code; a later
+// run with --resume carries on once the cause is gone.
+type CreatorError struct {
+	Trouble CreatorTrouble
+	Code    string // the wiki's refusal code
+	Message string // the wiki's words
+	Line    int    // the row that met it
+	Rows    int    // with TroubleRepeated: how many rows in a row it refused
+}
+
+func (e *CreatorError) Error() string {
+	return fmt.Sprintf("%s (the wiki refused line %d with %s)", e.Fact(), e.Line, e.Code)
+}
+
+// Is makes errors.Is(err, ErrStopped) true.
+func (e *CreatorError) Is(target error) bool { return target == ErrStopped }
+
+// Fact says in plain words what the wiki refuses.
+func (e *CreatorError) Fact() string {
+	switch e.Trouble {
+	case TroubleCaptcha:
+		return "the wiki asks the creator for a CAPTCHA"
+	case TroubleBlocked:
+		return "the creator, or its IP address, is blocked"
+	case TroubleNetwork:
+		return "the wiki refuses account creation from this IP address"
+	case TroubleRight:
+		return "the creator may no longer create accounts"
+	case TroubleDisabled:
+		if e.Code == "emaildisabled" {
+			return "the wiki sends no mail, so it cannot mail passwords"
+		}
+		return "account creation is switched off on the wiki"
+	case TroubleRepeated:
+		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", e.Rows)
+	}
+	return "the wiki refuses every row"
+}
+
+// haltAfterUnexplained is how many rows in a row an unexplained refusal code
+// must refuse to stop the run. A refusal about the row (an AbuseFilter rule
+// on names) rarely meets several rows in a row of a real sheet; one about the
+// creator meets every row, and each costs the wiki a request and may count
+// against its throttle. Five keeps a sheet with a few odd names running,
+// while a run of any size wastes at most four more requests (and whatever
+// the other workers had in flight).
+const haltAfterUnexplained = 5
+
+// streak counts rows in a row refused with the same unexplained code, in
+// the order the wiki answered them.
+type streak struct {
+	mu   sync.Mutex
+	code string
+	n    int
+}
+
+// note records a decided row's outcome; it returns the CreatorError that
+// stops the run once the streak is long enough.
+func (s *streak) note(o Outcome, line int) *CreatorError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !o.Unexplained {
+		s.code, s.n = "", 0
+		return nil
+	}
+	if o.Code != s.code {
+		s.code, s.n = o.Code, 0
+	}
+	s.n++
+	if s.n < haltAfterUnexplained {
+		return nil
+	}
+	return &CreatorError{Trouble: TroubleRepeated, Code: o.Code, Message: o.Message, Line: line, Rows: s.n}
+}

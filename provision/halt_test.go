@@ -1,0 +1,92 @@
+package provision
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// From the 4th request on, the wiki refuses every row because the creator's
+// IP address is autoblocked: the run stops at the first refusal. Only the
+// requests already in flight (at most one a worker) meet it; the rows not
+// decided end pending with the code, and no row is failed for it.
+func TestEngineStopsAtCreatorRefusal(t *testing.T) {
+	const workers = 3
+	var sent, refused atomic.Int32
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		if sent.Add(1) <= 3 {
+			return pass(name)
+		}
+		refused.Add(1)
+		return 200, `{"createaccount":{"status":"FAIL","message":{"key":"autoblockedtext","params":["Admin","spam"]},"messagecode":"autoblocked"}}`, false
+	})
+	var names []string
+	for i := 0; i < 20; i++ {
+		names = append(names, fmt.Sprintf("User%02d", i))
+	}
+	r := runEngine(t, srv.URL, Config{Workers: workers}, sheetOf(names...))
+	var ce *CreatorError
+	if !errors.As(r.err, &ce) || ce.Trouble != TroubleBlocked || ce.Code != "autoblocked" || !errors.Is(r.err, ErrStopped) {
+		t.Fatalf("Run() error %v, want a *CreatorError for the autoblock", r.err)
+	}
+	if n := refused.Load(); n < 1 || n > workers {
+		t.Errorf("%d requests refused, want 1..%d (those in flight)", n, workers)
+	}
+	if len(r.rows) != 20 {
+		t.Fatalf("%d rows, want 20", len(r.rows))
+	}
+	counts := map[report.Status]int{}
+	for _, row := range r.rows {
+		counts[row.Status]++
+		if row.Status == report.Pending && (row.Code != "autoblocked" || !strings.Contains(row.Message, "blocked")) {
+			t.Errorf("pending row %+v, want code autoblocked and the cause", row)
+		}
+	}
+	if counts[report.Created] != 3 || counts[report.Pending] != 17 {
+		t.Errorf("statuses %s, want 3 created and 17 pending", statuses(r.rows))
+	}
+	if n := strings.Count(r.log, `"msg":"halt"`); n != 1 {
+		t.Errorf("the log says halt %d times, want once", n)
+	}
+}
+
+// A refusal code mwprovision does not know fails its row, as it may be
+// about the name; five rows in a row refused with the same one stop the
+// run. Another answer in between starts the count again.
+func TestEngineStopsAfterRepeatedUnexplainedRefusals(t *testing.T) {
+	var sent atomic.Int32
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		sent.Add(1)
+		switch {
+		case name == "Fine":
+			return pass(name)
+		case name == "Odd":
+			return fail("abusefilter-disallowed")
+		}
+		return fail("mysterious-refusal")
+	})
+	names := []string{"Odd", "Odd2", "Fine"}
+	for i := 0; i < 10; i++ {
+		names = append(names, fmt.Sprintf("Late%02d", i))
+	}
+	r := runEngine(t, srv.URL, Config{Workers: 1}, sheetOf(names...))
+	var ce *CreatorError
+	if !errors.As(r.err, &ce) || ce.Trouble != TroubleRepeated || ce.Rows != haltAfterUnexplained || ce.Code != "mysterious-refusal" {
+		t.Fatalf("Run() error %v, want a *CreatorError for %d rows in a row", r.err, haltAfterUnexplained)
+	}
+	want := "2:Odd:failed 3:Odd2:failed 4:Fine:created 5:Late00:failed 6:Late01:failed 7:Late02:failed 8:Late03:failed 9:Late04:failed " +
+		"10:Late05:pending 11:Late06:pending 12:Late07:pending 13:Late08:pending 14:Late09:pending"
+	if got := statuses(r.rows); got != want {
+		t.Errorf("statuses\n %s\nwant\n %s", got, want)
+	}
+	if n := sent.Load(); n != 3+haltAfterUnexplained {
+		t.Errorf("%d requests sent, want %d", n, 3+haltAfterUnexplained)
+	}
+	if got := r.rows[len(r.rows)-1]; got.Code != "mysterious-refusal" {
+		t.Errorf("pending row code %q, want the refusal's", got.Code)
+	}
+}
