@@ -21,7 +21,10 @@ const (
 
 // advise completes a decided row's message with what to do about it.
 func advise(r *report.Row, f provision.Facts) {
+	var ce *provision.CreatorError
 	switch {
+	case r.Status == report.Pending && errors.As(f.Stop, &ce):
+		r.Message += "; " + creatorAdvice(ce) + "; then run again with --resume"
 	case r.Status == report.Pending:
 		r.Message = reword(r.Message, f.Stop) + "; run again with --resume to continue"
 	case f.Offline && r.Message == offlineFact:
@@ -47,7 +50,12 @@ func explain(err error) string {
 	var nc *provision.NoSuchColumnError
 	var re *provision.RecordError
 	var nr *report.NotResultsError
+	var ce *provision.CreatorError
 	switch {
+	case errors.As(err, &ce):
+		msg = "stopped: " + msg + ": " + creatorAdvice(ce) + "; then run again with --resume to create the rest"
+	case errors.As(err, &pe) && pe.Code == provision.PreflightBlocked:
+		msg += "; see the block on the wiki's Special:BlockList and ask its administrators to lift it, or create from another account; nothing was sent"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):
@@ -68,6 +76,26 @@ func explain(err error) string {
 		msg += "; nothing was sent for the rows from the change on, and they have no results row: check the sheet, then run again with --resume"
 	}
 	return msg
+}
+
+// creatorAdvice says what to do about a refusal that stops a run.
+func creatorAdvice(ce *provision.CreatorError) string {
+	switch ce.Trouble {
+	case provision.TroubleCaptcha:
+		return "ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it), or wait until the wiki stops asking"
+	case provision.TroubleBlocked:
+		return "see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account"
+	case provision.TroubleNetwork:
+		return "create from another network, or ask the wiki's administrators for an IP block exemption"
+	case provision.TroubleRight:
+		return "check the creator's groups and the grants of its bot password (\"Create accounts\")"
+	case provision.TroubleDisabled:
+		if ce.Code == "emaildisabled" {
+			return "run with --mailpassword=false and a password column, or enable email on the wiki"
+		}
+		return "ask the wiki's administrators when account creation opens again"
+	}
+	return fmt.Sprintf("the wiki's answer: %q; read it in the log, and see whether the rows or the creator are at fault", ce.Message)
 }
 
 // reword replaces, in msg, the engine's words for the facts in err with

@@ -222,8 +222,10 @@ func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept strin
 // finish commits the results and prints the summary; the error says how
 // the run ended.
 func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, results *report.File, unmatched int, sum *report.Summary, runErr error) error {
-	var waitLimit *provision.WaitLimitError
-	stopped := errors.As(runErr, &waitLimit)
+	// The wiki made the run stop (a wait past --max-wait, a refusal about
+	// the creator): the rows not decided are pending, and the record is
+	// whole.
+	stopped := errors.Is(runErr, provision.ErrStopped)
 	if runErr == nil || stopped || errors.Is(runErr, provision.ErrInterrupted) {
 		if err := results.Commit(unmatched > 0); err != nil && runErr == nil {
 			runErr = err

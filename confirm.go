@@ -54,12 +54,19 @@ func showColumns(w io.Writer, label string, cols []provision.ColumnUse) {
 // warnAboutCreator says what the pre-flight found that a run will feel:
 // the wiki's per-IP throttle, and names checked anonymously.
 func (o *runOptions) warnAboutCreator(stderr io.Writer, c *provision.Creator, plan *provision.Plan) {
+	if c.Blocked != "" {
+		fmt.Fprintf(stderr, "warning: %s %s; the block lets it create accounts\n", c.Name, c.Blocked)
+	}
 	if !c.NoRateLimit {
+		limit := "its limit is not known until the wiki first refuses; the run then estimates from the wiki's own count and window"
+		if c.Wikimedia {
+			limit = "on Wikimedia wikis, 6 accounts a day"
+		}
 		fmt.Fprintf(stderr, "warning: %s lacks the noratelimit right, so the wiki's per-IP account creation throttle applies "+
-			"(6 accounts a day on Wikimedia wikis); a run waits for each window, up to --max-wait %s. "+
+			"(%s); a run waits for each window, up to --max-wait %s. "+
 			"To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n",
-			c.Name, o.MaxWait)
-		if need := wikimediaTime(plan.Counts.ToCreate); !o.DryRun && need > o.MaxWait {
+			c.Name, limit, o.MaxWait)
+		if need := wikimediaTime(plan.Counts.ToCreate); c.Wikimedia && !o.DryRun && need > o.MaxWait {
 			fmt.Fprintf(stderr, "warning: at Wikimedia's 6 accounts a day, %d accounts take about %s, more than --max-wait %s: "+
 				"the run will create what the wiki allows and leave the rest pending for a later run\n", plan.Counts.ToCreate, need.Round(time.Hour), o.MaxWait)
 		}

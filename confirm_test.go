@@ -93,9 +93,10 @@ func TestWarnAboutSheet(t *testing.T) {
 	}
 }
 
-// A creator without noratelimit hears of the wiki's throttle, and of the
-// time 6 a day would take when that passes --max-wait; a dry run says when
-// names are checked anonymously.
+// A creator without noratelimit hears of the wiki's throttle — Wikimedia's
+// 6 a day only on a Wikimedia wiki, and then the time it would take when
+// that passes --max-wait; a dry run says when names are checked
+// anonymously; a block that still allows creating is named.
 func TestWarnAboutCreator(t *testing.T) {
 	var sheet strings.Builder
 	sheet.WriteString("username,email\n")
@@ -103,17 +104,24 @@ func TestWarnAboutCreator(t *testing.T) {
 		fmt.Fprintf(&sheet, "eta_%02d,e%d@example.org\n", i, i)
 	}
 	plan := planOf(t, sheet.String())
-	throttle := "warning: Organizer lacks the noratelimit right, so the wiki's per-IP account creation throttle applies (6 accounts a day on Wikimedia wikis); " +
-		"a run waits for each window, up to --max-wait 2h0m0s. To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n"
+	throttled := func(limit string) string {
+		return "warning: Organizer lacks the noratelimit right, so the wiki's per-IP account creation throttle applies (" + limit + "); " +
+			"a run waits for each window, up to --max-wait 2h0m0s. To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n"
+	}
+	wikimedia := throttled("on Wikimedia wikis, 6 accounts a day")
+	unknown := throttled("its limit is not known until the wiki first refuses; the run then estimates from the wiki's own count and window")
 	for _, tt := range []struct {
 		name string
 		o    runOptions
 		c    provision.Creator
 		want string
 	}{
-		{"throttled run", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer"}, throttle +
+		{"throttled run on Wikimedia", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer", Wikimedia: true}, wikimedia +
 			"warning: at Wikimedia's 6 accounts a day, 13 accounts take about 48h0m0s, more than --max-wait 2h0m0s: the run will create what the wiki allows and leave the rest pending for a later run\n"},
-		{"throttled dry run", runOptions{MaxWait: 2 * time.Hour, DryRun: true}, provision.Creator{Name: "Organizer"}, throttle},
+		{"throttled dry run on Wikimedia", runOptions{MaxWait: 2 * time.Hour, DryRun: true}, provision.Creator{Name: "Organizer", Wikimedia: true}, wikimedia},
+		{"throttled run elsewhere", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer"}, unknown},
+		{"blocked, may still create", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer", NoRateLimit: true, Blocked: "is partially blocked by Admin with no expiry"},
+			"warning: Organizer is partially blocked by Admin with no expiry; the block lets it create accounts\n"},
 		{"exempt", runOptions{MaxWait: 2 * time.Hour}, provision.Creator{Name: "Organizer", NoRateLimit: true}, ""},
 		{"overrides in a dry run", runOptions{DryRun: true}, provision.Creator{Name: "Admin", NoRateLimit: true, Overrides: []string{"tboverride"}},
 			"note: Admin holds tboverride, which the wiki's cancreate check honours but its createaccount does not; the names are checked as an anonymous visitor, as the wiki will judge them in the run\n"},

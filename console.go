@@ -171,6 +171,7 @@ func (c *console) Paused(p provision.Pause) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pauseUntil, c.pauseWhy = p.Until, p.Why
+	first := p.Throttle.Count > 0 && c.throttle != p.Throttle
 	if p.Throttle.Count > 0 {
 		c.throttle = p.Throttle
 	}
@@ -179,10 +180,15 @@ func (c *console) Paused(p provision.Pause) {
 	}
 	if c.bar != nil {
 		c.bar.Describe(c.statusLocked())
-		return
+	} else {
+		fmt.Fprintf(c.w, "pausing all workers for %s: %s (resuming at %s)\n",
+			p.Until.Sub(c.clock.Now()).Round(time.Second), p.Why, p.Until.Format("15:04:05"))
 	}
-	fmt.Fprintf(c.w, "pausing all workers for %s: %s (resuming at %s)\n",
-		p.Until.Sub(c.clock.Now()).Round(time.Second), p.Why, p.Until.Format("15:04:05"))
+	if first {
+		// The wiki's limit is known only now: say what it means for the run.
+		c.printLocked(fmt.Sprintf("the wiki allows %d accounts per %s from this IP address: the %d rows left take about %s",
+			p.Throttle.Count, p.Throttle.Length, c.total-c.done, c.etaLocked().Round(time.Second)))
+	}
 }
 
 // interrupted says, once, what the first Ctrl-C does and what a second

@@ -63,8 +63,9 @@ func TestConsoleOnATerminalShowsCountdownAndETA(t *testing.T) {
 	}
 }
 
-// Without a terminal: plain lines only — each pause, each problem, and a
-// progress line at most every 5 s of the clock.
+// Without a terminal: plain lines only — each pause, the estimate once the
+// wiki has said its limit, each problem, and a progress line at most every
+// 5 s of the clock.
 func TestConsoleWithoutTerminalPrintsPlainLines(t *testing.T) {
 	clock := newTestClock()
 	var out bytes.Buffer
@@ -78,6 +79,7 @@ func TestConsoleWithoutTerminalPrintsPlainLines(t *testing.T) {
 	c.RowDone(report.Row{Line: 5, Username: "three", Status: report.Pending, Message: "not sent"})
 	c.finish()
 	want := "pausing all workers for 11s: wiki throttle: 2 per 10s for this IP (resuming at 12:00:11)\n" +
+		"the wiki allows 2 accounts per 10s from this IP address: the 3 rows left take about 22s\n" +
 		"line 3: \"bad#x\": invalid: a username cannot contain '#'\n" +
 		"progress: 3/4 rows, 1 created · 1 exist · 1 problems — wiki throttle: 2 per 10s for this IP — resuming in 6s — ETA 6s\n"
 	if got := out.String(); got != want {

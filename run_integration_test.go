@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -238,6 +239,10 @@ func TestRunWaitsOutWikiThrottle(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "lacks the noratelimit right") {
 		t.Error("stderr does not warn that the throttle applies")
+	}
+	// Once the wiki has said its limit, the console estimates from it.
+	if !regexp.MustCompile(`the wiki allows 3 accounts per 20s from this IP address: the \d+ rows left take about \d+`).MatchString(r.stderr) {
+		t.Errorf("no estimate from the wiki's own limit in:\n%s", r.stderr)
 	}
 
 	// Ten rows at three per window: three full windows to wait, at least.
