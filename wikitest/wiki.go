@@ -597,3 +597,23 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+// Block blocks user from everything, account creation included, with no
+// expiry, as an administrator would while a run goes on: with
+// maintenance/blockUsers.php in a process of its own. It places no
+// autoblock, which would block 127.0.0.1 for every other user of the wiki.
+func (w *Wiki) Block(user, reason string) error {
+	list := filepath.Join(w.Dir, "block-"+randomString(8, "abcdefghijklmnopqrstuvwxyz")+".txt")
+	if err := os.WriteFile(list, []byte(user+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(list)
+	out, _, err := w.maintenance(false, "", "blockUsers", "--performer", AdminUser, "--reason", reason, "--disable-autoblock", list)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "succeeded") {
+		return fmt.Errorf("wikitest: blockUsers %s: %s", user, strings.TrimSpace(out))
+	}
+	return nil
+}

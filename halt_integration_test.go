@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mwprovision/mwprovision/report"
+	"github.com/mwprovision/mwprovision/wikitest"
+)
+
+// organizer makes a plain account, as an event organizer has, with a bot
+// password that may create accounts: no skipcaptcha, no block exemption.
+func organizer(t *testing.T, w *wikitest.Wiki) wikitest.Creator {
+	t.Helper()
+	if err := w.CreateUser("Organizer", "organizer-password-2026"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.CreateBotPassword("Organizer", "event", "basic", "createaccount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// captchaAfter makes the wiki ask for a CAPTCHA (ConfirmEdit's
+// QuestyCaptcha) on account creation once it has created n accounts: a
+// LocalUserCreated hook counts them in a file that LocalSettings.php reads
+// on every request.
+func captchaAfter(t *testing.T, w *wikitest.Wiki, n int) {
+	t.Helper()
+	count := fmt.Sprintf("%q", filepath.Join(w.Dir, "created.count"))
+	err := w.AppendSettings(`wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
+$wgCaptchaClass = 'QuestyCaptcha';
+$wgCaptchaQuestions = [ 'What is the name of this wiki?' => 'Test wiki' ];
+$wgCaptchaTriggers['createaccount'] = (int)@file_get_contents( ` + count + ` ) >= ` + fmt.Sprint(n) + `;
+$wgHooks['LocalUserCreated'][] = static function ( $user, $autocreated ) {
+	if ( $autocreated ) {
+		return;
+	}
+	$f = fopen( ` + count + `, 'c+' );
+	flock( $f, LOCK_EX );
+	$n = (int)stream_get_contents( $f ) + 1;
+	ftruncate( $f, 0 );
+	rewind( $f );
+	fwrite( $f, (string)$n );
+	fclose( $f );
+};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createdOnWiki counts, per name, the creations the wiki logged of
+// accounts whose names start with prefix.
+func createdOnWiki(t *testing.T, w *wikitest.Wiki, prefix string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for name, evs := range newUsersByName(t, w) {
+		if strings.HasPrefix(name, prefix) {
+			out[name] = len(evs)
+		}
+	}
+	return out
+}
+
+// checkStoppedRecord: the rows before the stop are created, every other
+// row pending with the refusal's code and what to do, and the wiki holds
+// exactly the accounts created, once each.
+func checkStoppedRecord(t *testing.T, w *wikitest.Wiki, results, prefix, code string, rows int) (created int) {
+	t.Helper()
+	got := readResults(t, results)
+	if len(got) != rows {
+		t.Fatalf("%d results rows, want %d", len(got), rows)
+	}
+	for i, r := range got {
+		switch {
+		case r.Status == report.Created && created == i:
+			created++
+		case r.Status != report.Pending || r.Code != code || !strings.Contains(r.Message, "--resume"):
+			t.Errorf("row %d: %s %q (%s): want created before the stop, then pending with code %s", r.Line, r.Status, r.Code, r.Message, code)
+		}
+	}
+	onWiki := createdOnWiki(t, w, prefix)
+	if len(onWiki) != created {
+		t.Errorf("the wiki holds %d accounts %s*, the results record %d created", len(onWiki), prefix, created)
+	}
+	for name, n := range onWiki {
+		if n != 1 {
+			t.Errorf("%s created %d times", name, n)
+		}
+	}
+	return created
+}
+
+// The wiki asks for a CAPTCHA from its 5th creation on, and the creator
+// lacks skipcaptcha: the run creates 5, meets the CAPTCHA once, stops at
+// once and leaves the other 10 pending; a resume by a creator with
+// skipcaptcha creates them. One worker: the wiki's count moves only
+// between requests, so "exactly 5" is exact.
+func TestCaptchaMidRunStopsTheRun(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	org := organizer(t, w)
+	captchaAfter(t, w, 5)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "guest", 15)
+	proxy := newRecordingProxy(t, w.URL)
+	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", org.Login, "--password-file", org.PasswordFile,
+		"--workers", "1", "--rate", "0", "--yes", sheet)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
+	}
+	results := filepath.Join(dir, "room.results.csv")
+	if n := checkStoppedRecord(t, w, results, "Guest", "captcha-createaccount-fail", 15); n != 5 {
+		t.Errorf("%d created, want exactly 5", n)
+	}
+	if n := proxy.actions()["createaccount"]; n != 6 {
+		t.Errorf("%d createaccount requests, want 6: 5 created, then 1 (the workers) refused", n)
+	}
+	if want := "stopped: the wiki asks the creator for a CAPTCHA"; strings.Count(r.stderr, want) != 1 || !strings.Contains(r.stderr, "skipcaptcha") {
+		t.Errorf("stderr does not say once what stopped the run and what to do:\n%s", r.stderr)
+	}
+	halts := 0
+	for _, e := range readLog(t, filepath.Join(dir, "room.log.jsonl")) {
+		if e["msg"] == "halt" {
+			halts++
+		}
+	}
+	if halts != 1 {
+		t.Errorf("the log says halt %d times, want once", halts)
+	}
+
+	// Admin@bulk holds skipcaptcha (sysops have it; the basic grant passes it on).
+	r = runCLI(t, nil, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--resume", "--yes", sheet)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d:\n%s", r.code, r.stderr)
+	}
+	if n := checkStoppedRecord(t, w, results, "Guest", "", 15); n != 15 {
+		t.Errorf("after the resume %d created, want 15", n)
+	}
+}
+
+// An administrator blocks the creator (from another process) while its
+// 4th createaccount waits in the proxy, and the requests after it wait for
+// the block: the run stops at the first refusal, with at most one refused
+// request a worker, and leaves the rest pending.
+// The run after it, by the same blocked creator, is refused before any
+// createaccount, naming the block's author, reason and expiry.
+func TestCreatorBlockedStopsTheRun(t *testing.T) {
+	const workers = 2
+	w := wikitest.Start(t, wikitest.Options{})
+	org := organizer(t, w)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "visitor", 12)
+	proxy := newFaultProxy(t, w.URL)
+	blocked := make(chan struct{})
+	var refused atomic.Int32
+	proxy.before = func(n int, _ http.ResponseWriter) bool {
+		switch {
+		case n == 4:
+			if err := w.Block("Organizer", "Spam from this account"); err != nil {
+				t.Error(err)
+			}
+			close(blocked)
+		case n > 4:
+			<-blocked
+		}
+		return false
+	}
+	proxy.after = func(_ int, _ http.ResponseWriter, _ int, _ http.Header, body []byte) bool {
+		if strings.Contains(string(body), `"messagecode":"blocked"`) {
+			refused.Add(1)
+		}
+		return false
+	}
+	args := []string{"run", "--api", proxy.API, "--user", org.Login, "--password-file", org.PasswordFile,
+		"--workers", fmt.Sprint(workers), "--rate", "0", "--yes"}
+	r := runCLI(t, nil, append(args, sheet)...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stderr)
+	}
+	results := filepath.Join(dir, "room.results.csv")
+	if n := checkStoppedRecord(t, w, results, "Visitor", "blocked", 12); n != 3 {
+		t.Errorf("%d created, want 3", n)
+	}
+	if msg := readResults(t, results)[3].Message; !strings.Contains(msg, "Spam from this account") || strings.ContainsAny(msg, "\u202a\u202c") {
+		t.Errorf("the refused row's message %q lacks the block's reason, or keeps the wiki's invisible bidi marks", msg)
+	}
+	if n := refused.Load(); n < 1 || n > workers {
+		t.Errorf("%d requests refused as blocked, want 1..%d", n, workers)
+	}
+	if !strings.Contains(r.stderr, "stopped: the creator, or its IP address, is blocked") {
+		t.Errorf("stderr does not say the creator is blocked:\n%s", r.stderr)
+	}
+
+	before := proxy.creates
+	r = runCLI(t, nil, append(args, "--resume", sheet)...)
+	if r.code != 2 {
+		t.Fatalf("blocked before the run: exit %d, want 2:\n%s", r.code, r.stderr)
+	}
+	if proxy.creates != before {
+		t.Errorf("%d createaccount requests by a creator blocked before the run, want none", proxy.creates-before)
+	}
+	for _, want := range []string{"Organizer is blocked by Admin", `"Spam from this account"`, "no expiry", "Special:BlockList"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
