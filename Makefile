@@ -39,7 +39,8 @@ BENCH_CMDS := \
   "$(GO) test -run '^$$' -bench 'DryRunOffline1M' -benchtime 3x ." \
   "$(GO) test -run '^$$' -bench 'CanonicalUsername' -benchmem ./provision" \
   "$(GO) test -run '^$$' -bench 'WikiCeiling' -benchtime 1x -timeout 30m ." \
-  "$(GO) test -run '^$$' -bench 'ThrottleEfficiency' -benchtime 1x -timeout 30m ."
+  "$(GO) test -run '^$$' -bench 'ThrottleEfficiency' -benchtime 1x -timeout 30m ." \
+  "$(GO) test -run '^$$' -bench 'DryRunOnline100k' -benchtime 1x -timeout 60m ."
 bench:
 	@rm -f bench.out; for c in $(BENCH_CMDS); do echo "$$c"; bash -c "$$c" | tee -a bench.out || exit 1; done
 	@{ \
@@ -51,7 +52,8 @@ bench:
 	  awk 'function m(u) { for (i=1;i<=NF;i++) if ($$(i+1)==u) return $$i; return "?" } \
 	    /^BenchmarkEngineRun100k/ { printf "| 1 | tool cost: 100,000 rows, whole pipeline, API answering at once | >= 20,000 rows/s, < 60 MB RSS | %.0f rows/s, %.1f allocs/row, %.1f MB peak RSS |\n", m("rows/s"), m("allocs/row"), m("peak-RSS-MB") } \
 	    /^BenchmarkDryRunOffline1M/ { printf "| 2 | offline dry run, 1,000,000 rows (the built binary) | < 10 s, < 150 MB RSS | %.2f s, %.0f MB peak RSS |\n", m("s/run"), m("peak-RSS-MB") } \
-	    /^BenchmarkThrottleEfficiency/ { printf "| 4 | throttle 3 per 20 s, limited creator, 12 rows | <= 1.15 x minimum | %.1f s for a %.0f s minimum: %.3f x |\n", m("wall-s"), m("minimum-s"), m("ratio") }' bench.out; \
+	    /^BenchmarkThrottleEfficiency/ { printf "| 4 | throttle 3 per 20 s, limited creator, 12 rows | <= 1.15 x minimum | %.1f s for a %.0f s minimum: %.3f x |\n", m("wall-s"), m("minimum-s"), m("ratio") } \
+	    /^BenchmarkDryRunOnline100k/ { printf "| 5 | online dry run, 100,000 names, default flags next to --rate 0 | <= 2 x | %.1f s vs %.1f s: %.2f x |\n", m("default-s"), m("rate0-s"), m("ratio") }' bench.out; \
 	  awk '/^BenchmarkWikiCeiling/ { split($$1, a, "/"); set=a[2]; for (i=1;i<=NF;i++) { if ($$(i+1)=="tool-acct/s") t=$$i; if ($$(i+1)=="ceiling-acct/s") c=$$i } \
 	       if (t>bt[set]) bt[set]=t; if (c>bc[set]) bc[set]=c } \
 	       END { for (s in bt) printf "| 3 | real MediaWiki, %s: best of workers 1/2/4/8 | >= 0.95 x ceiling | %.2f acct/s vs ceiling %.2f acct/s: %.2f x |\n", s, bt[s], bc[s], bt[s]/bc[s] }' bench.out; \

@@ -200,3 +200,43 @@ func BenchmarkThrottleEfficiency(b *testing.B) {
 	b.ReportMetric(minimum.Seconds(), "minimum-s")
 	b.ReportMetric(wall.Seconds()/minimum.Seconds(), "ratio")
 }
+
+// BenchmarkDryRunOnline100k: an online dry run of 100,000 names, as an
+// organizer checks a sign-up sheet before the event (no --user: the names
+// are asked about anonymously, 50 a request), at the default flags and with
+// --rate 0. The checks only read, so --rate, the rate of creations, must
+// not pace them. Target: default / --rate 0 <= 2.
+func BenchmarkDryRunOnline100k(b *testing.B) {
+	const rows = 100_000
+	w := wikitest.Start(b, wikitest.Options{})
+	dir := b.TempDir()
+	var sb strings.Builder
+	sb.WriteString("username,email\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(&sb, "Signup %06d,s%d@example.org\n", i, i)
+	}
+	sheet := filepath.Join(dir, "signup.csv")
+	if err := os.WriteFile(sheet, []byte(sb.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	dryRun := func(extra ...string) time.Duration {
+		s, _, stderr := bufferStreams("", false)
+		args := append([]string{"mwprovision", "run", "--dry-run", "--api", w.API, "--quiet",
+			"--out", filepath.Join(dir, "out.csv"), "--log-file", filepath.Join(dir, "log.jsonl")}, extra...)
+		start := time.Now()
+		code := run(context.Background(), append(args, sheet), s, func(string) string { return "" })
+		took := time.Since(start)
+		if code != 0 {
+			b.Fatalf("dry run %v: exit %d: %s", extra, code, stderr.String())
+		}
+		return took
+	}
+	var def, unpaced time.Duration
+	for i := 0; i < b.N; i++ {
+		def += dryRun()
+		unpaced += dryRun("--rate", "0")
+	}
+	b.ReportMetric(def.Seconds()/float64(b.N), "default-s")
+	b.ReportMetric(unpaced.Seconds()/float64(b.N), "rate0-s")
+	b.ReportMetric(def.Seconds()/unpaced.Seconds(), "ratio")
+}
