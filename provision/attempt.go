@@ -54,6 +54,11 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 		} else if !ready {
 			continue
 		}
+		if err := e.pacer.Stopped(); err != nil {
+			// The run stopped while this worker logged in.
+			r.t.stop = err
+			return r.t
+		}
 		r.t.attempts++
 		rctx, cancel := e.requestContext(ctx)
 		ans := send(rctx)
@@ -108,7 +113,9 @@ func (r *retry) login(ctx context.Context) (ready, done bool) {
 		}
 		return true, false
 	case errors.As(err, &le):
-		r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: "login-failed", Message: err.Error()}
+		// The wiki accepted this login before the run: the bot password
+		// was revoked, or its account lost, and every row would fail.
+		r.t.out = Outcome{Action: Halt, Creator: TroubleLogin, Code: "login-failed", Message: err.Error()}
 		return false, true
 	}
 	r.log.Warn("session", zap.Error(err))
@@ -211,24 +218,39 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 }
 
 // stopRow is the pending row of a request the run stopped before it was
-// decided, or whose answer stops the run: a refusal about the creator.
+// decided, or whose answer stops the run: a refusal about the creator,
+// which the row keeps as its own cause even when the run had already
+// stopped for another.
 func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tried) decided {
 	stop := e.stopped(ctx)
-	if t.out.Action == Halt {
-		stop = e.pacer.Halt(&CreatorError{Trouble: t.out.Creator, Code: t.out.Code, Message: t.out.Message, Line: a.Line})
-	}
 	if stop == nil {
 		stop = t.stop
 	}
+	own := e.halt(t.out, a.Line)
+	if own != nil {
+		stop = own
+	}
 	d := pendingRow(a, stop, t.ambiguous, t.attempts, e.deps.Clock.Now())
-	if t.out.Action == Halt {
-		// The row's own answer, which may differ from the one that stopped
-		// the run (another worker's, at the same time).
-		d.row.Code, d.row.Message = t.out.Code, "refused: "+t.out.Message+"; the run stopped for it"
+	if own != nil {
+		d.row.Message = "refused: " + t.out.Message + "; the run stopped for it"
+		if t.ambiguous {
+			d.row.Message += mayExistNote
+		}
 	}
 	log.Info("row", zap.String("status", string(report.Pending)), zap.String("code", d.row.Code),
 		zap.Int("attempt", t.attempts), zap.String("why", d.row.Message))
 	return d
+}
+
+// halt stops the run when o is a refusal about the creator, met by the row
+// on line; it returns that refusal, or nil.
+func (e *Engine) halt(o Outcome, line int) *CreatorError {
+	if o.Action != Halt {
+		return nil
+	}
+	ce := &CreatorError{Trouble: o.Creator, Code: o.Code, Message: o.Message, Line: line}
+	e.pacer.Halt(ce)
+	return ce
 }
 
 // clockSkew is how far the wiki's clock may be behind ours, when the wiki

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -75,6 +76,7 @@ const (
 	TroubleNetwork  CreatorTrouble = "network"  // its IP address is refused: Tor, a DNS blacklist
 	TroubleRight    CreatorTrouble = "right"    // it lost the right to create accounts
 	TroubleDisabled CreatorTrouble = "disabled" // account creation is switched off, or mail is
+	TroubleLogin    CreatorTrouble = "login"    // its login, accepted before the run, is refused
 	TroubleRepeated CreatorTrouble = "repeated" // rows in a row refused the same unexplained way
 )
 
@@ -93,6 +95,7 @@ var creatorCodes = map[string]CreatorTrouble{
 	"badaccess-groups":            TroubleRight,
 	"abusefilter-degrouped":       TroubleRight,
 	"authmanager-create-disabled": TroubleDisabled,
+	"userlogin-cannot-create":     TroubleDisabled,
 	"emaildisabled":               TroubleDisabled,
 }
 
@@ -129,6 +132,7 @@ var notCountedCodes = map[string]bool{
 	"blocked": true, "blockedtext": true, "autoblocked": true, "torblock-blocked": true,
 	// Refused by AuthManager before the pre-authentication tests run.
 	"invalidemailaddress": true, "authmanager-create-disabled": true, "sorbs_create_account_reason": true,
+	"userlogin-cannot-create": true,
 }
 
 // Classify decides what an answer to action=createaccount means. It is a pure
@@ -177,11 +181,11 @@ func classifyEnvelope(a Answer) (o Outcome, done bool) {
 	}
 	if a.HTTPStatus >= 300 && a.HTTPStatus < 400 {
 		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: (&RedirectError{Status: a.HTTPStatus, Location: a.Location}).Error()}, true
+			Message: (&RedirectError{Status: a.HTTPStatus, Location: a.Location}).Error(), Unexplained: true}, true
 	}
 	if a.HTTPStatus != http.StatusOK {
 		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus))}, true
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Unexplained: true}, true
 	}
 	if a.Body == nil {
 		return Outcome{Action: Backoff, Code: "not-json",
@@ -203,7 +207,10 @@ func classifyRefusal(code string, message json.RawMessage) Outcome {
 	case code == "acct_creation_throttle_hit":
 		count, window := throttleParams(message)
 		return Outcome{Action: Throttle, Code: code, Message: msg, Wait: window, ThrottleCount: count}
-	case code == "userexists":
+	case code == "userexists" || code == "centralauth-account-exists" || code == "centralauth-account-unattached-exists":
+		// CentralAuth (Wikimedia's single sign-on): the name is a global
+		// account, or local accounts elsewhere hold it; a participant with
+		// one is signed in here on the first visit.
 		return Outcome{Action: Decide, Status: report.Exists, Code: code, Message: msg}
 	case invalidCodes[code] || strings.HasPrefix(code, "password") || refusesName(code):
 		return Outcome{Action: Decide, Status: report.Invalid, Code: code, Message: msg, Counted: counted}
@@ -254,7 +261,9 @@ func classifyAPIError(e *errorObject, retryAfter time.Duration) Outcome {
 		// The exception may have come after the account was stored.
 		o.Action, o.Ambiguous = Backoff, true
 	default:
-		o.Action, o.Status = Decide, report.Failed
+		// An error of the API itself (a revoked OAuth grant, a parameter
+		// the wiki does not know): likely the same for every row.
+		o.Action, o.Status, o.Unexplained = Decide, report.Failed, true
 	}
 	return o
 }
@@ -288,32 +297,34 @@ func throttleParams(raw json.RawMessage) (int, time.Duration) {
 
 // messageTexts explains the wiki's most common refusals in plain words.
 var messageTexts = map[string]string{
-	"userexists":                           "the username is already taken on the wiki",
-	"noname":                               "the wiki does not accept this username",
-	"invalidemailaddress":                  "the wiki does not accept this email address",
-	"noemailcreate":                        "the wiki needs a valid email address to mail the temporary password",
-	"badretype":                            "the password and its repetition differ",
-	"passwordtooshort":                     "the password is shorter than the wiki's password policy allows",
-	"passwordtoolong":                      "the password is longer than the wiki's password policy allows",
-	"password-name-match":                  "the password must differ from the username",
-	"passwordincommonlist":                 "the password is one of the most common passwords; choose another",
-	"password-login-forbidden":             "this username and password combination is forbidden by the wiki",
-	"acct_creation_throttle_hit":           "the wiki's account creation limit for this IP address was reached",
-	"acct_creation_throttle_hit-temp":      "the wiki's account creation limit for this IP address was reached",
-	"titleblacklist-forbidden-new-account": "the wiki's title blacklist forbids this username",
-	"antispoof-conflict-top":               "the name is too similar to an existing account",
-	"antispoof-name-illegal":               "the wiki's AntiSpoof check refuses this name",
-	"usernameinprogress":                   "another account creation for this name is in progress",
-	"captcha-createaccount-fail":           "the wiki asks for a CAPTCHA",
-	"blockedtext":                          "the creator is blocked",
-	"blockedtext-partial":                  "the creator is blocked from creating accounts",
-	"autoblockedtext":                      "the creator's IP address is blocked automatically, because a blocked user used it",
-	"systemblockedtext":                    "the creator's IP address is blocked by the wiki's configuration",
-	"sorbs_create_account_reason":          "the creator's IP address is listed as an open proxy in a DNS blacklist the wiki uses",
-	"torblock-blocked":                     "the creator's IP address is a Tor exit node, which the wiki blocks",
-	"badaccess-groups":                     "the creator may not create accounts",
-	"authmanager-create-disabled":          "the wiki does not allow account creation",
-	"emaildisabled":                        "the wiki sends no mail",
+	"userexists":                            "the username is already taken on the wiki",
+	"noname":                                "the wiki does not accept this username",
+	"invalidemailaddress":                   "the wiki does not accept this email address",
+	"noemailcreate":                         "the wiki needs a valid email address to mail the temporary password",
+	"badretype":                             "the password and its repetition differ",
+	"passwordtooshort":                      "the password is shorter than the wiki's password policy allows",
+	"passwordtoolong":                       "the password is longer than the wiki's password policy allows",
+	"password-name-match":                   "the password must differ from the username",
+	"passwordincommonlist":                  "the password is one of the most common passwords; choose another",
+	"password-login-forbidden":              "this username and password combination is forbidden by the wiki",
+	"acct_creation_throttle_hit":            "the wiki's account creation limit for this IP address was reached",
+	"acct_creation_throttle_hit-temp":       "the wiki's account creation limit for this IP address was reached",
+	"titleblacklist-forbidden-new-account":  "the wiki's title blacklist forbids this username",
+	"antispoof-conflict-top":                "the name is too similar to an existing account",
+	"antispoof-name-illegal":                "the wiki's AntiSpoof check refuses this name",
+	"usernameinprogress":                    "another account creation for this name is in progress",
+	"centralauth-account-exists":            "the name is already a global account on this wiki family",
+	"centralauth-account-unattached-exists": "the name is held by accounts on other wikis of this family",
+	"captcha-createaccount-fail":            "the wiki asks for a CAPTCHA",
+	"blockedtext":                           "the creator is blocked",
+	"blockedtext-partial":                   "the creator is blocked from creating accounts",
+	"autoblockedtext":                       "the creator's IP address is blocked automatically, because a blocked user used it",
+	"systemblockedtext":                     "the creator's IP address is blocked by the wiki's configuration",
+	"sorbs_create_account_reason":           "the creator's IP address is listed as an open proxy in a DNS blacklist the wiki uses",
+	"torblock-blocked":                      "the creator's IP address is a Tor exit node, which the wiki blocks",
+	"badaccess-groups":                      "the creator may not create accounts",
+	"authmanager-create-disabled":           "the wiki does not allow account creation",
+	"emaildisabled":                         "the wiki sends no mail",
 }
 
 // messageText renders a message from the API: a plain string, or a raw
@@ -340,7 +351,9 @@ func messageText(raw json.RawMessage) string {
 		if json.Unmarshal(p, &s) != nil {
 			s = string(p) // a number, or an object such as {"duration":20}
 		}
-		params = append(params, strings.Map(dropBidi, s))
+		// One line: a block's reason may span several.
+		s = strings.Join(strings.Fields(wikiLink.ReplaceAllString(strings.Map(dropBidi, s), "$1")), " ")
+		params = append(params, s)
 	}
 	if len(params) > 0 {
 		text += " (" + m.Key + ": " + strings.Join(params, ", ") + ")"
@@ -349,6 +362,10 @@ func messageText(raw json.RawMessage) string {
 	}
 	return text
 }
+
+// wikiLink is a wikitext link, [[target]] or [[target|text]], as block
+// messages name their author: the text is kept.
+var wikiLink = regexp.MustCompile(`\[\[(?:[^|\]]*\|)?([^\]]*)\]\]`)
 
 // dropBidi drops the invisible bidirectional embedding marks MediaWiki puts
 // around user names in messages (U+202A…U+202E, U+2066…U+2069): in a

@@ -95,6 +95,9 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		return Outcome{Action: Decide}
 	})
 
+	if own := e.halt(t.out, batch[0].Line); own != nil {
+		t.stop = own // the creator's login was refused mid-run
+	}
 	out := make([]decided, 0, len(batch))
 	if t.stop != nil || t.out.Status != "" {
 		// Stopped, or the request itself failed: the same for every name.
@@ -179,6 +182,9 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session,
 		}
 		return Outcome{Action: Decide, Status: report.WouldCreate}
 	})
+	if own := e.halt(t.out, a.Line); own != nil {
+		t.stop = own
+	}
 	if t.stop != nil {
 		return Outcome{Action: Decide, Status: report.Pending, Code: "pending", Message: pendingWhy(t.stop)}
 	}

@@ -18,7 +18,12 @@ type CreatorError struct {
 }
 
 func (e *CreatorError) Error() string {
-	return fmt.Sprintf("%s (the wiki refused line %d with %s)", e.Fact(), e.Line, e.Code)
+	return fmt.Sprintf("%s (line %d was refused: %s)", e.Fact(), e.Line, e.Message)
+}
+
+// rowWhy is the shorter cause a pending row gives.
+func (e *CreatorError) rowWhy() string {
+	return fmt.Sprintf("%s (line %d was refused with %s)", e.Fact(), e.Line, e.Code)
 }
 
 // Is makes errors.Is(err, ErrStopped) true.
@@ -35,6 +40,8 @@ func (e *CreatorError) Fact() string {
 		return "the wiki refuses account creation from this IP address"
 	case TroubleRight:
 		return "the creator may no longer create accounts"
+	case TroubleLogin:
+		return "the wiki no longer accepts the creator's login"
 	case TroubleDisabled:
 		if e.Code == "emaildisabled" {
 			return "the wiki sends no mail, so it cannot mail passwords"

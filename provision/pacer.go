@@ -115,7 +115,9 @@ type Pacer struct {
 	until    time.Time // nobody sends before this
 	why      string
 	waited   time.Duration             // total of all pauses so far (overlaps counted once)
-	stop     error                     // what stopped the run: a *WaitLimitError, a *CreatorError
+	stop     error                     // what stopped the run first: a *WaitLimitError, a *CreatorError
+	halt     *CreatorError             // the first refusal about the creator, even after another stop
+	stopped  chan struct{}             // closed when stop is set: wakes every waiting worker
 	failures int                       // consecutive faults, for the backoff
 	counted  [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
 	nCounted int                       // how many were ever recorded
@@ -126,7 +128,34 @@ type Pacer struct {
 // NewPacer returns a pacer allowing r requests per second (rate.Inf: no
 // limit) and at most maxWait of pauses in all; paused is told of every pause.
 func NewPacer(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger, paused func(Pause)) *Pacer {
-	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, base: backoffBase}
+	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, base: backoffBase,
+		stopped: make(chan struct{})}
+}
+
+// stopLocked stops the pacer for good, waking the workers that wait.
+func (p *Pacer) stopLocked(why error) {
+	if p.stop == nil {
+		p.stop = why
+		close(p.stopped)
+	}
+}
+
+// sleep waits for d, or until ctx is done (its error) or the pacer stops
+// (nil: the caller looks again and sees the stop). A worker in a long
+// shared pause — the wiki's throttle window may be hours — must not keep a
+// run that has stopped from ending.
+func (p *Pacer) sleep(ctx context.Context, d time.Duration) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stopped:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	p.clock.Sleep(sctx, d)
+	return ctx.Err()
 }
 
 // Wait blocks until this worker may send: after any shared pause, then,
@@ -144,7 +173,7 @@ func (p *Pacer) Wait(ctx context.Context, write bool) error {
 		p.mu.Unlock()
 		now := p.clock.Now()
 		if d := until.Sub(now); d > 0 {
-			if err := p.clock.Sleep(ctx, d); err != nil {
+			if err := p.sleep(ctx, d); err != nil {
 				return err
 			}
 			p.noteResume()
@@ -157,7 +186,7 @@ func (p *Pacer) Wait(ctx context.Context, write bool) error {
 		if !r.OK() {
 			return fmt.Errorf("the rate %v allows no request", p.limiter.Limit())
 		}
-		if err := p.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
+		if err := p.sleep(ctx, r.DelayFrom(now)); err != nil {
 			r.CancelAt(p.clock.Now())
 			return err
 		}
@@ -167,6 +196,7 @@ func (p *Pacer) Wait(ctx context.Context, write bool) error {
 		if !again {
 			return nil
 		}
+		r.CancelAt(p.clock.Now()) // a no-op once its time has come; not when the stop woke us
 	}
 }
 
@@ -232,23 +262,27 @@ func (p *Pacer) Success() {
 	p.mu.Unlock()
 }
 
-// Stopped returns what stopped the pacer, or nil.
+// Stopped returns what stopped the pacer, or nil: a refusal about the
+// creator before any other cause, as the one a later run must see to first.
 func (p *Pacer) Stopped() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.halt != nil {
+		return p.halt
+	}
 	return p.stop
 }
 
-// Halt stops every worker for good: no request is sent after it. The first
-// reason wins and is returned.
-func (p *Pacer) Halt(why error) error {
+// Halt stops every worker for good: no request is sent after it, and the
+// workers waiting in a pause wake. The first refusal is logged and kept.
+func (p *Pacer) Halt(why *CreatorError) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stop == nil {
-		p.stop = why
+	if p.halt == nil {
+		p.halt = why
 		p.log.Warn("halt", zap.Error(why))
 	}
-	return p.stop
+	p.stopLocked(why)
 }
 
 // pauseLocked extends the shared pause to pa.Until, within the limit on
@@ -272,7 +306,7 @@ func (p *Pacer) pauseLocked(pa Pause) error {
 	extra := pa.Until.Sub(from)
 	if p.waited+extra > p.maxWait {
 		stop := &WaitLimitError{Why: pa.Why, More: pa.Until.Sub(now), Waited: p.waited, Limit: p.maxWait}
-		p.stop = stop
+		p.stopLocked(stop)
 		p.log.Warn("stop", zap.String("why", pa.Why), zap.Duration("wait", pa.Until.Sub(now)),
 			zap.Duration("waited_total", p.waited), zap.Duration("max_wait", p.maxWait))
 		p.mu.Unlock()

@@ -288,3 +288,55 @@ func TestReadsWaitForPausesButNotForTheRate(t *testing.T) {
 		t.Errorf("a read during a 3s pause went at +%s (%v)", clock.Now().Sub(t0), err)
 	}
 }
+
+// A halt wakes the workers waiting in a shared pause at once, and those
+// waiting for the rate: a run that stopped must not sit out the wiki's
+// throttle window (which may be a day) before it ends.
+func TestHaltWakesTheWaitingWorkers(t *testing.T) {
+	clock := sleepSignal{sleeping: make(chan time.Duration, 8)}
+	p := NewPacer(rate.Every(time.Hour), 48*time.Hour, clock, zap.NewNop(), func(Pause) {})
+	if err := p.Wait(context.Background(), true); err != nil { // takes the one token: the next write waits an hour
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	go func() { done <- p.Wait(context.Background(), true) }() // for the rate
+	if err := p.Pause(time.Hour, "wiki throttle"); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- p.Wait(context.Background(), false) }() // in the pause
+	for i := 0; i < 2; i++ {
+		if d := <-clock.sleeping; d < 30*time.Minute {
+			t.Fatalf("a worker sleeps %s, want about an hour", d)
+		}
+	}
+	ce := &CreatorError{Trouble: TroubleCaptcha, Code: "captcha-createaccount-fail", Line: 7}
+	p.Halt(ce)
+	for i := 0; i < 2; i++ {
+		select {
+		case err := <-done:
+			var got *CreatorError
+			if !errors.As(err, &got) || got != ce || !errors.Is(err, ErrStopped) {
+				t.Errorf("Wait() = %v, want the halt", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a worker still waits after the halt")
+		}
+	}
+	if p.Stopped() != ce {
+		t.Errorf("Stopped() = %v, want the halt", p.Stopped())
+	}
+}
+
+// sleepSignal is the system clock that says when someone starts sleeping,
+// and for how long.
+type sleepSignal struct {
+	SystemClock
+	sleeping chan time.Duration
+}
+
+func (c sleepSignal) Sleep(ctx context.Context, d time.Duration) error {
+	if d > 0 {
+		c.sleeping <- d
+	}
+	return c.SystemClock.Sleep(ctx, d)
+}

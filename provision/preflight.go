@@ -122,7 +122,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
 			orDefault(e.cfg.User, ui.Name), fix)}
 	}
-	if b := ui.blockInfo; b.BlockID != 0 || b.BlockedBy != "" {
+	if b := ui.blockInfo; b.present() {
 		if b.BlockNoCreate {
 			return nil, &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.describe() + ", which stops it creating accounts"}
 		}
@@ -144,6 +144,13 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	return c, nil
 }
 
+// present reports whether a block applies. A composite block (several at
+// once: the account's and an autoblock of its IP address, say) and one
+// from the wiki's configuration have no id and no author, but an expiry.
+func (b blockInfo) present() bool {
+	return b.BlockID != 0 || b.BlockedBy != "" || b.BlockExpiry != ""
+}
+
 // describe words a block: who placed it, why, until when.
 func (b blockInfo) describe() string {
 	what := "is blocked"
@@ -152,6 +159,8 @@ func (b blockInfo) describe() string {
 	}
 	if b.BlockedBy != "" {
 		what += " by " + b.BlockedBy
+	} else {
+		what += " (by several blocks, or by the wiki's configuration: see Special:BlockList)"
 	}
 	if b.BlockReason != "" {
 		what += fmt.Sprintf(" (reason: %q)", b.BlockReason)

@@ -1,6 +1,9 @@
 package provision
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // Wikimedia's wikis are known by their server names (and by the wmf-config
 // block their siteinfo carries); a look-alike domain is not one of them.
@@ -24,9 +27,31 @@ func TestDescribeBlock(t *testing.T) {
 	}{
 		{blockInfo{BlockID: 3, BlockedBy: "Admin", BlockReason: "spam", BlockExpiry: "infinite"}, `is blocked by Admin (reason: "spam") with no expiry`},
 		{blockInfo{BlockID: 4, BlockedBy: "Steward", BlockExpiry: "2026-12-01T00:00:00Z", BlockPartial: true}, "is partially blocked by Steward until 2026-12-01T00:00:00Z"},
+		// A composite block: {"blockid":null,"blockedby":"","blockreason":"There are multiple blocks…","blockexpiry":"infinite"}.
+		{blockInfo{BlockReason: "There are multiple blocks against your account and/or IP address", BlockExpiry: "infinite"},
+			`is blocked (by several blocks, or by the wiki's configuration: see Special:BlockList) (reason: "There are multiple blocks against your account and/or IP address") with no expiry`},
 	} {
+		if !tt.b.present() {
+			t.Errorf("%+v: not seen as a block", tt.b)
+		}
 		if got := tt.b.describe(); got != tt.want {
 			t.Errorf("describe() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// A composite block arrives with a null id and no author; no block, with
+// none of the fields.
+func TestBlockInfoFromTheWikisAnswer(t *testing.T) {
+	var r apiResponse
+	js := `{"query":{"userinfo":{"id":2,"name":"Organizer","blockid":null,"blockedby":"","blockedbyid":0,"blockreason":"multiple","blockexpiry":"infinite","blocknocreate":true}}}`
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	if b := r.Query.UserInfo.blockInfo; !b.present() || !b.BlockNoCreate {
+		t.Errorf("composite block %+v not seen, or not as stopping creation", b)
+	}
+	if (blockInfo{}).present() {
+		t.Error("no fields, yet a block")
 	}
 }

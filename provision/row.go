@@ -74,7 +74,7 @@ func pendingWhy(stop error) string {
 	case errors.As(stop, &wl):
 		return wl.Error()
 	case errors.As(stop, &ce):
-		return "the run stopped before this row was decided: " + ce.Error()
+		return "the run stopped before this row was decided: " + ce.rowWhy()
 	case errors.Is(stop, ErrInterrupted):
 		return "the run was interrupted before this row was sent"
 	}
