@@ -80,22 +80,26 @@ func explain(err error) string {
 
 // creatorAdvice says what to do about a refusal that stops a run.
 func creatorAdvice(ce *provision.CreatorError) string {
-	switch ce.Trouble {
-	case provision.TroubleCaptcha:
-		return "ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it), or wait until the wiki stops asking"
-	case provision.TroubleBlocked:
+	const skipcaptcha = "ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it)"
+	switch t := ce.Trouble; {
+	case t == provision.TroubleCaptcha && ce.Code == "captcha-error":
+		return "wait a while (the wiki limits CAPTCHA attempts), and " + skipcaptcha
+	case t == provision.TroubleCaptcha:
+		return skipcaptcha
+	case t == provision.TroubleBlocked:
 		return "see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account"
-	case provision.TroubleNetwork:
+	case t == provision.TroubleNetwork:
 		return "create from another network, or ask the wiki's administrators for an IP block exemption"
-	case provision.TroubleRight:
+	case t == provision.TroubleLogin:
+		return "check the bot password on the wiki's Special:BotPasswords (it may have been removed or reset) and the account's state"
+	case t == provision.TroubleRight:
 		return "check the creator's groups and the grants of its bot password (\"Create accounts\")"
-	case provision.TroubleDisabled:
-		if ce.Code == "emaildisabled" {
-			return "run with --mailpassword=false and a password column, or enable email on the wiki"
-		}
+	case t == provision.TroubleDisabled && ce.Code == "emaildisabled":
+		return "run with --mailpassword=false and a password column, or enable email on the wiki"
+	case t == provision.TroubleDisabled:
 		return "ask the wiki's administrators when account creation opens again"
 	}
-	return fmt.Sprintf("the wiki's answer: %q; read it in the log, and see whether the rows or the creator are at fault", ce.Message)
+	return "read the wiki's answer; if it is about the names, correct them"
 }
 
 // reword replaces, in msg, the engine's words for the facts in err with

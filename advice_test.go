@@ -33,10 +33,10 @@ func TestAdviseNamesTheFlags(t *testing.T) {
 			provision.Facts{Stop: provision.ErrInterrupted},
 			"the run was interrupted before this row was sent; an attempt got no answer, so the wiki may have created this account; run again with --resume to continue"},
 		{"pending after a CAPTCHA",
-			report.Row{Status: report.Pending, Code: "captcha-createaccount-fail", Message: "the run stopped before this row was decided: " + captcha.Error()},
+			report.Row{Status: report.Pending, Code: "captcha-createaccount-fail", Message: "the run stopped before this row was decided: the wiki asks the creator for a CAPTCHA (line 7 was refused with captcha-createaccount-fail)"},
 			provision.Facts{Stop: captcha},
-			"the run stopped before this row was decided: the wiki asks the creator for a CAPTCHA (the wiki refused line 7 with captcha-createaccount-fail); " +
-				"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it), or wait until the wiki stops asking; then run again with --resume"},
+			"the run stopped before this row was decided: the wiki asks the creator for a CAPTCHA (line 7 was refused with captcha-createaccount-fail); " +
+				"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it); then run again with --resume"},
 		{"offline prediction", report.Row{Status: report.WouldCreate, Message: "passes every offline check"}, provision.Facts{Offline: true},
 			"passes every offline check; give --api to check the name against the wiki"},
 		{"online prediction", report.Row{Status: report.WouldCreate}, provision.Facts{}, ""},
@@ -81,12 +81,12 @@ func TestExplainNamesTheFlags(t *testing.T) {
 			`--column username="Wiki user": the sheet has no column "Wiki user" for the username; its header has "Name", "E-mail"`},
 		{&provision.SheetError{Line: 1, Msg: "s.csv: no username column: the header has \"Name\"", Err: provision.ErrNoUsernameColumn},
 			`line 1: s.csv: no username column: the header has "Name", or choose the column with --column username=COLUMN`},
-		{captcha, "stopped: the wiki asks the creator for a CAPTCHA (the wiki refused line 7 with captcha-createaccount-fail): " +
-			"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it), or wait until the wiki stops asking; " +
+		{captcha, "stopped: the wiki asks the creator for a CAPTCHA (line 7 was refused: the wiki asks for a CAPTCHA (captcha-createaccount-fail)): " +
+			"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it); " +
 			"then run again with --resume to create the rest"},
 		{&provision.CreatorError{Trouble: provision.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9, Rows: 5},
-			"stopped: 5 rows in a row were refused with the same code, which mwprovision does not know (the wiki refused line 9 with odd): " +
-				"the wiki's answer: \"odd (odd)\"; read it in the log, and see whether the rows or the creator are at fault; then run again with --resume to create the rest"},
+			"stopped: 5 rows in a row were refused with the same code, which mwprovision does not know (line 9 was refused: odd (odd)): " +
+				"read the wiki's answer; if it is about the names, correct them; then run again with --resume to create the rest"},
 		{&provision.PreflightError{Code: provision.PreflightBlocked, Msg: "Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts"},
 			"Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts; see the block on the wiki's Special:BlockList and ask its administrators to lift it, or create from another account; nothing was sent"},
 		{errors.New("anything else"), "anything else"},

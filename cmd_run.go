@@ -97,9 +97,10 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	}
 	defer closeLog()
 	log.Info("start", zap.String("version", version), zap.String("sheet", o.sheet), zap.String("api", o.API),
-		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
+		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.workers()),
 		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", plan.Counts.Rows), zap.Int("to_create", plan.Counts.ToCreate))
-	con := newConsole(s.err, consoleOptions{tty: s.errTTY, quiet: o.Quiet, total: plan.Counts.Rows, group: o.DryRun, clock: clock})
+	con := newConsole(s.err, consoleOptions{tty: s.errTTY, quiet: o.Quiet, total: plan.Counts.Rows,
+		toSend: plan.Counts.ToCreate, group: o.DryRun, clock: clock})
 	eng := provision.New(o.engineConfig(), provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con, Clock: clock, Advise: advise})
 	creator, err := o.preflight(ctx, s.err, eng, plan, log)
 	if err != nil {

@@ -28,12 +28,16 @@ type console struct {
 	tty   bool
 	quiet bool
 	total int
-	every time.Duration // between plain progress lines
-	draw  time.Duration // at most one redraw of the bar per draw
-	clock provision.Clock
+	// toSend is how many rows the plan sends to the wiki (not those it
+	// decided itself, nor those carried over); 0 when not known.
+	toSend int
+	every  time.Duration // between plain progress lines
+	draw   time.Duration // at most one redraw of the bar per draw
+	clock  provision.Clock
 
 	mu         sync.Mutex
 	done       int
+	sent       int // rows decided after at least one request
 	counts     map[report.Status]int
 	last       time.Time
 	started    time.Time
@@ -52,9 +56,10 @@ var _ provision.Reporter = (*console)(nil)
 
 // consoleOptions configure a console.
 type consoleOptions struct {
-	tty   bool // draw a progress bar: stderr is a terminal
-	quiet bool // print only the summary
-	total int  // rows in all
+	tty    bool // draw a progress bar: stderr is a terminal
+	quiet  bool // print only the summary
+	total  int  // rows in all
+	toSend int  // rows the plan sends to the wiki
 	// group collects the problem rows for a report by kind at the end, as a
 	// dry run shows them, instead of printing each as it comes.
 	group bool
@@ -63,7 +68,7 @@ type consoleOptions struct {
 
 func newConsole(w io.Writer, o consoleOptions) *console {
 	now := o.clock.Now()
-	c := &console{w: w, tty: o.tty, quiet: o.quiet, total: o.total, every: 5 * time.Second, draw: 100 * time.Millisecond,
+	c := &console{w: w, tty: o.tty, quiet: o.quiet, total: o.total, toSend: o.toSend, every: 5 * time.Second, draw: 100 * time.Millisecond,
 		clock: o.clock, counts: map[report.Status]int{}, last: now, started: now}
 	if o.group {
 		c.problems = report.NewProblems(maxProblemLines)
@@ -138,6 +143,9 @@ func (c *console) RowDone(r report.Row) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.done++
+	if r.Attempts > 0 {
+		c.sent++
+	}
 	c.counts[r.Status]++
 	switch {
 	case c.problems != nil:
@@ -186,8 +194,8 @@ func (c *console) Paused(p provision.Pause) {
 	}
 	if first {
 		// The wiki's limit is known only now: say what it means for the run.
-		c.printLocked(fmt.Sprintf("the wiki allows %d accounts per %s from this IP address: the %d rows left take about %s",
-			p.Throttle.Count, p.Throttle.Length, c.total-c.done, c.etaLocked().Round(time.Second)))
+		c.printLocked(fmt.Sprintf("the wiki allows %d accounts per %s from this IP address: the %d rows left to send take about %s",
+			p.Throttle.Count, p.Throttle.Length, c.leftToSendLocked(), c.etaLocked().Round(time.Second)))
 	}
 }
 
@@ -237,6 +245,15 @@ func (c *console) statusLocked() string {
 	return strings.Join(parts, " — ")
 }
 
+// leftToSendLocked is how many rows are still to be sent: only they wait
+// for the wiki's windows.
+func (c *console) leftToSendLocked() int {
+	if c.toSend > 0 {
+		return max(c.toSend-c.sent, 0)
+	}
+	return c.total - c.done
+}
+
 // etaLocked estimates the time left: from the wiki's throttle window once it
 // has reported one (the run then goes at count accounts per window),
 // otherwise from the rate so far.
@@ -247,6 +264,10 @@ func (c *console) etaLocked() time.Duration {
 	}
 	now := c.clock.Now()
 	if count, window := c.throttle.Count, c.throttle.Length; count > 0 && window > 0 {
+		left := c.leftToSendLocked()
+		if left <= 0 {
+			return 0
+		}
 		windows := (left + count - 1) / count
 		eta := time.Duration(windows-1) * (window + time.Second)
 		if p := c.pauseUntil.Sub(now); p > 0 {

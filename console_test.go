@@ -64,22 +64,23 @@ func TestConsoleOnATerminalShowsCountdownAndETA(t *testing.T) {
 }
 
 // Without a terminal: plain lines only — each pause, the estimate once the
-// wiki has said its limit, each problem, and a progress line at most every
+// wiki has said its limit (from the rows left to send: the invalid row
+// waits for no window), each problem, and a progress line at most every
 // 5 s of the clock.
 func TestConsoleWithoutTerminalPrintsPlainLines(t *testing.T) {
 	clock := newTestClock()
 	var out bytes.Buffer
-	c := newConsole(&out, consoleOptions{total: 4, clock: clock})
+	c := newConsole(&out, consoleOptions{total: 4, toSend: 3, clock: clock})
 	c.start()
-	c.RowDone(report.Row{Line: 2, Username: "one", Status: report.Created})
+	c.RowDone(report.Row{Line: 2, Username: "one", Status: report.Created, Attempts: 1})
 	c.Paused(throttlePause(clock, 11*time.Second))
 	c.RowDone(report.Row{Line: 3, Username: "bad#x", Status: report.Invalid, Message: "a username cannot contain '#'"})
 	clock.now = clock.now.Add(5 * time.Second)
-	c.RowDone(report.Row{Line: 4, Username: "two", Status: report.Exists})
+	c.RowDone(report.Row{Line: 4, Username: "two", Status: report.Exists, Attempts: 1})
 	c.RowDone(report.Row{Line: 5, Username: "three", Status: report.Pending, Message: "not sent"})
 	c.finish()
 	want := "pausing all workers for 11s: wiki throttle: 2 per 10s for this IP (resuming at 12:00:11)\n" +
-		"the wiki allows 2 accounts per 10s from this IP address: the 3 rows left take about 22s\n" +
+		"the wiki allows 2 accounts per 10s from this IP address: the 2 rows left to send take about 11s\n" +
 		"line 3: \"bad#x\": invalid: a username cannot contain '#'\n" +
 		"progress: 3/4 rows, 1 created · 1 exist · 1 problems — wiki throttle: 2 per 10s for this IP — resuming in 6s — ETA 6s\n"
 	if got := out.String(); got != want {

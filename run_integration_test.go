@@ -241,7 +241,7 @@ func TestRunWaitsOutWikiThrottle(t *testing.T) {
 		t.Error("stderr does not warn that the throttle applies")
 	}
 	// Once the wiki has said its limit, the console estimates from it.
-	if !regexp.MustCompile(`the wiki allows 3 accounts per 20s from this IP address: the \d+ rows left take about \d+`).MatchString(r.stderr) {
+	if !regexp.MustCompile(`the wiki allows 3 accounts per 20s from this IP address: the \d+ rows left to send take about \d+`).MatchString(r.stderr) {
 		t.Errorf("no estimate from the wiki's own limit in:\n%s", r.stderr)
 	}
 
