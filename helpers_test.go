@@ -355,6 +355,13 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	writeAnswer(w, resp.StatusCode, resp.Header, respBody)
 }
 
+// createCount is how many createaccount requests reached the proxy.
+func (p *faultProxy) createCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.creates
+}
+
 func writeAnswer(w http.ResponseWriter, status int, header http.Header, body []byte) {
 	for k, vs := range header {
 		for _, v := range vs {

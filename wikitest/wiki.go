@@ -600,15 +600,17 @@ func tail(s string, n int) string {
 
 // Block blocks user from everything, account creation included, with no
 // expiry, as an administrator would while a run goes on: with
-// maintenance/blockUsers.php in a process of its own. It places no
-// autoblock, which would block 127.0.0.1 for every other user of the wiki.
+// maintenance/blockUsers.php in a process of its own. As by default on
+// Special:Block, it also autoblocks the IP addresses the user edited from
+// (127.0.0.1, once it has created an account): other users of the wiki are
+// then blocked too, but for the sysop Admin (ipblock-exempt).
 func (w *Wiki) Block(user, reason string) error {
 	list := filepath.Join(w.Dir, "block-"+randomString(8, "abcdefghijklmnopqrstuvwxyz")+".txt")
 	if err := os.WriteFile(list, []byte(user+"\n"), 0o600); err != nil {
 		return err
 	}
 	defer os.Remove(list)
-	out, _, err := w.maintenance(false, "", "blockUsers", "--performer", AdminUser, "--reason", reason, "--disable-autoblock", list)
+	out, _, err := w.maintenance(false, "", "blockUsers", "--performer", AdminUser, "--reason", reason, list)
 	if err != nil {
 		return err
 	}
