@@ -54,11 +54,6 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 		} else if !ready {
 			continue
 		}
-		if err := e.pacer.Stopped(); err != nil {
-			// The run stopped while this worker logged in.
-			r.t.stop = err
-			return r.t
-		}
 		r.t.attempts++
 		rctx, cancel := e.requestContext(ctx)
 		ans := send(rctx)
@@ -95,7 +90,8 @@ func (r *retry) fault(o Outcome) bool {
 
 // login logs the session in and fetches its token when it needs them.
 // ready: send now; done: the request ended (the login was refused, too
-// many faults, or the run stopped); neither: try again after the backoff.
+// many faults, or the run stopped, also while it logged in); neither: try
+// again after the backoff.
 func (r *retry) login(ctx context.Context) (ready, done bool) {
 	s := r.s
 	if !s.authenticated() || s.Ready() {
@@ -110,6 +106,11 @@ func (r *retry) login(ctx context.Context) (ready, done bool) {
 	case err == nil:
 		if relogin {
 			r.log.Info("login", zap.String("user", r.e.cfg.User), zap.String("owner", s.Owner))
+		}
+		if stop := r.e.pacer.Stopped(); stop != nil {
+			// The run stopped while this worker logged in.
+			r.t.stop = stop
+			return false, true
 		}
 		return true, false
 	case errors.As(err, &le):

@@ -28,10 +28,12 @@ type fakeWiki struct {
 	badtoken map[string]bool // sessions whose next createaccount gets badtoken
 	// badtokenAfterLogin makes the first createaccount of every new login answer badtoken.
 	badtokenAfterLogin bool
-	logins             atomic.Int32
-	inFlight           atomic.Int32
-	maxIn              atomic.Int32
-	bodies             []string // every POST body, for secret checks
+	// beforeLogin, when set, runs before the n-th login is answered.
+	beforeLogin func(n int)
+	logins      atomic.Int32
+	inFlight    atomic.Int32
+	maxIn       atomic.Int32
+	bodies      []string // every POST body, for secret checks
 }
 
 func newFakeWiki(t *testing.T, create func(string, int) (int, string, bool)) (*fakeWiki, *httptest.Server) {
@@ -94,7 +96,9 @@ func (f *fakeWiki) serveLogin(w http.ResponseWriter, r *http.Request, session st
 	}
 	f.bodies = append(f.bodies, r.PostForm.Encode())
 	f.mu.Unlock()
-	f.logins.Add(1)
+	if n := f.logins.Add(1); f.beforeLogin != nil {
+		f.beforeLogin(int(n))
+	}
 	fmt.Fprint(w, `{"login":{"result":"Success","lguserid":1,"lgusername":"Owner"}}`)
 }
 

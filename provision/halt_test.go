@@ -1,13 +1,17 @@
 package provision
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mwprovision/mwprovision/report"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 )
 
 // From the 4th request on, the wiki refuses every row because the creator's
@@ -75,7 +79,7 @@ func TestEngineStopsAfterRepeatedUnexplainedRefusals(t *testing.T) {
 	}
 	r := runEngine(t, srv.URL, Config{Workers: 1}, sheetOf(names...))
 	var ce *CreatorError
-	if !errors.As(r.err, &ce) || ce.Trouble != TroubleRepeated || ce.Rows != haltAfterUnexplained || ce.Code != "mysterious-refusal" {
+	if !errors.As(r.err, &ce) || ce.Trouble != TroubleRepeated || !strings.HasPrefix(ce.Error(), fmt.Sprintf("%d rows in a row", haltAfterUnexplained)) || ce.Code != "mysterious-refusal" {
 		t.Fatalf("Run() error %v, want a *CreatorError for %d rows in a row", r.err, haltAfterUnexplained)
 	}
 	want := "2:Odd:failed 3:Odd2:failed 4:Fine:created 5:Late00:failed 6:Late01:failed 7:Late02:failed 8:Late03:failed 9:Late04:failed " +
@@ -88,5 +92,35 @@ func TestEngineStopsAfterRepeatedUnexplainedRefusals(t *testing.T) {
 	}
 	if got := r.rows[len(r.rows)-1]; got.Code != "mysterious-refusal" {
 		t.Errorf("pending row code %q, want the refusal's", got.Code)
+	}
+}
+
+// Another worker's refusal halts the run while this worker logs in: once
+// logged in, it sends nothing, and its row ends pending with the cause.
+func TestNoRequestAfterAHaltDuringALogin(t *testing.T) {
+	var sent atomic.Int32
+	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		sent.Add(1)
+		return pass(name)
+	})
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "canarybotpassword0123456789abcdefg", Workers: 1,
+		Rate: rate.Inf, MaxWait: time.Minute, MaxAttempts: 3, MailPassword: true}, Deps{Log: zap.NewNop()})
+	halt := &CreatorError{Trouble: TroubleCaptcha, Code: "captcha-createaccount-fail", Message: "the wiki asks for a CAPTCHA", Line: 9}
+	f.beforeLogin = func(int) { e.pacer.Halt(halt) }
+	sink := &memSink{}
+	_, err := e.Run(context.Background(), planOf(t, sheetOf("Late1", "Late2")), owner, sink)
+	if !errors.Is(err, halt) {
+		t.Fatalf("Run() error %v, want the halt", err)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d createaccount requests after the halt, want none", n)
+	}
+	if got := statuses(sink.rows); got != "2:Late1:pending 3:Late2:pending" {
+		t.Errorf("statuses %q, want both pending", got)
+	}
+	for _, row := range sink.rows {
+		if row.Code != "captcha-createaccount-fail" {
+			t.Errorf("line %d: code %q, want the halt's", row.Line, row.Code)
+		}
 	}
 }

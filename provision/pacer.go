@@ -114,10 +114,11 @@ type Pacer struct {
 	mu       sync.Mutex
 	until    time.Time // nobody sends before this
 	why      string
-	waited   time.Duration             // total of all pauses so far (overlaps counted once)
-	stop     error                     // what stopped the run first: a *WaitLimitError, a *CreatorError
-	halt     *CreatorError             // the first refusal about the creator, even after another stop
-	stopped  chan struct{}             // closed when stop is set: wakes every waiting worker
+	waited   time.Duration   // total of all pauses so far (overlaps counted once)
+	stop     error           // what stopped the run first: a *WaitLimitError, a *CreatorError
+	halt     *CreatorError   // the first refusal about the creator, even after another stop
+	stopped  context.Context // done when stop is set: wakes every waiting worker
+	stopAll  context.CancelFunc
 	failures int                       // consecutive faults, for the backoff
 	counted  [maxCountedKept]time.Time // ring of the answers of the latest counted attempts
 	nCounted int                       // how many were ever recorded
@@ -128,15 +129,16 @@ type Pacer struct {
 // NewPacer returns a pacer allowing r requests per second (rate.Inf: no
 // limit) and at most maxWait of pauses in all; paused is told of every pause.
 func NewPacer(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger, paused func(Pause)) *Pacer {
+	stopped, stopAll := context.WithCancel(context.Background())
 	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, base: backoffBase,
-		stopped: make(chan struct{})}
+		stopped: stopped, stopAll: stopAll}
 }
 
 // stopLocked stops the pacer for good, waking the workers that wait.
 func (p *Pacer) stopLocked(why error) {
 	if p.stop == nil {
 		p.stop = why
-		close(p.stopped)
+		p.stopAll()
 	}
 }
 
@@ -147,13 +149,7 @@ func (p *Pacer) stopLocked(why error) {
 func (p *Pacer) sleep(ctx context.Context, d time.Duration) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		select {
-		case <-p.stopped:
-			cancel()
-		case <-sctx.Done():
-		}
-	}()
+	defer context.AfterFunc(p.stopped, cancel)()
 	p.clock.Sleep(sctx, d)
 	return ctx.Err()
 }
