@@ -55,7 +55,7 @@ func explain(err error) string {
 	case errors.As(err, &ce):
 		msg = "stopped: " + msg + ": " + creatorAdvice(ce) + "; then run again with --resume to create the rest"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightBlocked:
-		msg += "; see the block on the wiki's Special:BlockList and ask its administrators to lift it, or create from another account; nothing was sent"
+		msg += "; " + creatorAdvice(&provision.CreatorError{Trouble: provision.TroubleBlocked}) + "; nothing was sent"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):

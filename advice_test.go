@@ -84,11 +84,11 @@ func TestExplainNamesTheFlags(t *testing.T) {
 		{captcha, "stopped: the wiki asks the creator for a CAPTCHA (line 7 was refused: the wiki asks for a CAPTCHA (captcha-createaccount-fail)): " +
 			"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it); " +
 			"then run again with --resume to create the rest"},
-		{&provision.CreatorError{Trouble: provision.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9, Rows: 5},
+		{&provision.CreatorError{Trouble: provision.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9},
 			"stopped: 5 rows in a row were refused with the same code, which mwprovision does not know (line 9 was refused: odd (odd)): " +
 				"read the wiki's answer; if it is about the names, correct them; then run again with --resume to create the rest"},
 		{&provision.PreflightError{Code: provision.PreflightBlocked, Msg: "Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts"},
-			"Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts; see the block on the wiki's Special:BlockList and ask its administrators to lift it, or create from another account; nothing was sent"},
+			"Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts; see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account; nothing was sent"},
 		{errors.New("anything else"), "anything else"},
 	}
 	for _, tt := range tests {

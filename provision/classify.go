@@ -139,10 +139,6 @@ var notCountedCodes = map[string]bool{
 // function of the answer: table-tested for every code and HTTP status.
 func Classify(a Answer) Outcome {
 	if o, done := classifyEnvelope(a); done {
-		if t := creatorTrouble(o.Code); o.Action == Decide && t != "" {
-			// A top-level error about the creator (a block, a lost right).
-			o.Action, o.Status, o.Creator = Halt, "", t
-		}
 		return o
 	}
 	ca := a.Body.CreateAccount
@@ -257,6 +253,10 @@ func classifyAPIError(e *errorObject, retryAfter time.Duration) Outcome {
 		}
 	case e.Code == "ratelimited":
 		o.Action, o.Wait = PauseAll, retryAfter
+	case creatorTrouble(e.Code) != "":
+		// An error about the creator (a block, a lost right): every
+		// request of the run would get it.
+		o.Action, o.Creator = Halt, creatorTrouble(e.Code)
 	case strings.HasPrefix(e.Code, "internal_api_error"):
 		// The exception may have come after the account was stored.
 		o.Action, o.Ambiguous = Backoff, true
@@ -351,9 +351,7 @@ func messageText(raw json.RawMessage) string {
 		if json.Unmarshal(p, &s) != nil {
 			s = string(p) // a number, or an object such as {"duration":20}
 		}
-		// One line: a block's reason may span several.
-		s = strings.Join(strings.Fields(wikiLink.ReplaceAllString(strings.Map(dropBidi, s), "$1")), " ")
-		params = append(params, s)
+		params = append(params, plainParam(s))
 	}
 	if len(params) > 0 {
 		text += " (" + m.Key + ": " + strings.Join(params, ", ") + ")"
@@ -366,6 +364,17 @@ func messageText(raw json.RawMessage) string {
 // wikiLink is a wikitext link, [[target]] or [[target|text]], as block
 // messages name their author: the text is kept.
 var wikiLink = regexp.MustCompile(`\[\[(?:[^|\]]*\|)?([^\]]*)\]\]`)
+
+// plainParam is a message parameter as one line of plain text: without
+// bidi marks, with a link's text for the link, a block's reason (which may
+// span several lines) on one line.
+func plainParam(s string) string {
+	s = strings.Map(dropBidi, s)
+	if strings.Contains(s, "[[") {
+		s = wikiLink.ReplaceAllString(s, "$1")
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
 
 // dropBidi drops the invisible bidirectional embedding marks MediaWiki puts
 // around user names in messages (U+202A…U+202E, U+2066…U+2069): in a

@@ -14,7 +14,6 @@ type CreatorError struct {
 	Code    string // the wiki's refusal code
 	Message string // the wiki's words
 	Line    int    // the row that met it
-	Rows    int    // with TroubleRepeated: how many rows in a row it refused
 }
 
 func (e *CreatorError) Error() string {
@@ -48,7 +47,7 @@ func (e *CreatorError) Fact() string {
 		}
 		return "account creation is switched off on the wiki"
 	case TroubleRepeated:
-		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", e.Rows)
+		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", haltAfterUnexplained)
 	}
 	return "the wiki refuses every row"
 }
@@ -86,5 +85,5 @@ func (s *streak) note(o Outcome, line int) *CreatorError {
 	if s.n < haltAfterUnexplained {
 		return nil
 	}
-	return &CreatorError{Trouble: TroubleRepeated, Code: o.Code, Message: o.Message, Line: line, Rows: s.n}
+	return &CreatorError{Trouble: TroubleRepeated, Code: o.Code, Message: o.Message, Line: line}
 }
