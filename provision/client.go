@@ -63,6 +63,22 @@ type blockInfo struct {
 	BlockPartial  bool   `json:"blockpartial"`
 }
 
+// siteGeneral is siteinfo's general part.
+type siteGeneral struct {
+	SiteName   string `json:"sitename"`
+	ServerName string `json:"servername"`
+	Generator  string `json:"generator"`
+	Time       string `json:"time"` // the wiki's clock
+	// WMFConfig is only on Wikimedia's wikis (their configuration adds it
+	// to siteinfo).
+	WMFConfig json.RawMessage `json:"wmf-config"`
+}
+
+// wikimedia reports whether the wiki is one of Wikimedia's.
+func (g *siteGeneral) wikimedia() bool {
+	return len(g.WMFConfig) > 0 || isWikimediaHost(g.ServerName)
+}
+
 type apiResponse struct {
 	Error            *errorObject         `json:"error"`
 	CreateAccount    *createAccountResult `json:"createaccount"`
@@ -90,15 +106,7 @@ type apiResponse struct {
 			CanCreateAccounts bool          `json:"cancreateaccounts"`
 			Requests          []authRequest `json:"requests"`
 		} `json:"authmanagerinfo"`
-		General *struct {
-			SiteName   string `json:"sitename"`
-			ServerName string `json:"servername"`
-			Generator  string `json:"generator"`
-			Time       string `json:"time"` // the wiki's clock
-			// WMFConfig is only on Wikimedia's wikis (their configuration
-			// adds it to siteinfo).
-			WMFConfig json.RawMessage `json:"wmf-config"`
-		} `json:"general"`
+		General   *siteGeneral `json:"general"`
 		Users     []userAnswer `json:"users"`
 		LogEvents []struct {
 			Title     string `json:"title"`

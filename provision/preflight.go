@@ -109,7 +109,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 	}
 	if g := q.General; g != nil {
-		c.SiteName, c.Wikimedia = g.SiteName, len(g.WMFConfig) > 0 || isWikimediaHost(g.ServerName)
+		c.SiteName, c.Wikimedia = g.SiteName, g.wikimedia()
 		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}

@@ -55,3 +55,21 @@ func TestBlockInfoFromTheWikisAnswer(t *testing.T) {
 		t.Error("no fields, yet a block")
 	}
 }
+
+// siteinfo tells a Wikimedia wiki by the wmf-config block its
+// configuration adds, or by its server name.
+func TestSiteinfoTellsAWikimediaWiki(t *testing.T) {
+	for js, want := range map[string]bool{
+		`{"sitename":"Wikipedia","servername":"wiki.example.org","wmf-config":{"wmfMasterDatacenter":"eqiad"}}`: true,
+		`{"sitename":"Wikipedia","servername":"fr.wikipedia.org"}`:                                              true,
+		`{"sitename":"Test wiki","servername":"127.0.0.1"}`:                                                     false,
+	} {
+		var g siteGeneral
+		if err := json.Unmarshal([]byte(js), &g); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.wikimedia(); got != want {
+			t.Errorf("%s: wikimedia() = %v, want %v", js, got, want)
+		}
+	}
+}
