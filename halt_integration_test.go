@@ -54,19 +54,6 @@ $wgHooks['LocalUserCreated'][] = static function ( $user, $autocreated ) {
 	}
 }
 
-// createdOnWiki counts, per name, the creations the wiki logged of
-// accounts whose names start with prefix.
-func createdOnWiki(t *testing.T, w *wikitest.Wiki, prefix string) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for name, evs := range newUsersByName(t, w) {
-		if strings.HasPrefix(name, prefix) {
-			out[name] = len(evs)
-		}
-	}
-	return out
-}
-
 // checkStoppedRecord: every row is created or pending with the refusal's
 // code and what to do, and the wiki holds exactly the accounts the results
 // record as created, once each. It returns the created rows' lines.
@@ -86,15 +73,7 @@ func checkStoppedRecord(t *testing.T, w *wikitest.Wiki, results, prefix, code st
 			t.Errorf("row %d: %s %q (%s): want created, or pending with code %s", r.Line, r.Status, r.Code, r.Message, code)
 		}
 	}
-	onWiki := createdOnWiki(t, w, prefix)
-	for name, n := range onWiki {
-		if n != 1 || !names[name] {
-			t.Errorf("the wiki created %s %d times; the results record it created: %v", name, n, names[name])
-		}
-	}
-	if len(onWiki) != len(names) {
-		t.Errorf("the wiki holds %d accounts %s*, the results record %d created", len(onWiki), prefix, len(names))
-	}
+	checkWikiHolds(t, w, prefix, names)
 	return created
 }
 

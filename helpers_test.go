@@ -188,13 +188,19 @@ func checkAllCreatedOnce(t *testing.T, w *wikitest.Wiki, results, prefix string,
 		}
 		created[r.Canonical] = true
 	}
-	evs, err := w.NewUsersLog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	checkWikiHolds(t, w, "", created)
+}
+
+// checkWikiHolds: of the accounts whose names start with prefix ("" for
+// every one), the wiki's new-users log holds exactly those created, each
+// created once.
+func checkWikiHolds(t *testing.T, w *wikitest.Wiki, prefix string, created map[string]bool) {
+	t.Helper()
 	seen := map[string]int{}
-	for _, e := range evs {
-		seen[e.UserName()]++
+	for name, evs := range newUsersByName(t, w) {
+		if strings.HasPrefix(name, prefix) {
+			seen[name] = len(evs)
+		}
 	}
 	for name, c := range seen {
 		if c != 1 {
@@ -205,7 +211,7 @@ func checkAllCreatedOnce(t *testing.T, w *wikitest.Wiki, results, prefix string,
 		}
 	}
 	if len(seen) != len(created) {
-		t.Errorf("the wiki holds %d new accounts, the results record %d created", len(seen), len(created))
+		t.Errorf("the wiki holds %d new accounts %s*, the results record %d created", len(seen), prefix, len(created))
 	}
 }
 

@@ -237,14 +237,8 @@ func TestWaitHonoursContext(t *testing.T) {
 // 4.5 s of that clock (the first goes at once).
 func TestWaitKeepsTheSteadyRate(t *testing.T) {
 	clock := newHandClock()
-	t0 := clock.Now()
 	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
-	for i := 0; i < 10; i++ {
-		if err := p.Wait(context.Background(), true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := clock.Now().Sub(t0); got != 4500*time.Millisecond {
+	if got := waitTimes(t, p, clock, 10, true); got != 4500*time.Millisecond {
 		t.Errorf("ten requests at 2/s took %s, want 4.5s", got)
 	}
 }
@@ -273,12 +267,7 @@ func TestReadsWaitForPausesButNotForTheRate(t *testing.T) {
 	clock := newHandClock()
 	t0 := clock.Now()
 	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
-	for i := 0; i < 10; i++ {
-		if err := p.Wait(context.Background(), false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := clock.Now().Sub(t0); got != 0 {
+	if got := waitTimes(t, p, clock, 10, false); got != 0 {
 		t.Errorf("ten reads at a rate of 2/s waited %s, want none", got)
 	}
 	if err := p.Pause(3*time.Second, "maxlag"); err != nil {
@@ -339,4 +328,17 @@ func (c sleepSignal) Sleep(ctx context.Context, d time.Duration) error {
 		c.sleeping <- d
 	}
 	return c.SystemClock.Sleep(ctx, d)
+}
+
+// waitTimes waits n times for a write or a read, and returns how long that
+// took on the hand clock.
+func waitTimes(t *testing.T, p *Pacer, clock *handClock, n int, write bool) time.Duration {
+	t.Helper()
+	t0 := clock.Now()
+	for i := 0; i < n; i++ {
+		if err := p.Wait(context.Background(), write); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return clock.Now().Sub(t0)
 }
