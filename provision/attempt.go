@@ -23,7 +23,19 @@ type tried struct {
 	// uncertainSince is when the first attempt without a clear answer was
 	// sent: an account the wiki holds from before it is not ours.
 	uncertainSince time.Time
-	stop           error // the run stopped first (waiting past the limit, interrupted)
+	stop           error // the run stopped first (waiting past the limit, interrupted), or refused says why
+	// refused: this request's own answer, a refusal about the creator,
+	// stopped the run; stop is that *CreatorError.
+	refused bool
+}
+
+// request is one kind of request under try's policy.
+type request struct {
+	what     string // its name in the log: "createaccount", "check-names"
+	line     int    // the line of its (first) row, named when a refusal stops the run
+	write    bool   // paced by the steady rate, which is the rate of creations
+	send     func(context.Context) Answer
+	classify func(Answer) Outcome
 }
 
 // finished is when the request's last answer came, or now without one.
@@ -40,12 +52,11 @@ func (t tried) finished(clock Clock) time.Time {
 // needs it, and on the answer — throttle or pause every worker, fetch a new
 // token, log in again, or back off — retrying up to Config.MaxAttempts
 // faults. Throttle and pause waits do not count as faults; Config.MaxWait
-// bounds them.
-func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what string, write bool,
-	send func(context.Context) Answer, classify func(Answer) Outcome) tried {
-	r := retry{e: e, log: log, s: s, what: what}
+// bounds them. A refusal about the creator halts the run (tried.refused).
+func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, req request) tried {
+	r := retry{e: e, log: log, s: s, what: req.what, line: req.line}
 	for {
-		if err := e.pacer.Wait(ctx, write); err != nil {
+		if err := e.pacer.Wait(ctx, req.write); err != nil {
 			r.t.stop = err
 			return r.t
 		}
@@ -56,9 +67,9 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, what stri
 		}
 		r.t.attempts++
 		rctx, cancel := e.requestContext(ctx)
-		ans := send(rctx)
+		ans := req.send(rctx)
 		cancel()
-		if r.follow(ans, classify(ans)) {
+		if r.follow(ans, req.classify(ans)) {
 			return r.t
 		}
 	}
@@ -70,6 +81,7 @@ type retry struct {
 	log  *zap.Logger
 	s    *Session
 	what string
+	line int
 
 	t          tried
 	faults     int // network and server faults so far
@@ -116,7 +128,7 @@ func (r *retry) login(ctx context.Context) (ready, done bool) {
 	case errors.As(err, &le):
 		// The wiki accepted this login before the run: the bot password
 		// was revoked, or its account lost, and every row would fail.
-		r.t.out = Outcome{Action: Halt, Creator: TroubleLogin, Code: "login-failed", Message: err.Error()}
+		r.halt(Outcome{Action: Halt, Creator: TroubleLogin, Code: "login-failed", Message: err.Error()})
 		return false, true
 	}
 	r.log.Warn("session", zap.Error(err))
@@ -149,8 +161,10 @@ func (r *retry) follow(ans Answer, o Outcome) bool {
 	}
 	var err error
 	switch o.Action {
-	case Decide, Halt:
-		// Halt is decided too: the caller, which knows the row, stops the run.
+	case Decide:
+		return true
+	case Halt:
+		r.halt(o)
 		return true
 	case Throttle:
 		err = pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
@@ -190,10 +204,10 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	if reason == "" {
 		reason = e.cfg.Reason
 	}
-	t := e.try(ctx, log, s, "createaccount", true, func(ctx context.Context) Answer {
+	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) Answer {
 		return s.createAccount(ctx, a, reason, e.cfg.MailPassword)
-	}, Classify)
-	if t.stop != nil || t.out.Action == Halt {
+	}, classify: Classify})
+	if t.stop != nil {
 		return e.stopRow(ctx, log, a, t)
 	}
 	o := t.out
@@ -219,20 +233,11 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 }
 
 // stopRow is the pending row of a request the run stopped before it was
-// decided, or whose answer stops the run: a refusal about the creator,
-// which the row keeps as its own cause even when the run had already
-// stopped for another.
+// decided, or whose answer stopped the run: a refusal about the creator,
+// which the row keeps as its own cause.
 func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tried) decided {
-	stop := e.stopped(ctx)
-	if stop == nil {
-		stop = t.stop
-	}
-	own := e.halt(t.out, a.Line)
-	if own != nil {
-		stop = own
-	}
-	d := pendingRow(a, stop, t.ambiguous, t.attempts, e.deps.Clock.Now())
-	if own != nil {
+	d := pendingRow(a, e.stopCause(ctx, t), t.ambiguous, t.attempts, e.deps.Clock.Now())
+	if t.refused {
 		d.row.Message = "refused: " + t.out.Message + "; the run stopped for it"
 		if t.ambiguous {
 			d.row.Message += mayExistNote
@@ -243,15 +248,25 @@ func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tri
 	return d
 }
 
-// halt stops the run when o is a refusal about the creator, met by the row
-// on line; it returns that refusal, or nil.
-func (e *Engine) halt(o Outcome, line int) *CreatorError {
-	if o.Action != Halt {
-		return nil
+// stopCause is why a request the run stopped ends pending: its own refusal
+// when that stopped the run, even after another stop; else what stopped
+// the run, Ctrl-C and a record that cannot be written first.
+func (e *Engine) stopCause(ctx context.Context, t tried) error {
+	if t.refused {
+		return t.stop
 	}
-	ce := &CreatorError{Trouble: o.Creator, Code: o.Code, Message: o.Message, Line: line}
-	e.pacer.Halt(ce)
-	return ce
+	if stop := e.stopped(ctx); stop != nil {
+		return stop
+	}
+	return t.stop
+}
+
+// halt stops the run for a refusal about the creator (o.Action is Halt)
+// that this request met.
+func (r *retry) halt(o Outcome) {
+	ce := &CreatorError{Trouble: o.Creator, Code: o.Code, Message: o.Message, Line: r.line}
+	r.e.pacer.Halt(ce)
+	r.t.out, r.t.stop, r.t.refused = o, ce, true
 }
 
 // clockSkew is how far the wiki's clock may be behind ours, when the wiki

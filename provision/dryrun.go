@@ -80,11 +80,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		names[i] = batch[i].Canonical
 	}
 	var users []userAnswer
-	t := e.try(ctx, log, s, "check-names", false, func(ctx context.Context) Answer {
+	t := e.try(ctx, log, s, request{what: "check-names", line: batch[0].Line, send: func(ctx context.Context) Answer {
 		// A leading U+001F makes it the separator: names may hold '|'.
 		return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {"cancreate"},
 			"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
-	}, func(a Answer) Outcome {
+	}, classify: func(a Answer) Outcome {
 		if o, done := classifyEnvelope(a); done {
 			return o
 		}
@@ -93,22 +93,15 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		}
 		users = a.Body.Query.Users
 		return Outcome{Action: Decide}
-	})
+	}})
 
-	if own := e.halt(t.out, batch[0].Line); own != nil {
-		t.stop = own // the creator's login was refused mid-run
-	}
 	out := make([]decided, 0, len(batch))
 	if t.stop != nil || t.out.Status != "" {
 		// Stopped, or the request itself failed: the same for every name.
-		stop := e.stopped(ctx)
-		if stop == nil {
-			stop = t.stop
-		}
 		for i := range batch {
 			a := &batch[i]
 			if t.stop != nil {
-				out = append(out, pendingRow(a, stop, false, t.attempts, e.deps.Clock.Now()))
+				out = append(out, pendingRow(a, e.stopCause(ctx, t), false, t.attempts, e.deps.Clock.Now()))
 				continue
 			}
 			out = append(out, decided{seq: a.Seq, row: rowFor(a, t.out, t.attempts, t.finished(e.deps.Clock))})
@@ -133,7 +126,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		}
 		o := predict(u)
 		if o.Status == report.WouldCreate && !e.cfg.MailPassword {
-			o = e.checkPassword(ctx, log, s, a)
+			var stop error
+			if o, stop = e.checkPassword(ctx, log, s, a); stop != nil {
+				out = append(out, pendingRow(a, stop, false, t.attempts, e.deps.Clock.Now()))
+				continue
+			}
 		}
 		if u.Name != "" && !u.Invalid {
 			o.Canonical = u.Name
@@ -153,12 +150,13 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 }
 
 // checkPassword asks the wiki, read-only, whether a run's password would
-// pass its password policy for this account (action=validatepassword).
-func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session, a *Account) Outcome {
-	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, "check-password", false, func(ctx context.Context) Answer {
+// pass its password policy for this account (action=validatepassword); it
+// returns why not when the run stopped before the answer.
+func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session, a *Account) (Outcome, error) {
+	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, request{what: "check-password", line: a.Line, send: func(ctx context.Context) Answer {
 		return s.post(ctx, url.Values{"action": {"validatepassword"}, "password": {a.Password},
 			"user": {a.Canonical}, "email": {a.Email}, "realname": {a.RealName}})
-	}, func(ans Answer) Outcome {
+	}, classify: func(ans Answer) Outcome {
 		if o, done := classifyEnvelope(ans); done {
 			return o
 		}
@@ -181,12 +179,9 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session,
 			return Outcome{Action: Decide, Status: report.Invalid, Code: "password-invalid", Message: "the wiki's password policy refuses this password"}
 		}
 		return Outcome{Action: Decide, Status: report.WouldCreate}
-	})
-	if own := e.halt(t.out, a.Line); own != nil {
-		t.stop = own
-	}
+	}})
 	if t.stop != nil {
-		return Outcome{Action: Decide, Status: report.Pending, Code: "pending", Message: pendingWhy(t.stop)}
+		return t.out, e.stopCause(ctx, t)
 	}
-	return t.out
+	return t.out, nil
 }
