@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -167,7 +168,7 @@ func (o *runOptions) readPrevious(stderr io.Writer) (*report.Previous, error) {
 		return nil, err
 	}
 	if w := prev.About.Wiki; w != "" && w != o.API {
-		return nil, fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", o.Out, w, orDefault(o.API, "no wiki (offline)"))
+		return nil, fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", o.Out, w, cmp.Or(o.API, "no wiki (offline)"))
 	}
 	if prev.Cut != "" {
 		fmt.Fprintf(stderr, "warning: the last row of %s was cut off (a full disk or a crash?): that row is decided again\n", prev.Cut)
@@ -199,7 +200,7 @@ func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provi
 		log.Error("preflight", zap.Error(err))
 		return nil, err
 	}
-	o.say(stderr, "logged in to %s as %s\n", orDefault(c.SiteName, o.API), c.Name)
+	o.say(stderr, "logged in to %s as %s\n", cmp.Or(c.SiteName, o.API), c.Name)
 	o.warnAboutCreator(stderr, c, plan)
 	return c, nil
 }

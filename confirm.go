@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -121,7 +122,7 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 	n := plan.Counts.ToCreate
 	fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
 		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows need no request): %s\n",
-		orDefault(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan))
+		cmp.Or(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan))
 	showColumns(s.err, "  columns:  ", plan.Preview.Columns)
 	fmt.Fprintf(s.err, "  mail:     %s\n", mode)
 	label := "reason:"
@@ -196,7 +197,7 @@ func rowsOf(n int) string {
 
 // creatorName is the creator's account with the login that acts for it.
 func (o *runOptions) creatorName(c *provision.Creator) string {
-	return fmt.Sprintf("%s (%s)", c.Name, orDefault(o.User, "OAuth token"))
+	return fmt.Sprintf("%s (%s)", c.Name, cmp.Or(o.User, "OAuth token"))
 }
 
 // say prints unless --quiet.
@@ -204,11 +205,4 @@ func (o *runOptions) say(w io.Writer, format string, a ...any) {
 	if !o.Quiet {
 		fmt.Fprintf(w, format, a...)
 	}
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 			fix = "give the OAuth consumer the \"Create accounts\" grant"
 		}
 		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
-			orDefault(e.cfg.User, ui.Name), fix)}
+			cmp.Or(e.cfg.User, ui.Name), fix)}
 	}
 	if b := ui.blockInfo; b.present() {
 		if b.BlockNoCreate {
@@ -259,11 +260,4 @@ func (e *Engine) batchSize(c *Creator) int {
 		return namesPerRequestHigh
 	}
 	return namesPerRequest
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
