@@ -98,7 +98,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	}
 	defer closeLog()
 	log.Info("start", zap.String("version", version), zap.String("sheet", o.sheet), zap.String("api", o.API),
-		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.workers()),
+		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
 		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", plan.Counts.Rows), zap.Int("to_create", plan.Counts.ToCreate))
 	con := newConsole(s.err, consoleOptions{tty: s.errTTY, quiet: o.Quiet, total: plan.Counts.Rows,
 		toSend: plan.Counts.ToCreate, group: o.DryRun, clock: clock})

@@ -298,15 +298,6 @@ func (o *runOptions) userAgent() string {
 func (o *runOptions) authenticated() bool { return o.User != "" || o.oauth != "" }
 
 // engineConfig is the engine's configuration from the flags.
-// workers is how many sessions work at once: a dry run only reads, one
-// request at a time (the engine holds to that; the log says it).
-func (o *runOptions) workers() int {
-	if o.DryRun {
-		return 1
-	}
-	return o.Workers
-}
-
 func (o *runOptions) engineConfig() provision.Config {
 	return provision.Config{
 		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,

@@ -174,7 +174,11 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 		}()
 	}
 
-	readErr := e.dispatch(ctx, plan, sh, e.batchSize(creator), work, results)
+	size := e.batchSize(creator)
+	// The sessions and batches the run really uses: a dry run, which only
+	// reads, has one session whatever Config.Workers asked for.
+	e.deps.Log.Info("sessions", zap.Int("workers", e.cfg.Workers), zap.Int("rows_per_request", size))
+	readErr := e.dispatch(ctx, plan, sh, size, work, results)
 	close(work)
 	wg.Wait()
 	close(results)
