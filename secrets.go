@@ -48,28 +48,20 @@ func readSecretFile(ctx context.Context, file, what string) ([]byte, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("the %s file %s can be read by other users (mode %04o); run: chmod 600 %s", what, file, fi.Mode().Perm(), file)
 	}
-	type read struct {
-		b   []byte
-		err error
-	}
-	done := make(chan read, 1)
 	// Opening a named pipe waits for a program to write to it: read aside,
 	// so that Ctrl-C and the deadline are heard.
-	go func() {
-		b, err := os.ReadFile(file)
-		done <- read{b, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("cannot read the %s file: %v", what, r.err)
-		}
-		return r.b, nil
-	case <-time.After(secretWait):
-		return nil, fmt.Errorf("the %s file %s is a pipe that nothing wrote to within %s: start the program that writes it, or give a file", what, file, secretWait)
-	case <-ctx.Done():
+	wait, cancel := context.WithTimeout(ctx, secretWait)
+	defer cancel()
+	b, err := readAside(wait, func() ([]byte, error) { return os.ReadFile(file) }, nil)
+	switch {
+	case err == nil:
+		return b, nil
+	case ctx.Err() != nil:
 		return nil, ctx.Err()
+	case wait.Err() != nil:
+		return nil, fmt.Errorf("the %s file %s is a pipe that nothing wrote to within %s: start the program that writes it, or give a file", what, file, secretWait)
 	}
+	return nil, fmt.Errorf("cannot read the %s file: %v", what, err)
 }
 
 // describeMode names what a path is when it is not a file.

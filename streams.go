@@ -52,24 +52,25 @@ func systemStreams() *streams {
 
 // readAside reads with read while ctx may end it: then undo runs and the
 // read is left to the process's end.
-func readAside(ctx context.Context, read func() (string, error), undo func()) (string, error) {
-	type line struct {
-		s   string
+func readAside[T any](ctx context.Context, read func() (T, error), undo func()) (T, error) {
+	type result struct {
+		v   T
 		err error
 	}
-	got := make(chan line, 1)
+	got := make(chan result, 1)
 	go func() {
-		s, err := read()
-		got <- line{s, err}
+		v, err := read()
+		got <- result{v, err}
 	}()
 	select {
-	case l := <-got:
-		return l.s, l.err
+	case r := <-got:
+		return r.v, r.err
 	case <-ctx.Done():
 		if undo != nil {
 			undo()
 		}
-		return "", ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
