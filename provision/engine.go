@@ -245,9 +245,11 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 		case st.verdict == wouldCreate:
 			results <- decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now),
 				facts: Facts{Offline: true}}
-		case e.stopped(ctx) != nil:
-			results <- pendingRow(a, e.stopped(ctx), false, 0, now)
 		default:
+			if stop := e.stopped(ctx); stop != nil {
+				results <- pendingRow(a, stop, false, 0, now)
+				continue
+			}
 			batch = append(batch, *a)
 			if len(batch) >= size {
 				flush()

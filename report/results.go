@@ -271,7 +271,6 @@ func (prev *Previous) take(rows []Row) {
 		}
 		if r.Creator != "" && !slices.Contains(prev.Creators, r.Creator) {
 			prev.Creators = append(prev.Creators, r.Creator)
-			prev.About.Creator = r.Creator
 		}
 		if t := r.FirstRunAt.Time; !t.IsZero() && (prev.About.FirstRun.IsZero() || t.Before(prev.About.FirstRun)) {
 			prev.About.FirstRun = t
