@@ -10,6 +10,10 @@ import (
 // It keeps one map entry per creatable name, so it streams any sheet.
 type Checker struct {
 	MailPassword bool
+	// Carried, when set, names the accounts an earlier run already created
+	// or found: their fields are not checked, as a field the sheet lacks
+	// now (an email removed since) no longer matters.
+	Carried func(canonical string) bool
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit
@@ -39,9 +43,11 @@ func (c *Checker) Check(a *Account) {
 		return
 	}
 	a.Canonical = canonical
-	if p := c.fieldProblem(a); p != nil {
-		a.Problem = p
-		return
+	if c.Carried == nil || !c.Carried(canonical) {
+		if p := c.fieldProblem(a); p != nil {
+			a.Problem = p
+			return
+		}
 	}
 	c.claim(a)
 }

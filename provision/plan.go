@@ -131,6 +131,7 @@ func (p *Plan) reopen() (*Sheet, error) {
 func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 	return func(yield func(step, error) bool) {
 		check := NewChecker(p.opts.MailPassword)
+		check.Carried = p.carried
 		for {
 			a, err := sh.Next()
 			if err == io.EOF {
@@ -152,22 +153,21 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 // request to the wiki.
 func (p *Plan) decide(a Account, check *Checker) step {
 	check.Check(&a)
-	done := p.opts.Previous != nil && a.Canonical != "" && p.opts.Previous.Rows[a.Canonical].Status.Final()
-	if done && a.Problem != nil && !a.Problem.Duplicate {
-		// The account exists already: a field the sheet lacks now (its
-		// email, since removed) no longer matters.
-		a.Problem = nil
-		check.claim(&a)
-	}
 	switch {
 	case a.Problem != nil:
 		return step{a, problem}
-	case done:
+	case p.carried(a.Canonical):
 		return step{a, carried}
 	case p.opts.Offline:
 		return step{a, wouldCreate}
 	}
 	return step{a, send}
+}
+
+// carried reports whether an earlier run the plan continues created or
+// found the account named canonical.
+func (p *Plan) carried(canonical string) bool {
+	return p.opts.Previous != nil && canonical != "" && p.opts.Previous.Rows[canonical].Status.Final()
 }
 
 // previous is the row an earlier run decided for a carried step, moved to
