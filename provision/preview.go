@@ -98,7 +98,6 @@ func (pv *Preview) add(st *step) {
 		pv.reasonRows[st.Reason] = n + 1
 	case len(pv.reasonRows) < maxDistinctReasons:
 		pv.reasonRows[st.Reason] = 1
-		pv.DistinctReasons++
 		if len(pv.reasonOrder) < previewReasons {
 			pv.reasonOrder = append(pv.reasonOrder, st.Reason)
 		}
@@ -133,6 +132,7 @@ func (pv *Preview) sample(a *Account) {
 // finish counts the reasons it shows, finds the emails rows share, and
 // lets go of what only counting needed.
 func (pv *Preview) finish() {
+	pv.DistinctReasons = len(pv.reasonRows)
 	for _, r := range pv.reasonOrder {
 		pv.Reasons = append(pv.Reasons, ReasonUse{Reason: r, Rows: pv.reasonRows[r]})
 	}
