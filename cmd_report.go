@@ -146,7 +146,7 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 		if !ok || (a.Username != r.Username && a.Problem == nil) {
 			return 0, fmt.Errorf("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
 		}
-		if r.Status.OK() {
+		if r.OK() {
 			continue
 		}
 		if sh.Raw() == nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,28 +49,7 @@ Examples:
   Migration to your own wiki, with the passwords in the sheet
     mwprovision run --api https://wiki.example.org/w/api.php --user Admin@migrate \
       --password-file admin.botpassword --mailpassword=false --workers 4 --rate 10/s users.csv`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "api", Usage: "the wiki's api.php `URL`", EnvVars: []string{"MWPROVISION_API"}, Destination: &o.API},
-			&cli.StringFlag{Name: "user", Usage: "bot password login, `User@AppName`", EnvVars: []string{"MWPROVISION_USER"}, Destination: &o.User},
-			&cli.StringFlag{Name: "password-file", Usage: "`FILE` holding the bot password (mode 0600); or set MWPROVISION_PASSWORD", EnvVars: []string{"MWPROVISION_PASSWORD_FILE"}, Destination: &o.PasswordFile},
-			&cli.StringFlag{Name: "oauth-token-file", Usage: "log in with an owner-only OAuth 2 consumer instead: `FILE` holding its access token (mode 0600); or set MWPROVISION_OAUTH_TOKEN", EnvVars: []string{"MWPROVISION_OAUTH_TOKEN_FILE"}, Destination: &o.OAuthFile},
-			&cli.StringFlag{Name: "reason", Usage: "reason logged for each creation; a reason column overrides it per row", EnvVars: []string{"MWPROVISION_REASON"}, Destination: &o.Reason},
-			&cli.BoolFlag{Name: "mailpassword", Value: true, Usage: "the wiki mails each new user a temporary password (every row needs an email); --mailpassword=false takes passwords from a password column", EnvVars: []string{"MWPROVISION_MAILPASSWORD"}, Destination: &o.MailPassword},
-			&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet, NAME.dry-run.results.csv with --dry-run; an existing one is kept aside)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
-			&cli.StringFlag{Name: "log-file", Usage: "JSON-lines log `FILE`, appended to (default: NAME.log.jsonl next to the sheet, NAME.dry-run.log.jsonl with --dry-run)", EnvVars: []string{"MWPROVISION_LOG_FILE"}, Destination: &o.LogFile},
-			&cli.IntFlag{Name: "workers", Value: defaultWorkers, Usage: "concurrent sessions; keep 1 on Wikimedia wikis", EnvVars: []string{"MWPROVISION_WORKERS"}, Destination: &o.Workers},
-			&cli.StringFlag{Name: "rate", Value: defaultRate, Usage: "at most this many creation requests, as `N/s`, N/m or N/h (0: no limit)", EnvVars: []string{"MWPROVISION_RATE"}, Destination: &o.Rate},
-			&cli.IntFlag{Name: "max-attempts", Value: defaultMaxAttempts, Usage: "attempts per row on network and server faults (throttle waits do not count)", EnvVars: []string{"MWPROVISION_MAX_ATTEMPTS"}, Destination: &o.MaxAttempts},
-			&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
-			&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
-			&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (needed without a terminal: accounts can never be deleted)", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
-			&cli.BoolFlag{Name: "allow-insecure-http", Usage: "allow a plain http:// --api on another machine (the passwords then travel unencrypted)", EnvVars: []string{"MWPROVISION_ALLOW_INSECURE_HTTP"}, Destination: &o.Insecure},
-			&cli.BoolFlag{Name: "resume", Usage: "continue from the results file: skip rows already created or exists (matched by username), attempt the rest", EnvVars: []string{"MWPROVISION_RESUME"}, Destination: &o.Resume},
-			&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
-			&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
-			&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason or password; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
-		},
+		Flags: o.flags(false),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%v (see mwprovision run --help)", err)
 		},
@@ -78,9 +58,77 @@ Examples:
 	}
 }
 
+func grantCommand(s *streams, getenv func(string) string) *cli.Command {
+	o := &runOptions{grant: true}
+	return &cli.Command{
+		Name:      "grant",
+		Usage:     "add the existing accounts of a CSV sheet to groups, creating nothing",
+		ArgsUsage: "ACCOUNTS.csv",
+		Description: `Reads ACCOUNTS.csv (a header row with a username column; a groups and an
+expiry column are used when present) and adds each row's existing account
+to the groups of --add-groups and of its groups cell, never shortening a
+membership it already holds, never giving confirmed to an account that is
+autoconfirmed already. It creates no account: a name with no account is a
+failed row, so a typo never becomes a new, permanent account. To create
+accounts and add them to groups in one go, give run the same flags.
+
+The results go to NAME.groups.results.csv beside the sheet.
+
+Examples:
+  Returning participants: confirmed for the two weeks of the event
+    mwprovision grant --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
+      --password-file ~/.config/mwprovision/botpassword \
+      --add-groups confirmed --group-expiry "2 weeks" --reason "Edit-a-thon 2026" returning.csv
+
+  Check first: who exists, and who would be added until when
+    mwprovision grant --dry-run --api https://xx.wikipedia.org/w/api.php \
+      --add-groups confirmed --group-expiry "2 weeks" returning.csv`,
+		Flags: o.flags(true),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%v (see mwprovision grant --help)", err)
+		},
+		Before: func(c *cli.Context) error { return o.validate(c.Context, c.Args().Slice(), s, getenv) },
+		Action: func(c *cli.Context) error { return o.run(c.Context, s, provision.SystemClock{}) },
+	}
+}
+
+// flags are the flags of run, and of grant (which creates nothing, so has
+// no --mailpassword).
+func (o *runOptions) flags(grant bool) []cli.Flag {
+	fs := []cli.Flag{
+		&cli.StringFlag{Name: "api", Usage: "the wiki's api.php `URL`", EnvVars: []string{"MWPROVISION_API"}, Destination: &o.API},
+		&cli.StringFlag{Name: "user", Usage: "bot password login, `User@AppName`", EnvVars: []string{"MWPROVISION_USER"}, Destination: &o.User},
+		&cli.StringFlag{Name: "password-file", Usage: "`FILE` holding the bot password (mode 0600); or set MWPROVISION_PASSWORD", EnvVars: []string{"MWPROVISION_PASSWORD_FILE"}, Destination: &o.PasswordFile},
+		&cli.StringFlag{Name: "oauth-token-file", Usage: "log in with an owner-only OAuth 2 consumer instead: `FILE` holding its access token (mode 0600); or set MWPROVISION_OAUTH_TOKEN", EnvVars: []string{"MWPROVISION_OAUTH_TOKEN_FILE"}, Destination: &o.OAuthFile},
+		&cli.StringFlag{Name: "reason", Usage: "reason logged for each creation; a reason column overrides it per row", EnvVars: []string{"MWPROVISION_REASON"}, Destination: &o.Reason},
+		&cli.BoolFlag{Name: "mailpassword", Value: true, Usage: "the wiki mails each new user a temporary password (every row needs an email); --mailpassword=false takes passwords from a password column", EnvVars: []string{"MWPROVISION_MAILPASSWORD"}, Destination: &o.MailPassword},
+		&cli.StringFlag{Name: "out", Usage: "results CSV `FILE` (default: NAME.results.csv next to the sheet, NAME.dry-run.results.csv with --dry-run; an existing one is kept aside)", EnvVars: []string{"MWPROVISION_OUT"}, Destination: &o.Out},
+		&cli.StringFlag{Name: "log-file", Usage: "JSON-lines log `FILE`, appended to (default: NAME.log.jsonl next to the sheet, NAME.dry-run.log.jsonl with --dry-run)", EnvVars: []string{"MWPROVISION_LOG_FILE"}, Destination: &o.LogFile},
+		&cli.IntFlag{Name: "workers", Value: defaultWorkers, Usage: "concurrent sessions; keep 1 on Wikimedia wikis", EnvVars: []string{"MWPROVISION_WORKERS"}, Destination: &o.Workers},
+		&cli.StringFlag{Name: "rate", Value: defaultRate, Usage: "at most this many creation requests, as `N/s`, N/m or N/h (0: no limit)", EnvVars: []string{"MWPROVISION_RATE"}, Destination: &o.Rate},
+		&cli.IntFlag{Name: "max-attempts", Value: defaultMaxAttempts, Usage: "attempts per row on network and server faults (throttle waits do not count)", EnvVars: []string{"MWPROVISION_MAX_ATTEMPTS"}, Destination: &o.MaxAttempts},
+		&cli.DurationFlag{Name: "max-wait", Value: defaultMaxWait, Usage: "longest total time to wait on the wiki's throttle and retries; then stop and leave the rest pending", EnvVars: []string{"MWPROVISION_MAX_WAIT"}, Destination: &o.MaxWait},
+		&cli.StringFlag{Name: "contact", Usage: "email or user page for the User-Agent, as Wikimedia's User-Agent policy asks", EnvVars: []string{"MWPROVISION_CONTACT"}, Destination: &o.Contact},
+		&cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation (needed without a terminal: accounts can never be deleted)", EnvVars: []string{"MWPROVISION_YES"}, Destination: &o.Yes},
+		&cli.BoolFlag{Name: "allow-insecure-http", Usage: "allow a plain http:// --api on another machine (the passwords then travel unencrypted)", EnvVars: []string{"MWPROVISION_ALLOW_INSECURE_HTTP"}, Destination: &o.Insecure},
+		&cli.BoolFlag{Name: "resume", Usage: "continue from the results file: skip rows already created or exists (matched by username), attempt the rest", EnvVars: []string{"MWPROVISION_RESUME"}, Destination: &o.Resume},
+		&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
+		&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
+		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
+		&cli.StringSliceFlag{Name: "add-groups", Usage: "add each account, new or existing, to these `GROUPS` (such as confirmed, or sysop;bureaucrat); a groups column adds more per row", EnvVars: []string{"MWPROVISION_ADD_GROUPS"}, Destination: &o.AddGroups},
+		&cli.StringFlag{Name: "group-expiry", Usage: "how long the group memberships last: a `DURATION` such as \"2 weeks\", a date such as 2026-12-08, or infinite (confirmed needs one); an expiry column overrides it per row", EnvVars: []string{"MWPROVISION_GROUP_EXPIRY"}, Destination: &o.GroupExpiry},
+	}
+	if grant {
+		fs = slices.DeleteFunc(fs, func(f cli.Flag) bool { return f.Names()[0] == "mailpassword" })
+	}
+	return fs
+}
+
 // run is the run action: plan, pre-flight, confirmation, run, summary.
 func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock) error {
 	started := clock.Now()
+	o.started = started.UTC().Truncate(time.Second)
 	lock, err := report.Acquire(o.Out)
 	if err != nil {
 		return err
@@ -99,10 +147,11 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	defer closeLog()
 	log.Info("start", zap.String("version", version), zap.String("sheet", o.sheet), zap.String("api", o.API),
 		zap.String("user", o.User), zap.Bool("mailpassword", o.MailPassword), zap.Int("workers", o.Workers),
-		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", plan.Counts.Rows), zap.Int("to_create", plan.Counts.ToCreate))
+		zap.String("rate", o.Rate), zap.Bool("dry_run", o.DryRun), zap.Int("rows", plan.Counts.Rows), zap.Int("to_create", plan.Counts.ToCreate),
+		zap.Int("to_grant", plan.Counts.ToGrant), zap.Strings("add_groups", o.groups), zap.String("group_expiry", o.GroupExpiry))
 	con := newConsole(s.err, consoleOptions{tty: s.errTTY, quiet: o.Quiet, total: plan.Counts.Rows,
-		toSend: plan.Counts.ToCreate, group: o.DryRun, clock: clock})
-	eng := provision.New(o.engineConfig(), provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con, Clock: clock, Advise: advise})
+		toSend: plan.Counts.ToSend(), group: o.DryRun, clock: clock})
+	eng := provision.New(o.engineConfig(plan), provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con, Clock: clock, Advise: advise})
 	creator, err := o.preflight(ctx, s.err, eng, plan, log)
 	if err != nil {
 		return err
@@ -192,10 +241,13 @@ func (o *runOptions) about(plan *provision.Plan, c *provision.Creator, started t
 // preflight logs in and checks the creator, when the run has one and will
 // send something: a setup that would fail every row stops here.
 func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provision.Engine, plan *provision.Plan, log *zap.Logger) (*provision.Creator, error) {
-	if !o.authenticated() || !o.DryRun && plan.Counts.ToCreate == 0 {
+	if !o.authenticated() || !o.DryRun && plan.Counts.ToSend() == 0 {
 		return nil, nil
 	}
 	c, err := eng.Preflight(ctx)
+	if err == nil && c.Addable != nil {
+		err = plan.Restrict(ctx, c.Addable)
+	}
 	if err != nil {
 		log.Error("preflight", zap.Error(err))
 		return nil, err
@@ -214,10 +266,17 @@ func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept strin
 	if o.DryRun {
 		verb = "pass the offline checks"
 	}
+	todo := fmt.Sprintf("%d %s", plan.Counts.ToCreate, verb)
+	switch {
+	case o.grant:
+		todo = fmt.Sprintf("%d to add to groups", plan.Counts.ToGrant)
+	case plan.Counts.ToGrant > 0:
+		todo += fmt.Sprintf(", %d created or found before to add to groups", plan.Counts.ToGrant)
+	}
 	if o.Resume {
-		o.say(stderr, "resuming: %d rows already created or existing, %d %s\n", plan.Counts.Carried, plan.Counts.ToCreate, verb)
+		o.say(stderr, "resuming: %d rows already created or existing, %s\n", plan.Counts.Carried, todo)
 	} else {
-		o.say(stderr, "%d rows, %d %s\n", plan.Counts.Rows, plan.Counts.ToCreate, verb)
+		o.say(stderr, "%d rows, %s\n", plan.Counts.Rows, todo)
 	}
 }
 

@@ -28,7 +28,7 @@ var runCommandTests = []runCommandTest{
 		sheet: "username,email,team\nmaria_garcia,m@example.org,red\nbad#name,b@example.org,blue\nMaria garcia,m2@example.org,red\nno_mail,,blue\n",
 		args:  []string{"run", "--dry-run", "DIR/s.csv"},
 		code:  1,
-		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n" +
+		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n" +
 			"dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" +
 			"columns: username ← \"username\" (maria_garcia)\n         email    ← \"email\" (m@example.org)\n" +
 			"4 rows, 1 pass the offline checks\n" +
@@ -37,11 +37,11 @@ var runCommandTests = []runCommandTest{
 			"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
 			"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\n" +
 			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
-		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at\n" +
-			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T\n" +
-			"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T,,,T\n" +
-			"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T,,,T\n" +
-			"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T,,,T\n"},
+		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n" +
+			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T,\n" +
+			"3,bad#name,,invalid,forbidden-character,a username cannot contain '#',0,T,,,T,\n" +
+			"4,Maria garcia,Maria garcia,duplicate,duplicate,\"repeats line 2 (both are \"\"Maria garcia\"\" on the wiki)\",0,T,,,T,\n" +
+			"5,no_mail,No mail,invalid,missing-email,\"no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\",0,T,,,T,\n"},
 	},
 	{
 		name:   "password mode, quiet: only the summary",

@@ -19,7 +19,7 @@ import (
 // of rows that share an email.
 func (o *runOptions) warnAboutSheet(stderr io.Writer, plan *provision.Plan) {
 	if len(plan.Ignored) > 0 {
-		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n", strings.Join(plan.Ignored, ", "))
+		fmt.Fprintf(stderr, "warning: ignoring columns %s (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n", strings.Join(plan.Ignored, ", "))
 	}
 	if o.MailPassword && plan.HasPassword {
 		fmt.Fprintln(stderr, "warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords")
@@ -95,7 +95,7 @@ func (o *runOptions) announce(ctx context.Context, s *streams, plan *provision.P
 		o.say(s.err, "dry run: checking the names against the wiki (give --user to check the creator too)\n")
 	case o.DryRun:
 		o.say(s.err, "dry run: checking the names against the wiki; nothing will be created\n")
-	case plan.Counts.ToCreate > 0 && !o.Yes:
+	case plan.Counts.ToSend() > 0 && !o.Yes:
 		return o.confirm(ctx, s, plan, c)
 	default:
 		return nil
@@ -115,22 +115,48 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 	if !s.interactive() {
 		return errors.New("accounts can never be deleted, so mwprovision asks before creating them, and there is no terminal to ask on; check the sheet with --dry-run, then run again with --yes")
 	}
-	mode := "the wiki mails each new user a temporary password"
-	if !o.MailPassword {
-		mode = "passwords from the sheet (no mail)"
-	}
 	n := plan.Counts.ToCreate
-	fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
-		"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows need no request): %s\n",
-		cmp.Or(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan))
+	if o.grant {
+		n = plan.Counts.ToGrant
+		fmt.Fprintf(s.err, "\nAbout to add accounts to groups; nothing is created.\n"+
+			"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d existing to add to groups (%d other rows need no request): %s\n",
+			cmp.Or(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan, n))
+	} else {
+		fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
+			"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows need no request): %s\n",
+			cmp.Or(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan, n))
+		if g := plan.Counts.ToGrant; g > 0 {
+			fmt.Fprintf(s.err, "            and %d accounts an earlier run created or found, whose groups are not all added yet\n", g)
+		}
+	}
 	showColumns(s.err, "  columns:  ", plan.Preview.Columns)
-	fmt.Fprintf(s.err, "  mail:     %s\n", mode)
-	label := "reason:"
+	label := "groups:"
+	for _, line := range o.groupLines(plan) {
+		fmt.Fprintf(s.err, "  %-10s%s\n", label, line)
+		label = ""
+	}
+	if !o.grant {
+		mode := "the wiki mails each new user a temporary password"
+		if !o.MailPassword {
+			mode = "passwords from the sheet (no mail)"
+		}
+		fmt.Fprintf(s.err, "  mail:     %s\n", mode)
+	}
+	label = "reason:"
 	for _, line := range o.reasonLines(plan) {
 		fmt.Fprintf(s.err, "  %-10s%s\n", label, line)
 		label = ""
 	}
-	fmt.Fprintf(s.err, "\nCreate %d accounts? [y/N] ", n)
+	switch {
+	case o.grant:
+		fmt.Fprintf(s.err, "\nAdd %d accounts to groups? [y/N] ", n)
+	case n == 0:
+		fmt.Fprintf(s.err, "\nAdd %d accounts to groups? [y/N] ", plan.Counts.ToGrant)
+	case plan.GroupsAsked():
+		fmt.Fprintf(s.err, "\nCreate %d accounts and add them to groups? [y/N] ", n)
+	default:
+		fmt.Fprintf(s.err, "\nCreate %d accounts? [y/N] ", n)
+	}
 	answer, err := s.readLine(ctx)
 	if ctx.Err() != nil {
 		fmt.Fprintln(s.err)
@@ -147,13 +173,37 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 	return errNotConfirmed
 }
 
-// firstNames are the first accounts to create, as the wiki will name them.
-func firstNames(plan *provision.Plan) string {
+// firstNames are the first of the n accounts to send, as the wiki will
+// name them.
+func firstNames(plan *provision.Plan, n int) string {
 	s := strings.Join(plan.Preview.First, ", ")
-	if more := plan.Counts.ToCreate - len(plan.Preview.First); more > 0 {
+	if more := n - len(plan.Preview.First); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// groupLines say which groups the accounts are added to, until when, and
+// that existing accounts are added too; nil when the run adds none.
+func (o *runOptions) groupLines(plan *provision.Plan) []string {
+	if !plan.GroupsAsked() {
+		return nil
+	}
+	var lines []string
+	for _, g := range plan.Preview.Grants {
+		until := "until " + g.Until.Format("2 January 2006, 15:04 UTC")
+		if g.Until.IsZero() {
+			until = "permanently (no expiry given: the wiki's default)"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s (%s)", g.Group, until, rowsOf(g.Rows)))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "none (no row to send asks for a group)")
+	}
+	if !o.grant {
+		lines = append(lines, "an account that exists already is not created, but it is added to its groups too")
+	}
+	return append(lines, "a membership that lasts longer is never shortened; confirmed is skipped for an account that is autoconfirmed")
 }
 
 // reasonLines say which reasons the run makes public, and that they are.
@@ -163,8 +213,15 @@ func (o *runOptions) reasonLines(plan *provision.Plan) []string {
 	if runs == "" {
 		runs = "(none)"
 	}
+	where := "new-users log"
+	switch {
+	case o.grant:
+		where = "rights log"
+	case plan.GroupsAsked():
+		where = "new-users and rights logs"
+	}
 	if pv.DistinctReasons == 0 {
-		return []string{runs, "public: anyone can read it in the wiki's new-users log, and it cannot be removed"}
+		return []string{runs, "public: anyone can read it in the wiki's " + where + ", and it cannot be removed"}
 	}
 	var lines []string
 	for _, r := range pv.Reasons {
@@ -176,7 +233,7 @@ func (o *runOptions) reasonLines(plan *provision.Plan) []string {
 	if more := pv.DistinctReasons - len(pv.Reasons); more > 0 {
 		lines = append(lines, fmt.Sprintf("… and %d more reasons from the sheet's %q column", more, reasonColumn(pv)))
 	}
-	return append(lines, "public: anyone can read them in the wiki's new-users log, and they cannot be removed")
+	return append(lines, "public: anyone can read them in the wiki's "+where+", and they cannot be removed")
 }
 
 func reasonColumn(pv provision.Preview) string {

@@ -70,12 +70,12 @@ func TestWarnAboutSheet(t *testing.T) {
 		want string
 	}{
 		{runOptions{MailPassword: true, User: "Organizer", API: "https://wiki.example.org/w/api.php"},
-			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n" +
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n" +
 				"warning: the password column is ignored because --mailpassword is on (the wiki mails each user a temporary password); use --mailpassword=false to set these passwords\n" +
 				"warning: --user has no @AppName: logging in with a main account password is deprecated; make a bot password on Special:BotPasswords\n" +
 				"warning: no --contact: Wikimedia's User-Agent policy asks for an email or user page so that the wiki's operators can reach you\n"},
 		{runOptions{User: "Organizer@bulk", API: "http://127.0.0.1/w/api.php"},
-			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password; --column FIELD=COLUMN chooses one)\n"},
+			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n"},
 	} {
 		var b strings.Builder
 		tt.o.warnAboutSheet(&b, plan)

@@ -151,7 +151,7 @@ func (c *console) RowDone(r report.Row) {
 	case c.problems != nil:
 		c.problems.Add(r)
 	// Pending rows share one reason, printed once with the summary.
-	case !c.quiet && !r.Status.OK() && r.Status != report.Pending:
+	case !c.quiet && !r.OK() && r.Status != report.Pending:
 		c.printed++
 		switch {
 		case c.printed <= maxProblemLines:

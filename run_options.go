@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,16 @@ type runOptions struct {
 	Insecure     bool
 	Timeout      time.Duration
 	Columns      cli.StringSlice
+	AddGroups    cli.StringSlice
+	GroupExpiry  string
 
+	// grant: the grant command, which creates nothing and adds the
+	// existing accounts of the sheet to groups.
+	grant bool
+	// started is when this run started: a duration of --group-expiry
+	// counts from the record's first run.
+	started  time.Time
+	groups   []string // --add-groups
 	sheet    string
 	password string // secret
 	oauth    string // secret: OAuth 2 access token
@@ -69,7 +79,11 @@ type runOptions struct {
 // else happens.
 func (o *runOptions) validate(ctx context.Context, args []string, s *streams, getenv func(string) string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("run needs exactly one sheet: mwprovision run [flags] ACCOUNTS.csv (got %d arguments)", len(args))
+		cmd := "run"
+		if o.grant {
+			cmd = "grant"
+		}
+		return fmt.Errorf("%s needs exactly one sheet: mwprovision %s [flags] ACCOUNTS.csv (got %d arguments)", cmd, cmd, len(args))
 	}
 	o.sheet = args[0]
 	if err := o.validateWiki(); err != nil {
@@ -80,6 +94,9 @@ func (o *runOptions) validate(ctx context.Context, args []string, s *streams, ge
 	}
 	var err error
 	if o.columns, err = parseColumns(o.Columns.Value()); err != nil {
+		return err
+	}
+	if err := o.validateGroups(); err != nil {
 		return err
 	}
 	if err := o.readCreator(ctx, s, getenv); err != nil {
@@ -101,6 +118,10 @@ func (o *runOptions) defaultPaths() error {
 			return fmt.Errorf("the sheet %s is a pipe or a device, with no folder beside it for the results: give --out FILE (the log goes beside it)", o.sheet)
 		}
 		base = strings.TrimSuffix(strings.TrimSuffix(o.Out, filepath.Ext(o.Out)), ".results")
+	}
+	if o.grant && !strings.HasSuffix(base, ".groups") && !strings.HasSuffix(base, ".groups.dry-run") {
+		// The record of adding to groups is not the record of creating.
+		base += ".groups"
 	}
 	if o.DryRun && !strings.HasSuffix(base, ".dry-run") {
 		// Never overwrite a real run's results with a prediction.
@@ -178,6 +199,23 @@ func (o *runOptions) validateWiki() error {
 	}
 	if i := strings.IndexFunc(o.Contact, unicode.IsControl); i >= 0 {
 		return fmt.Errorf("--contact holds a control character (%U, such as a line break): give one email address or user page", []rune(o.Contact[i:])[0])
+	}
+	return nil
+}
+
+// validateGroups checks --add-groups and --group-expiry.
+func (o *runOptions) validateGroups() error {
+	o.groups = provision.SplitGroups(strings.Join(o.AddGroups.Value(), ";"))
+	if o.GroupExpiry != "" {
+		if _, err := provision.ParseExpiry(o.GroupExpiry, time.Now()); err != nil {
+			return fmt.Errorf("--group-expiry: %v", err)
+		}
+	}
+	switch {
+	case slices.Contains(o.groups, "confirmed") && o.GroupExpiry == "":
+		return errors.New("--add-groups confirmed needs --group-expiry: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)")
+	case o.grant && o.DryRun && o.API == "":
+		return errors.New("grant --dry-run needs --api: whether each account exists, and which groups it holds, is known to the wiki alone")
 	}
 	return nil
 }
@@ -298,18 +336,24 @@ func (o *runOptions) userAgent() string {
 func (o *runOptions) authenticated() bool { return o.User != "" || o.oauth != "" }
 
 // engineConfig is the engine's configuration from the flags.
-func (o *runOptions) engineConfig() provision.Config {
+func (o *runOptions) engineConfig(plan *provision.Plan) provision.Config {
 	return provision.Config{
 		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,
 		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
 		UserAgent: o.userAgent(), DryRun: o.DryRun, RequestTimeout: o.Timeout,
+		GrantOnly: o.grant, Groups: plan.GroupsAsked(), AddGroups: o.groups,
 	}
 }
 
 // planOptions say how the plan decides rows, from the flags and the
 // previous results (nil unless resuming).
 func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOptions {
-	return provision.PlanOptions{MailPassword: o.MailPassword, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns}
+	from := o.started
+	if previous != nil && !previous.About.FirstRun.IsZero() {
+		from = previous.About.FirstRun
+	}
+	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
+		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from}, GrantOnly: o.grant}
 }
 
 func isLoopback(api string) bool {

@@ -19,6 +19,15 @@ type Account struct {
 	RealName  string
 	Reason    string
 	Password  string // secret: never logged, never written to results
+	// Groups and Expiry are the sheet's groups and expiry columns, as
+	// written; Grants are what they and the run's groups resolve to.
+	Groups string
+	Expiry string
+	Grants []Grant
+	// GrantProblem says why the groups of a row an earlier run decided
+	// cannot be added (an expiry in the past, a group the creator may not
+	// add); the row keeps its outcome.
+	GrantProblem *Problem
 
 	// Problem is set when the row can be decided offline (invalid, duplicate).
 	Problem *Problem

@@ -223,13 +223,32 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 			since, creators = w.creator.wikiTime(w.earlier.Since()), append(creators, w.earlier.Creators...)
 		}
 		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, creators, log); ok {
-			return decided{seq: a.Seq, row: row, sent: true}
+			return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: row, sent: true}, nil)
 		}
 	}
 	if o.Status == report.Failed && t.ambiguous {
 		o.Message += mayExistNote
 	}
-	return decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}
+	return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}, nil)
+}
+
+// withGroups adds the account of a decided row to the row's groups, when
+// it asks for any and the account is there (created, or existing); u is
+// what the wiki said about the account, or nil.
+func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided, u *userAnswer) decided {
+	if len(a.Grants) == 0 || !d.row.Status.Final() && d.row.Status != report.WouldCreate {
+		return d
+	}
+	if d.row.Status == report.WouldCreate {
+		d.row.Groups = groupResults(a.Grants, report.GrantWould)
+		return d
+	}
+	reason := a.Reason
+	if reason == "" {
+		reason = e.cfg.Reason
+	}
+	e.addGroups(ctx, w, a, d.row.Canonical, reason, u).apply(&d.row)
+	return d
 }
 
 // stopRow is the pending row of a request the run stopped before it was

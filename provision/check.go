@@ -14,6 +14,12 @@ type Checker struct {
 	// or found: their fields are not checked, as a field the sheet lacks
 	// now (an email removed since) no longer matters.
 	Carried func(canonical string) bool
+	// Groups are the groups the run adds accounts to; nil: none but a
+	// sheet's groups column.
+	Groups *GroupOptions
+	// GrantOnly: the run creates nothing, it adds existing accounts to
+	// groups: a row needs no email or password, but a group.
+	GrantOnly bool
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit
@@ -43,13 +49,37 @@ func (c *Checker) Check(a *Account) {
 		return
 	}
 	a.Canonical = canonical
-	if c.Carried == nil || !c.Carried(canonical) {
+	carried := c.Carried != nil && c.Carried(canonical)
+	if !carried {
 		if p := c.fieldProblem(a); p != nil {
 			a.Problem = p
 			return
 		}
 	}
+	if p := c.grantProblem(a); p != nil {
+		if !carried {
+			a.Problem = p
+			return
+		}
+		// An earlier run decided the account: the row keeps that, and
+		// says what stops its groups.
+		a.GrantProblem = p
+	}
 	c.claim(a)
+}
+
+// grantProblem resolves a's groups into a.Grants, or says why it cannot.
+func (c *Checker) grantProblem(a *Account) *Problem {
+	g := c.Groups
+	if g == nil {
+		g = &GroupOptions{}
+	}
+	grants, p := g.grants(a)
+	if p == nil && c.GrantOnly && len(grants) == 0 {
+		p = &Problem{Code: "no-groups", Message: "no group to add: the row's groups cell is empty and the run adds none"}
+	}
+	a.Grants = grants
+	return p
 }
 
 // claim takes a's name for its row, or marks a a duplicate of the row that
@@ -65,6 +95,9 @@ func (c *Checker) claim(a *Account) {
 }
 
 func (c *Checker) fieldProblem(a *Account) *Problem {
+	if c.GrantOnly {
+		return nil
+	}
 	switch {
 	case c.MailPassword && a.Email == "":
 		return &Problem{Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one"}

@@ -91,6 +91,10 @@ type apiResponse struct {
 		Reason   json.RawMessage `json:"reason"`
 		Username string          `json:"lgusername"`
 	} `json:"login"`
+	UserRights *struct {
+		User  string   `json:"user"`
+		Added []string `json:"added"`
+	} `json:"userrights"`
 	Query *struct {
 		Tokens   map[string]string `json:"tokens"`
 		UserInfo *struct {
@@ -100,6 +104,10 @@ type apiResponse struct {
 			Groups     []string        `json:"groups"`
 			Rights     []string        `json:"rights"`
 			RateLimits json.RawMessage `json:"ratelimits"`
+			// ChangeableGroups are the groups it may add and remove.
+			ChangeableGroups *struct {
+				Add []string `json:"add"`
+			} `json:"changeablegroups"`
 			blockInfo
 		} `json:"userinfo"`
 		AuthManagerInfo *struct {
@@ -132,6 +140,10 @@ type Session struct {
 	Owner    string // the account the bot password belongs to, from action=login
 	token    string // createaccount token; secret
 	loggedIn bool
+	// rights: the session adds accounts to groups, so it holds a
+	// userrights token too (secret).
+	rights      bool
+	rightsToken string
 }
 
 // NewSession returns a session with its own cookie jar on the shared
@@ -156,18 +168,20 @@ func (s *Session) UseOAuth(token, owner string) {
 // authenticated reports whether the session acts for a creator.
 func (s *Session) authenticated() bool { return s.user != "" || s.bearer != "" }
 
-// Ready reports whether the session is logged in and holds a token.
-func (s *Session) Ready() bool { return s.loggedIn && s.token != "" }
+// Ready reports whether the session is logged in and holds its tokens.
+func (s *Session) Ready() bool {
+	return s.loggedIn && s.token != "" && (!s.rights || s.rightsToken != "")
+}
 
 // Forget drops the login and the token, after the wiki said the session is gone.
 func (s *Session) Forget() {
 	jar, _ := cookiejar.New(nil)
 	s.hc.Jar = jar
-	s.loggedIn, s.token = s.bearer != "", ""
+	s.loggedIn, s.token, s.rightsToken = s.bearer != "", "", ""
 }
 
-// ForgetToken drops the createaccount token, after badtoken.
-func (s *Session) ForgetToken() { s.token = "" }
+// ForgetToken drops the tokens, after badtoken.
+func (s *Session) ForgetToken() { s.token, s.rightsToken = "", "" }
 
 // LoginError is a login the wiki refused; retrying will not help.
 type LoginError struct {
@@ -189,12 +203,19 @@ func (s *Session) Prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	if s.token == "" {
-		tok, err := s.fetchToken(ctx, "createaccount")
-		if err != nil {
-			return fmt.Errorf("fetch createaccount token: %w", err)
+	if s.token == "" || s.rights && s.rightsToken == "" {
+		kinds := []string{"createaccount"}
+		if s.rights {
+			kinds = append(kinds, "userrights")
 		}
-		s.token = tok
+		toks, err := s.fetchTokens(ctx, kinds...)
+		if err != nil {
+			return fmt.Errorf("fetch %s token: %w", strings.Join(kinds, " and "), err)
+		}
+		s.token = toks[0]
+		if s.rights {
+			s.rightsToken = toks[1]
+		}
 	}
 	return nil
 }
@@ -228,14 +249,54 @@ func (s *Session) login(ctx context.Context) error {
 }
 
 func (s *Session) fetchToken(ctx context.Context, kind string) (string, error) {
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"tokens"}, "type": {kind}})
-	if err := ans.err(); err != nil {
+	toks, err := s.fetchTokens(ctx, kind)
+	if err != nil {
 		return "", err
 	}
-	if ans.Body.Query == nil || ans.Body.Query.Tokens[kind+"token"] == "" {
-		return "", errors.New("the wiki's answer has no " + kind + " token")
+	return toks[0], nil
+}
+
+// fetchTokens fetches tokens of several kinds in one request.
+func (s *Session) fetchTokens(ctx context.Context, kinds ...string) ([]string, error) {
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"tokens"}, "type": {strings.Join(kinds, "|")}})
+	if err := ans.err(); err != nil {
+		return nil, err
 	}
-	return ans.Body.Query.Tokens[kind+"token"], nil
+	out := make([]string, len(kinds))
+	for i, kind := range kinds {
+		if ans.Body.Query == nil || ans.Body.Query.Tokens[kind+"token"] == "" {
+			return nil, errors.New("the wiki's answer has no " + kind + " token")
+		}
+		out[i] = ans.Body.Query.Tokens[kind+"token"]
+	}
+	return out, nil
+}
+
+// userRights adds the account user to the groups of grants
+// (action=userrights), each until its time.
+func (s *Session) userRights(ctx context.Context, user string, grants []Grant, reason string) Answer {
+	groups, expiries := make([]string, len(grants)), make([]string, len(grants))
+	for i, g := range grants {
+		groups[i], expiries[i] = g.Group, expiryParam(g.Until)
+	}
+	form := url.Values{"action": {"userrights"}, "assert": {"user"}, "user": {user},
+		"add": {strings.Join(groups, "|")}, "expiry": {strings.Join(expiries, "|")}, "token": {s.rightsToken}}
+	if reason != "" {
+		form.Set("reason", reason)
+	}
+	return s.post(ctx, form)
+}
+
+// members asks about accounts and their groups (list=users), read-only;
+// with cancreate, also whether a missing one could be created.
+func (s *Session) members(ctx context.Context, names []string, cancreate bool) Answer {
+	prop := "groups|groupmemberships"
+	if cancreate {
+		prop = "cancreate|" + prop
+	}
+	// A leading U+001F makes it the separator: names may hold '|'.
+	return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {prop},
+		"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
 }
 
 // createAccount sends one action=createaccount for a.

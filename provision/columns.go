@@ -14,11 +14,13 @@ const (
 	fieldRealName
 	fieldReason
 	fieldPassword
+	fieldGroups
+	fieldExpiry
 	numFields
 )
 
 // Fields are the names of the fields, as --column and the messages use them.
-var Fields = [numFields]string{"username", "email", "realname", "reason", "password"}
+var Fields = [numFields]string{"username", "email", "realname", "reason", "password", "groups", "expiry"}
 
 // headerAliases maps a normalized header (lower case, letters and digits
 // only) to the field it names. Only headers that say what they hold are
@@ -32,6 +34,10 @@ var headerAliases = map[string]int{
 	"email": fieldEmail, "mail": fieldEmail, "emailaddress": fieldEmail, "mailaddress": fieldEmail,
 	"realname": fieldRealName, "fullname": fieldRealName, "displayname": fieldRealName,
 	"password": fieldPassword, "pass": fieldPassword, "initialpassword": fieldPassword,
+	// A form's "Group" is often a team or a workshop: only "groups" says
+	// the wiki's user groups.
+	"groups": fieldGroups, "usergroups": fieldGroups, "wikigroups": fieldGroups,
+	"expiry": fieldExpiry, "groupexpiry": fieldExpiry, "groupsexpiry": fieldExpiry,
 }
 
 // fieldOfHeader is the field a header names by itself, or -1. The reason is

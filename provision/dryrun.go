@@ -3,7 +3,9 @@ package provision
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -26,6 +28,10 @@ type userAnswer struct {
 	Invalid        bool            `json:"invalid"`
 	CanCreate      *bool           `json:"cancreate"`
 	CanCreateError []refusalDetail `json:"cancreateerror"`
+	// Groups are all the account's groups, implicit ones too
+	// (autoconfirmed); GroupMemberships the explicit ones, with expiry.
+	Groups           []string     `json:"groups"`
+	GroupMemberships []membership `json:"groupmemberships"`
 }
 
 // refusalDetail is one message of an API answer in errorformat=bc with
@@ -80,7 +86,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		names[i] = batch[i].Canonical
 	}
 	var users []userAnswer
+	groups := slices.ContainsFunc(batch, func(a Account) bool { return len(a.Grants) > 0 })
 	t := e.try(ctx, log, s, request{what: "check-names", line: batch[0].Line, send: func(ctx context.Context) Answer {
+		if groups {
+			return s.members(ctx, names, true)
+		}
 		// A leading U+001F makes it the separator: names may hold '|'.
 		return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {"cancreate"},
 			"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
@@ -125,7 +135,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 			continue
 		}
 		o := predict(u)
-		if o.Status == report.WouldCreate && !e.cfg.MailPassword {
+		if e.cfg.GrantOnly && !u.Invalid && u.Missing {
+			o = Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
+				Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", a.Canonical)}
+		}
+		if o.Status == report.WouldCreate && !e.cfg.MailPassword && !e.cfg.GrantOnly {
 			var stop error
 			if o, stop = e.checkPassword(ctx, log, s, a); stop != nil {
 				out = append(out, pendingRow(a, stop, false, t.attempts, e.deps.Clock.Now()))
@@ -135,7 +149,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		if u.Name != "" && !u.Invalid {
 			o.Canonical = u.Name
 		}
-		out = append(out, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock))})
+		out = append(out, e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock))}, &u))
 	}
 	if len(batch) == 1 && len(again) == 1 {
 		a := &batch[0]

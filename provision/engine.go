@@ -33,6 +33,15 @@ type Config struct {
 	// RequestTimeout bounds one request, also one already in flight when the
 	// run is interrupted (its answer is still recorded).
 	RequestTimeout time.Duration
+	// GrantOnly: create nothing; add the existing accounts of the rows to
+	// their groups (a row whose account does not exist fails).
+	GrantOnly bool
+	// Groups: rows may ask for groups, so sessions fetch a userrights
+	// token too, and the pre-flight learns which groups the creator may
+	// add. AddGroups are the run's groups for every row: the pre-flight
+	// refuses one the creator may not add.
+	Groups    bool
+	AddGroups []string
 }
 
 // Reporter is told about the run as it goes; the terminal UI implements it.
@@ -133,8 +142,8 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 	if creator == nil {
 		creator = &Creator{}
 	}
-	if creator.Name == "" && plan.Counts.ToCreate > 0 && !e.cfg.DryRun {
-		return sum, errors.New("provision: creating accounts needs the creator that Preflight returns")
+	if creator.Name == "" && plan.Counts.ToSend() > 0 && !e.cfg.DryRun {
+		return sum, errors.New("provision: creating accounts, or adding them to groups, needs the creator that Preflight returns")
 	}
 	sh, err := plan.reopen()
 	if err != nil {
@@ -144,7 +153,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 	// be created without its row.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	work := make(chan []Account, e.cfg.Workers)
+	work := make(chan []job, e.cfg.Workers)
 	results := make(chan decided, 4*e.cfg.Workers)
 
 	var recordErr error
@@ -161,14 +170,23 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 			defer wg.Done()
 			w := worker{id: i, s: s, earlier: plan.opts.Previous, creator: creator}
 			for batch := range work {
-				if e.cfg.DryRun {
-					for _, d := range e.checkNames(ctx, w, batch) {
+				switch {
+				case e.cfg.DryRun:
+					accounts := make([]Account, len(batch))
+					for j := range batch {
+						accounts[j] = batch[j].Account
+					}
+					for _, d := range e.checkNames(ctx, w, accounts) {
 						results <- d
 					}
-					continue
-				}
-				for j := range batch {
-					results <- e.create(ctx, w, &batch[j])
+				case batch[0].grantOnly:
+					for _, d := range e.grantBatch(ctx, w, batch) {
+						results <- d
+					}
+				default:
+					for j := range batch {
+						results <- e.create(ctx, w, &batch[j].Account)
+					}
 				}
 			}
 		}()
@@ -207,8 +225,8 @@ type worker struct {
 // dispatch goes through the plan: the rows it decided are recorded, the
 // rest go to the workers — one row at a time for a run, in batches for a
 // dry run's name check — or, once the run stops, end pending.
-func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, work chan<- []Account, results chan<- decided) error {
-	var batch []Account
+func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, work chan<- []job, results chan<- decided) error {
+	var batch []job
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -217,7 +235,7 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 		case work <- batch:
 		case <-ctx.Done():
 			for i := range batch {
-				results <- pendingRow(&batch[i], e.stopped(ctx), false, 0, e.deps.Clock.Now())
+				results <- batch[i].pending(e.stopped(ctx), e.deps.Clock.Now())
 			}
 		}
 		batch = nil
@@ -243,14 +261,22 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 		case st.verdict == carried:
 			results <- decided{seq: a.Seq, row: plan.previous(&st)}
 		case st.verdict == wouldCreate:
-			results <- decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now),
-				facts: Facts{Offline: true}}
+			row := rowFor(a, Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now)
+			if len(a.Grants) > 0 {
+				row.Groups = groupResults(a.Grants, report.GrantWould)
+			}
+			results <- decided{seq: a.Seq, row: row, facts: Facts{Offline: true}}
 		default:
+			j := job{Account: *a, grantOnly: e.cfg.GrantOnly || st.verdict == regrant}
+			if st.verdict == regrant {
+				prev := plan.previous(&st)
+				j.prev = &prev
+			}
 			if stop := e.stopped(ctx); stop != nil {
-				results <- pendingRow(a, stop, false, 0, now)
+				results <- j.pending(stop, now)
 				continue
 			}
-			batch = append(batch, *a)
+			batch = append(batch, j)
 			if len(batch) >= size {
 				flush()
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"iter"
+	"slices"
 
 	"github.com/mwprovision/mwprovision/report"
 )
@@ -23,6 +24,12 @@ type PlanOptions struct {
 	// Columns choose, by field name, the column that feeds a field where
 	// the header does not say it alone (see NewSheet).
 	Columns map[string]string
+	// Groups are the groups the run adds accounts to, besides a sheet's
+	// groups column.
+	Groups GroupOptions
+	// GrantOnly: the run creates nothing; it adds the existing accounts
+	// of the sheet to groups.
+	GrantOnly bool
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -37,6 +44,10 @@ type Plan struct {
 
 	opts PlanOptions
 	src  snapshot
+	// groupsColumn: the sheet has a groups column; sheetGroups are the
+	// groups it names.
+	groupsColumn bool
+	sheetGroups  []string
 }
 
 // PlanCounts count a plan's rows by what happens to them.
@@ -45,7 +56,11 @@ type PlanCounts struct {
 	// ToCreate are the rows that pass every offline check and that no
 	// earlier run decided: created in a run, predicted in a dry run.
 	ToCreate int
-	Carried  int // rows an earlier run decided (PlanOptions.Previous)
+	// ToGrant are the rows whose account is only added to groups: every
+	// row to send when the run creates nothing, and, resuming, the rows
+	// an earlier run decided whose groups are not all done.
+	ToGrant int
+	Carried int // rows an earlier run decided for good (PlanOptions.Previous)
 	// Unmatched are the rows the previous results decided for good that
 	// match no row of the sheet now (a name corrected since, another
 	// sheet's results): they are in no row of the new results.
@@ -60,6 +75,7 @@ const (
 	problem                    // invalid or duplicate (Account.Problem says which)
 	carried                    // decided by an earlier run
 	wouldCreate                // a dry run without a wiki: passes every offline check
+	regrant                    // decided by an earlier run, but its groups are not all done
 )
 
 // step is one data row of the sheet and the plan's verdict on it.
@@ -82,33 +98,98 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 		return nil, err
 	}
 	p.Ignored, p.HasPassword = sh.Ignored, sh.Column("password") >= 0
+	p.groupsColumn = sh.Column("groups") >= 0
+	if err := p.count(ctx, sh); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// count decides every row of sh and counts the verdicts.
+func (p *Plan) count(ctx context.Context, sh *Sheet) error {
+	p.Counts = PlanCounts{}
 	p.Preview = newPreview(sh, sh.rowsIn(p.src.expect))
+	p.sheetGroups = nil
+	matched := 0
 	for st, err := range p.steps(sh) {
 		if err == nil {
 			err = ctx.Err()
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.Counts.Rows++
-		switch st.verdict {
-		case send, wouldCreate:
+		switch {
+		case st.verdict == send && p.opts.GrantOnly:
+			p.Counts.ToGrant++
+		case st.verdict == send, st.verdict == wouldCreate:
 			p.Counts.ToCreate++
-		case carried:
+		case st.verdict == carried:
 			p.Counts.Carried++
+			matched++
+		case st.verdict == regrant:
+			p.Counts.ToGrant++
+			matched++
+		}
+		if st.verdict != problem {
+			for _, g := range SplitGroups(st.Groups) {
+				if len(p.sheetGroups) < maxSheetGroups && !slices.Contains(p.sheetGroups, g) {
+					p.sheetGroups = append(p.sheetGroups, g)
+				}
+			}
 		}
 		p.Preview.add(&st)
 	}
 	p.Preview.finish()
-	if prev := opts.Previous; prev != nil {
+	if prev := p.opts.Previous; prev != nil {
 		for _, r := range prev.Rows {
 			if r.Status.Final() {
 				p.Counts.Unmatched++
 			}
 		}
-		p.Counts.Unmatched -= p.Counts.Carried
+		p.Counts.Unmatched -= matched
 	}
-	return p, nil
+	return nil
+}
+
+// maxSheetGroups bounds the distinct groups a plan keeps from a sheet's
+// groups column.
+const maxSheetGroups = 100
+
+// ToSend counts the rows the run sends to the wiki: to create, or to add
+// to groups.
+func (c PlanCounts) ToSend() int { return c.ToCreate + c.ToGrant }
+
+// Groups are the groups the run may add accounts to: the run's, then
+// those of the sheet's groups column (up to 100), in order of first use.
+func (p *Plan) Groups() []string {
+	out := slices.Clone(p.opts.Groups.Add)
+	for _, g := range p.sheetGroups {
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// GroupsAsked reports whether the run adds accounts to groups: by the
+// run's own, or through the sheet's groups column.
+func (p *Plan) GroupsAsked() bool { return len(p.opts.Groups.Add) > 0 || p.groupsColumn }
+
+// Restrict tells the plan which groups the creator may add, as the
+// pre-flight learned: a row whose groups cell names another is a problem
+// (the wiki would ignore that group in silence). The rows are decided
+// again when a group of the sheet is not among them.
+func (p *Plan) Restrict(ctx context.Context, addable []string) error {
+	p.opts.Groups.Addable = addable
+	if !slices.ContainsFunc(p.sheetGroups, func(g string) bool { return !slices.Contains(addable, g) }) {
+		return nil
+	}
+	sh, err := p.reopen()
+	if err != nil {
+		return err
+	}
+	return p.count(ctx, sh)
 }
 
 // Previous is what the earlier runs the plan continues recorded, or nil.
@@ -132,6 +213,7 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 	return func(yield func(step, error) bool) {
 		check := NewChecker(p.opts.MailPassword)
 		check.Carried = p.carried
+		check.Groups, check.GrantOnly = &p.opts.Groups, p.opts.GrantOnly
 		for {
 			a, err := sh.Next()
 			if err == io.EOF {
@@ -156,6 +238,8 @@ func (p *Plan) decide(a Account, check *Checker) step {
 	switch {
 	case a.Problem != nil:
 		return step{a, problem}
+	case p.carried(a.Canonical) && a.GrantProblem == nil && !p.grantsDone(&a):
+		return step{a, regrant}
 	case p.carried(a.Canonical):
 		return step{a, carried}
 	case p.opts.Offline:
@@ -170,10 +254,26 @@ func (p *Plan) carried(canonical string) bool {
 	return p.opts.Previous != nil && canonical != "" && p.opts.Previous.Rows[canonical].Status.Final()
 }
 
+// grantsDone reports whether the earlier run that decided a's account
+// did everything its grants ask.
+func (p *Plan) grantsDone(a *Account) bool {
+	prev := p.opts.Previous.Rows[a.Canonical].Groups
+	for _, g := range a.Grants {
+		if !prev.Done(g.Group) {
+			return false
+		}
+	}
+	return true
+}
+
 // previous is the row an earlier run decided for a carried step, moved to
-// the step's line.
+// the step's line. A group that cannot be added now is the row's problem.
 func (p *Plan) previous(st *step) report.Row {
 	r := p.opts.Previous.Rows[st.Canonical]
 	r.Line, r.Username = st.Line, st.Username
+	if gp := st.GrantProblem; gp != nil {
+		r.Code, r.Message = gp.Code, gp.Message
+		r.Groups = groupResults(st.Grants, report.GrantFailed)
+	}
 	return r
 }

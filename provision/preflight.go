@@ -31,6 +31,9 @@ type Creator struct {
 	// lenient for this creator than its own createaccount (which sends no
 	// override request): tboverride, tboverride-account, override-antispoof.
 	Overrides []string
+	// Addable are the groups it may add accounts to, when the run adds
+	// groups (nil otherwise).
+	Addable []string
 
 	session *Session
 	// margin is how far a time by our clock may be from the wiki's: the
@@ -67,6 +70,7 @@ const (
 	PreflightCaptcha        = "captcha"
 	PreflightCannotMailPass = "email-disabled"
 	PreflightBlocked        = "blocked"
+	PreflightGroup          = "group-not-addable"
 )
 
 // Preflight logs in and checks that the creator can create accounts
@@ -82,8 +86,12 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 		return nil, fmt.Errorf("log in to %s: %w", e.cfg.API, err)
 	}
+	uiprop := "rights|ratelimits|groups|blockinfo"
+	if e.cfg.Groups {
+		uiprop += "|changeablegroups"
+	}
 	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
-		"uiprop": {"rights|ratelimits|groups|blockinfo"}, "amirequestsfor": {"create"}, "siprop": {"general"}})
+		"uiprop": {uiprop}, "amirequestsfor": {"create"}, "siprop": {"general"}})
 	if err := ans.err(); err != nil {
 		return nil, fmt.Errorf("check the creator's rights: %w", err)
 	}
@@ -114,6 +122,21 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}
+	}
+	if e.cfg.Groups {
+		c.Addable = []string{}
+		if cg := ui.ChangeableGroups; cg != nil {
+			c.Addable = cg.Add
+		}
+		for _, g := range e.cfg.AddGroups {
+			if !slices.Contains(c.Addable, g) {
+				return nil, &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable)}
+			}
+		}
+	}
+	if e.cfg.GrantOnly {
+		e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups), zap.Strings("addable", c.Addable))
+		return c, nil
 	}
 	if !slices.Contains(ui.Rights, "createaccount") {
 		fix := "give the bot password the \"Create accounts\" grant on Special:BotPasswords"
@@ -212,6 +235,7 @@ func isBotPasswordShape(p string) bool {
 func (e *Engine) newSession(owner string) *Session {
 	s := e.anonymousSession()
 	s.user, s.password = e.cfg.User, e.cfg.Password
+	s.rights = e.cfg.Groups && !e.cfg.DryRun
 	if e.cfg.OAuthToken != "" {
 		s.UseOAuth(e.cfg.OAuthToken, owner)
 	}
@@ -251,10 +275,11 @@ func (e *Engine) sessions(c *Creator) []*Session {
 	return out
 }
 
-// batchSize is the number of names a dry run asks about in one request.
+// batchSize is the number of names a dry run, or a run that only adds
+// accounts to groups, asks about in one request.
 func (e *Engine) batchSize(c *Creator) int {
 	switch {
-	case !e.cfg.DryRun:
+	case !e.cfg.DryRun && !e.cfg.GrantOnly:
 		return 1
 	case c.HighLimits && !e.asksAnonymously(c):
 		return namesPerRequestHigh

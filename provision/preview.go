@@ -12,6 +12,7 @@ const (
 	previewNames       = 5
 	previewReasons     = 5
 	previewShared      = 10
+	previewGrants      = 10
 	maxDistinctReasons = 1000
 )
 
@@ -34,6 +35,10 @@ type Preview struct {
 	// SharedEmailRows counts them all.
 	SharedEmails    []SharedEmail
 	SharedEmailRows int
+	// Grants are the groups the rows to send ask for, each with its
+	// expiry and the rows that ask for it, in order of first use (up to
+	// previewGrants of them).
+	Grants []GrantUse
 
 	reasonRows  map[string]int
 	reasonOrder []string // the first previewReasons reasons, in order of first use
@@ -58,6 +63,13 @@ type ColumnUse struct {
 type ReasonUse struct {
 	Reason string
 	Rows   int
+}
+
+// GrantUse is a group, until when (zero: permanently), and the rows that
+// ask for it.
+type GrantUse struct {
+	Grant
+	Rows int
 }
 
 // SharedEmail is a row whose email an earlier row has.
@@ -85,7 +97,11 @@ func (pv *Preview) add(st *step) {
 	if st.Email != "" {
 		pv.emails = append(pv.emails, emailLine{maphash.String(pv.seed, strings.ToLower(st.Email)), int32(st.Line)})
 	}
-	if st.verdict != send && st.verdict != wouldCreate {
+	if st.verdict != send && st.verdict != wouldCreate && st.verdict != regrant {
+		return
+	}
+	pv.addGrants(st.Grants)
+	if st.verdict == regrant {
 		return
 	}
 	if len(pv.First) < previewNames {
@@ -100,6 +116,19 @@ func (pv *Preview) add(st *step) {
 		pv.reasonRows[st.Reason] = 1
 		if len(pv.reasonOrder) < previewReasons {
 			pv.reasonOrder = append(pv.reasonOrder, st.Reason)
+		}
+	}
+}
+
+// addGrants counts the groups a row asks for.
+func (pv *Preview) addGrants(grants []Grant) {
+	for _, g := range grants {
+		i := slices.IndexFunc(pv.Grants, func(u GrantUse) bool { return u.Grant == g })
+		switch {
+		case i >= 0:
+			pv.Grants[i].Rows++
+		case len(pv.Grants) < previewGrants:
+			pv.Grants = append(pv.Grants, GrantUse{Grant: g, Rows: 1})
 		}
 	}
 }
@@ -124,6 +153,10 @@ func (pv *Preview) sample(a *Account) {
 			if a.Password != "" {
 				c.Sample = "(hidden)"
 			}
+		case "groups":
+			c.Sample = a.Groups
+		case "expiry":
+			c.Sample = a.Expiry
 		}
 		c.Sample = cut(c.Sample, 60)
 	}

@@ -42,6 +42,7 @@ func (s *Session) secretsOf(form url.Values) []string {
 	add(s.password)
 	add(s.bearer)
 	add(s.token)
+	add(s.rightsToken)
 	for _, k := range secretFields {
 		for _, v := range form[k] {
 			add(v)

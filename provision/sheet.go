@@ -264,6 +264,10 @@ func (s *Sheet) Next() (Account, error) {
 				a.Reason = v
 			case fieldPassword:
 				a.Password = v
+			case fieldGroups:
+				a.Groups = v
+			case fieldExpiry:
+				a.Expiry = v
 			}
 		}
 		if extra := extraValues(rec, len(s.Header)); extra > 0 {

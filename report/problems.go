@@ -32,9 +32,9 @@ func NewProblems(limit int) *Problems {
 
 // Add records r when it needs attention: every status but created and
 // would-create (an existing name is listed: at an event it is usually
-// someone else's account).
+// someone else's account), and a row with a group not added.
 func (p *Problems) Add(r Row) {
-	if r.Status == Created || r.Status == WouldCreate {
+	if (r.Status == Created || r.Status == WouldCreate) && !r.Groups.Failed() {
 		return
 	}
 	k := groupKey{r.Status, r.Code}

@@ -35,8 +35,8 @@ func (s Status) OK() bool { return s == Created || s == Exists || s == WouldCrea
 
 // Row is one line of the results CSV. The column set and order are a
 // contract: `line,username,canonical,status,code,message,attempts,
-// finished_at,wiki,creator,first_run_at`. Columns are only ever added at the
-// end; the first eight are all a file from before the last three holds.
+// finished_at,wiki,creator,first_run_at,groups`. Columns are only ever added
+// at the end; the first eight are all a file from before the last four holds.
 type Row struct {
 	Line       int       `csv:"line"`
 	Username   string    `csv:"username"`
@@ -53,7 +53,16 @@ type Row struct {
 	Wiki       string    `csv:"wiki"`
 	Creator    string    `csv:"creator"`
 	FirstRunAt Timestamp `csv:"first_run_at"`
+	// Groups says what was done for each group the run asked to add the
+	// account to; the status stays the account's. Empty when no groups
+	// were asked.
+	Groups Groups `csv:"groups"`
 }
+
+// OK reports whether the row needs no further action: its account is
+// created or exists (or would be created), and every group it asked for
+// was added or needed no change.
+func (r *Row) OK() bool { return r.Status.OK() && !r.Groups.Failed() }
 
 // About is what a results file is about: the Wiki, Creator and FirstRunAt
 // columns of its rows.

@@ -88,6 +88,10 @@ func (w *Writer) Write(rows ...Row) error {
 		w.rec[0], w.rec[1], w.rec[2], w.rec[3] = strconv.Itoa(r.Line), guard(r.Username), guard(r.Canonical), string(r.Status)
 		w.rec[4], w.rec[5], w.rec[6], w.rec[7] = guard(r.Code), guard(r.Message), strconv.Itoa(r.Attempts), w.stamp(0, r.FinishedAt)
 		w.rec[8], w.rec[9], w.rec[10] = guard(r.Wiki), guard(r.Creator), w.stamp(1, r.FirstRunAt)
+		w.rec[11] = ""
+		if len(r.Groups) > 0 {
+			w.rec[11] = guard(r.Groups.String())
+		}
 		if err := w.csv.Write(w.rec); err != nil {
 			return fmt.Errorf("write results row for line %d: %w", r.Line, err)
 		}

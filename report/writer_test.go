@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestWriterHeaderIsTheContract(t *testing.T) {
 	if _, err := NewWriter(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := buf.String(), "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at\n"; got != want {
+	if got, want := buf.String(), "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n"; got != want {
 		t.Errorf("header = %q, want %q", got, want)
 	}
 }
@@ -33,6 +34,9 @@ func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
 	rows := []Row{
 		{Line: 2, Username: "maria_garcia", Canonical: "Maria garcia", Status: Created, Attempts: 1, FinishedAt: Timestamp{when}},
 		{Line: 5, Username: "Bad#Name", Status: Invalid, Code: "forbidden-character", Message: "a username cannot contain '#', \"quoted\"\nand a newline"},
+		{Line: 7, Username: "Ann", Canonical: "Ann", Status: Exists, Code: "group-not-added", Groups: Groups{
+			{Group: "confirmed", State: GrantAdded, Until: time.Date(2026, 12, 8, 19, 20, 0, 0, time.UTC)},
+			{Group: "sysop", State: GrantAlready}, {Group: "autoreview", State: GrantSkipped}, {Group: "=x", State: GrantFailed}}},
 	}
 	for i, r := range rows {
 		if err := w.Write(r); err != nil {
@@ -51,11 +55,14 @@ func TestWriterFlushesEveryRowAndRoundTrips(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(path)
-	if !strings.Contains(string(b), "2,maria_garcia,Maria garcia,created,,,1,2026-11-21T21:36:42Z,,,\n") {
+	if !strings.Contains(string(b), "2,maria_garcia,Maria garcia,created,,,1,2026-11-21T21:36:42Z,,,,\n") {
 		t.Errorf("created row not written as RFC 3339 UTC:\n%s", b)
 	}
 	got, _ := Read(bytes.NewReader(b))
-	if !got[0].FinishedAt.Equal(when) || got[1] != rows[1] {
+	if !strings.Contains(string(b), `,"confirmed: added until 2026-12-08T19:20:00Z; sysop: already permanently; autoreview: skipped, already autoconfirmed; =x: not added"`+"\n") {
+		t.Errorf("groups cell not written as expected:\n%s", b)
+	}
+	if !got[0].FinishedAt.Equal(when) || !reflect.DeepEqual(got[1], rows[1]) || !reflect.DeepEqual(got[2], rows[2]) {
 		t.Errorf("round trip: %+v, want %+v", got, rows)
 	}
 	fi, err := os.Stat(path)

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mwprovision/mwprovision/report"
+	"github.com/mwprovision/mwprovision/wikitest"
+)
+
+// eventWiki is a wiki set up like English Wikipedia (confirmed,
+// eventcoordinator), with an event coordinator logged in by bot password.
+func eventWiki(t *testing.T) (*wikitest.Wiki, wikitest.Creator) {
+	t.Helper()
+	w := wikitest.Start(t, wikitest.Options{Extra: wikitest.EnwikiGroups})
+	if err := w.CreateUser("Coord", "Coordinator-pass-2026", "eventcoordinator"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.CreateBotPassword("Coord", "event", "basic", "createaccount", "highvolume")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, c
+}
+
+// members reads the groups of users back from the wiki.
+func members(t *testing.T, w *wikitest.Wiki, names ...string) map[string]wikitest.Member {
+	t.Helper()
+	m, err := w.Members(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// rightsChanges counts the rights log's entries by user changed.
+func rightsChanges(t *testing.T, w *wikitest.Wiki) map[string]int {
+	t.Helper()
+	evs, err := w.RightsLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range evs {
+		n[e.UserName()]++
+	}
+	return n
+}
+
+// An event coordinator confirms a room: 10 new participants and 5 who
+// return. The new ones and the two plain returning ones end confirmed
+// until two weeks from the run's start, read back from the wiki; one
+// confirmed for good, one confirmed for longer and one autoconfirmed are
+// left alone, and their rows say why. Then: the coordinator may not add
+// sysop (pre-flight, exit 2, nothing created), and a sheet's groups cell
+// naming such a group makes that row invalid while the others are done.
+func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
+	w, coord := eventWiki(t)
+	later := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Second)
+	for _, u := range []struct {
+		name string
+		do   func(string) error
+	}{
+		{"Returning forever", func(n string) error { return w.AddToGroup(n, "confirmed", time.Time{}) }},
+		{"Returning later", func(n string) error { return w.AddToGroup(n, "confirmed", later) }},
+		{"Returning veteran", w.MakeAutoconfirmed},
+		{"Returning plain1", nil},
+		{"Returning plain2", nil},
+	} {
+		if err := w.CreateUser(u.name, "Participant-pass-2026"); err != nil {
+			t.Fatal(err)
+		}
+		if u.do != nil {
+			if err := u.do(u.name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := rightsChanges(t, w)
+
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("username,email\n")
+	var names []string
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&b, "Newcomer %d,new%d@example.org\n", i, i)
+		names = append(names, fmt.Sprintf("Newcomer %d", i))
+	}
+	for _, n := range []string{"Returning forever", "Returning later", "Returning veteran", "Returning plain1", "Returning plain2"} {
+		fmt.Fprintf(&b, "%s,%s@example.org\n", n, strings.ReplaceAll(n, " ", "."))
+		names = append(names, n)
+	}
+	sheet := writeSheet(t, dir, "room.csv", b.String())
+	started := time.Now().UTC().Truncate(time.Second)
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks",
+		"--reason", "Edit-a-thon 2026", "--rate", "20/s", "--yes", sheet)...)
+	finished := time.Now().UTC()
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
+	}
+	rows := readResults(t, filepath.Join(dir, "room.results.csv"))
+	if len(rows) != 15 {
+		t.Fatalf("%d results rows, want 15", len(rows))
+	}
+	m := members(t, w, names...)
+	until := rows[0].Groups[0].Until
+	if until.Before(started.AddDate(0, 0, 14)) || until.After(finished.AddDate(0, 0, 14)) {
+		t.Errorf("confirmed until %s, want two weeks after the run's start (%s)", until, started)
+	}
+	for i, row := range rows {
+		name := names[i]
+		var wantState report.GrantState
+		switch {
+		case i < 10:
+			wantState = report.GrantAdded
+			if row.Status != report.Created {
+				t.Errorf("%s: %s (%s), want created", name, row.Status, row.Message)
+			}
+		case name == "Returning forever" || name == "Returning later":
+			wantState = report.GrantAlready
+		case name == "Returning veteran":
+			wantState = report.GrantSkipped
+		default:
+			wantState = report.GrantAdded
+		}
+		if i >= 10 && row.Status != report.Exists {
+			t.Errorf("%s: %s (%s), want exists", name, row.Status, row.Message)
+		}
+		if len(row.Groups) != 1 || row.Groups[0].Group != "confirmed" || row.Groups[0].State != wantState {
+			t.Errorf("%s: groups %q, want confirmed %s", name, row.Groups, wantState)
+			continue
+		}
+		got, in := m[name].Until("confirmed")
+		switch name {
+		case "Returning forever":
+			if !in || !got.IsZero() {
+				t.Errorf("%s: confirmed until %v (%v), want still permanent", name, got, in)
+			}
+		case "Returning later":
+			if !got.Equal(later) || !row.Groups[0].Until.Equal(later) {
+				t.Errorf("%s: confirmed until %v, row says %v, want still %v", name, got, row.Groups[0].Until, later)
+			}
+		case "Returning veteran":
+			if in {
+				t.Errorf("%s: confirmed was added to an autoconfirmed account", name)
+			}
+		default:
+			if !in || !got.Equal(until) {
+				t.Errorf("%s: confirmed until %v (member: %v), want %v", name, got, in, until)
+			}
+		}
+	}
+	after := rightsChanges(t, w)
+	for _, name := range names {
+		want := 0
+		if m[name].Groups != nil && (strings.HasPrefix(name, "Newcomer") || strings.HasPrefix(name, "Returning plain")) {
+			want = 1
+		}
+		if got := after[name] - before[name]; got != want {
+			t.Errorf("%s: %d rights log entries from the run, want %d", name, got, want)
+		}
+	}
+	if !strings.Contains(r.stderr, "groups: 12 added, 2 already held as long or longer, 1 skipped (autoconfirmed already)") {
+		t.Errorf("the summary does not count the groups:\n%s", r.stderr)
+	}
+
+	t.Run("a group the creator may not add stops the run before anything", func(t *testing.T) {
+		sheet := writeSheet(t, dir, "sysop.csv", "username,email\nWould be sysop,ws@example.org\n")
+		r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "sysop", "--yes", sheet)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, `may not add accounts to "sysop"`) || !strings.Contains(r.stderr, "it may add: confirmed") {
+			t.Errorf("exit %d, want %d naming sysop and what it may add:\n%s", r.code, exitUsage, r.stderr)
+		}
+		if u, _ := w.Users("Would be sysop"); len(u) != 1 || !u[0].Missing {
+			t.Errorf("the account was created: %+v", u)
+		}
+	})
+
+	t.Run("a groups cell the creator may not add makes that row invalid", func(t *testing.T) {
+		sheet := writeSheet(t, dir, "cells.csv", "username,email,groups\nCell ok,ok@example.org,confirmed\nCell sysop,sy@example.org,sysop\nCell none,no@example.org,\n")
+		r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--group-expiry", "1 month", "--yes", sheet)...)
+		if r.code != exitRowsNotOK {
+			t.Errorf("exit %d, want %d", r.code, exitRowsNotOK)
+		}
+		rows := readResults(t, filepath.Join(dir, "cells.results.csv"))
+		checkResults(t, rows, []expect{{2, report.Created, "Cell ok", ""}, {3, report.Invalid, "", "group-not-addable"}, {4, report.Created, "Cell none", ""}})
+		if len(rows) == 3 && (rows[0].Groups.String() == "" || rows[2].Groups != nil) {
+			t.Errorf("groups cells %q, %q: want confirmed added, then none", rows[0].Groups, rows[2].Groups)
+		}
+		if _, in := members(t, w, "Cell ok")["Cell ok"].Until("confirmed"); !in {
+			t.Error("Cell ok is not confirmed")
+		}
+		if u, _ := w.Users("Cell sysop"); len(u) != 1 || !u[0].Missing {
+			t.Errorf("the invalid row's account was created: %+v", u)
+		}
+	})
+}

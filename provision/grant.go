@@ -1,0 +1,237 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// grantOutcome is how a row's groups ended: what was done for each, and,
+// when one failed, the code and message the row takes.
+type grantOutcome struct {
+	groups        report.Groups
+	code, message string
+	stop          error // the run stopped before the groups were done
+}
+
+// readMembers asks the wiki, read-only, about the accounts of names and
+// their groups. users is nil when the request did not decide (t says why).
+func (e *Engine) readMembers(ctx context.Context, log *zap.Logger, s *Session, line int, names []string, cancreate bool) ([]userAnswer, tried) {
+	var users []userAnswer
+	t := e.try(ctx, log, s, request{what: "read-groups", line: line, send: func(ctx context.Context) Answer {
+		return s.members(ctx, names, cancreate)
+	}, classify: func(a Answer) Outcome {
+		if o, done := classifyEnvelope(a); done {
+			return o
+		}
+		if a.Body.Query == nil {
+			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no query result"}
+		}
+		users = a.Body.Query.Users
+		return Outcome{Action: Decide}
+	}})
+	if t.stop != nil || t.out.Status != "" {
+		return nil, t
+	}
+	return users, t
+}
+
+// findUser is the answer about name: by the wiki's spelling, or the only
+// answer to a question about one name.
+func findUser(users []userAnswer, name string, asked int) (userAnswer, bool) {
+	for _, u := range users {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	if asked == 1 && len(users) == 1 {
+		return users[0], true
+	}
+	return userAnswer{}, false
+}
+
+// addGroups adds the account of a to a.Grants, as far as it needs: u is
+// what the wiki said about the account, or nil to ask it now. Nothing is
+// shortened; a group the wiki did not add is a failure of the row.
+func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reason string, u *userAnswer) grantOutcome {
+	s := w.s
+	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", name), zap.Int("worker", w.id))
+	if u == nil {
+		users, t := e.readMembers(ctx, log, s, a.Line, []string{name}, false)
+		if t.stop != nil {
+			return grantOutcome{groups: groupResults(a.Grants, report.GrantPending), stop: e.stopCause(ctx, t)}
+		}
+		found, ok := findUser(users, name, 1)
+		if users == nil || !ok {
+			return e.grantFailed(log, a.Grants, nil, t.out, "the wiki did not say which groups the account holds")
+		}
+		u = &found
+	}
+	if u.Missing || u.Invalid {
+		return e.grantFailed(log, a.Grants, nil, Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki to add to groups", name))
+	}
+	p := planGrants(a.Grants, u.Groups, u.GroupMemberships)
+	for _, g := range p.done {
+		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
+	}
+	if len(p.send) == 0 {
+		return grantOutcome{groups: inOrder(a.Grants, p.done)}
+	}
+	if e.cfg.DryRun {
+		return grantOutcome{groups: inOrder(a.Grants, append(p.done, groupResults(p.send, report.GrantWould)...))}
+	}
+	var added []string
+	t := e.try(ctx, log, s, request{what: "userrights", line: a.Line, send: func(ctx context.Context) Answer {
+		return s.userRights(ctx, name, p.send, reason)
+	}, classify: func(ans Answer) Outcome {
+		if o, done := classifyEnvelope(ans); done {
+			return o
+		}
+		if ans.Body.UserRights == nil {
+			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no userrights result", Ambiguous: true}
+		}
+		added = ans.Body.UserRights.Added
+		return Outcome{Action: Decide}
+	}})
+	if t.stop != nil {
+		return grantOutcome{groups: inOrder(a.Grants, append(p.done, groupResults(p.send, report.GrantPending)...)), stop: e.stopCause(ctx, t)}
+	}
+	if t.out.Status != "" {
+		return e.grantFailed(log, p.send, p.done, t.out, t.out.Message)
+	}
+	var missed []Grant
+	results := p.done
+	for _, g := range p.send {
+		if !slices.Contains(added, g.Group) {
+			missed = append(missed, g)
+			continue
+		}
+		results = append(results, report.GroupResult{Group: g.Group, State: report.GrantAdded, Until: g.Until})
+		log.Info("group", zap.String("group", g.Group), zap.String("state", string(report.GrantAdded)), zap.String("until", expiryParam(g.Until)))
+	}
+	if len(missed) == 0 {
+		return grantOutcome{groups: inOrder(a.Grants, results)}
+	}
+	names := make([]string, len(missed))
+	for i, g := range missed {
+		names[i] = g.Group
+	}
+	out := e.grantFailed(log, missed, results, Outcome{Code: "group-not-added"}, fmt.Sprintf(
+		"the wiki did not add the account to %s and gave no reason: the creator may not add it there, or no such group exists", strings.Join(names, ", ")))
+	out.groups = inOrder(a.Grants, out.groups)
+	return out
+}
+
+// grantFailed is the outcome of a row whose grants failed, with done the
+// groups already decided.
+func (e *Engine) grantFailed(log *zap.Logger, failed []Grant, done report.Groups, o Outcome, message string) grantOutcome {
+	code := o.Code
+	if code == "" {
+		code = "group-not-added"
+	}
+	for _, g := range failed {
+		log.Warn("group", zap.String("group", g.Group), zap.String("state", string(report.GrantFailed)), zap.String("code", code), zap.String("message", message))
+	}
+	return grantOutcome{groups: append(done, groupResults(failed, report.GrantFailed)...), code: code, message: message}
+}
+
+// apply puts the outcome of a row's groups into its row: a failure takes
+// the row's code and message, the status stays the account's.
+func (g grantOutcome) apply(row *report.Row) {
+	row.Groups = g.groups
+	if g.code != "" {
+		row.Code, row.Message = g.code, g.message
+	}
+	if g.stop != nil && row.Groups.Failed() {
+		row.Message = strings.TrimPrefix(row.Message+"; ", "; ") + "the run stopped before its groups were added (" + g.stop.Error() + ")"
+	}
+}
+
+// job is a row sent to a worker: to create, or only to add to groups —
+// in a run that creates nothing, or, resuming, a row whose account an
+// earlier run decided (prev) but whose groups are not all done.
+type job struct {
+	Account
+	grantOnly bool
+	prev      *report.Row
+}
+
+// pending is the row of a job the run stopped before sending: an earlier
+// run's row keeps its outcome, its groups not done.
+func (j *job) pending(stop error, now time.Time) decided {
+	if j.prev == nil {
+		return pendingRow(&j.Account, stop, false, 0, now)
+	}
+	row := *j.prev
+	grantOutcome{groups: groupResults(j.Grants, report.GrantPending), stop: stop}.apply(&row)
+	return decided{seq: j.Seq, row: row, facts: Facts{Stop: stop}}
+}
+
+// base is the row a grant-only job starts from: the earlier run's, its
+// groups about to be redone, or the account found existing.
+func (j *job) base(u userAnswer, attempts int, at time.Time) report.Row {
+	if j.prev == nil {
+		return rowFor(&j.Account, Outcome{Status: report.Exists, Canonical: u.Name}, attempts, at)
+	}
+	row := *j.prev
+	if row.Groups.Failed() {
+		// The code and message were about the groups.
+		row.Code, row.Message = "", ""
+		if row.Status == report.Exists {
+			row.Code, row.Message = "userexists", "the account exists already"
+		}
+	}
+	row.Groups = nil
+	return row
+}
+
+// grantBatch adds the existing accounts of a batch to their groups: one
+// read of all their groups, then a userrights request per account that
+// needs one.
+func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decided {
+	log := e.deps.Log.With(zap.Int("worker", w.id), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
+	names := make([]string, len(batch))
+	for i := range batch {
+		names[i] = batch[i].Canonical
+	}
+	users, t := e.readMembers(ctx, log, w.s, batch[0].Line, names, false)
+	out := make([]decided, 0, len(batch))
+	for i := range batch {
+		j := &batch[i]
+		now := e.deps.Clock.Now()
+		if t.stop != nil {
+			out = append(out, j.pending(e.stopCause(ctx, t), now))
+			continue
+		}
+		u, ok := findUser(users, j.Canonical, len(names))
+		var known *userAnswer
+		switch {
+		case users == nil && j.prev == nil:
+			// The read itself failed, the same for every name.
+			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, t.out, t.attempts, t.finished(e.deps.Clock)), sent: true})
+			continue
+		case ok && u.Invalid:
+			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, classifyRefusal("invaliduser", rawMessageOf("noname", nil)), t.attempts, now), sent: true})
+			continue
+		case ok && u.Missing && j.prev == nil:
+			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, Outcome{Status: report.Failed, Code: "nosuchuser",
+				Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", j.Canonical)}, t.attempts, now), sent: true})
+			continue
+		case ok:
+			known = &u
+		}
+		// A name the wiki spelled otherwise is asked about again, alone.
+		d := decided{seq: j.Seq, row: j.base(u, t.attempts, now), sent: true}
+		if d.row.Canonical == "" {
+			d.row.Canonical = j.Canonical
+		}
+		out = append(out, e.withGroups(ctx, w, &j.Account, d, known))
+	}
+	return out
+}
