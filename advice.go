@@ -31,6 +31,10 @@ func advise(r *report.Row, f provision.Facts) {
 		r.Message = offlineAdvice // a constant: a million rows need no million strings
 	case f.Offline:
 		r.Message += "; give --api to check the name against the wiki"
+	case r.Groups.Failed() && r.Status.Final():
+		r.Message += "; run again with --resume to add the groups (nothing is created twice)"
+	case r.Code == "group-needs-expiry" || r.Code == "invalid-expiry":
+		r.Message += " (--group-expiry sets one for the run)"
 	case r.Code == "missing-email":
 		r.Message += " (or run with --mailpassword=false and a password column)"
 	case r.Code == "missing-password":

@@ -246,7 +246,7 @@ func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provi
 	}
 	c, err := eng.Preflight(ctx)
 	if err == nil && c.Addable != nil {
-		err = plan.Restrict(ctx, c.Addable)
+		err = plan.Restrict(ctx, c.Addable, c.AddableWhy)
 	}
 	if err != nil {
 		log.Error("preflight", zap.Error(err))

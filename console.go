@@ -156,7 +156,11 @@ func (c *console) RowDone(r report.Row) {
 		switch {
 		case c.printed <= maxProblemLines:
 			line := fmt.Sprintf("line %d: %q: %s", r.Line, r.Username, r.Status)
-			if r.Message != "" {
+			switch {
+			case r.Status.OK():
+				// Its groups failed: the account itself is fine.
+				line += ", but " + r.Message
+			case r.Message != "":
 				line += ": " + r.Message
 			}
 			c.printLocked(line)

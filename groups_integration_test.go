@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,4 +201,183 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 			t.Errorf("the invalid row's account was created: %+v", u)
 		}
 	})
+}
+
+// kill -9 while the run adds accounts to groups — twice right after the
+// wiki did a userrights whose answer never came back — then --resume:
+// every account is created once and added to confirmed once (the rights
+// log), until one expiry that counts from the first run's start.
+func TestKillNineDuringGrantsThenResume(t *testing.T) {
+	w, coord := eventWiki(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	const rows = 30
+	sheet := numberedSheet(t, dir, "room.csv", "granted", rows)
+	results := filepath.Join(dir, "room.results.csv")
+	proxy := newFaultProxy(t, w.URL)
+	proxy.action = "userrights"
+	var mu sync.Mutex
+	var current *exec.Cmd
+	killNow := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if current != nil && current.Process != nil {
+			current.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	args := []string{"run", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
+		"--workers", "2", "--rate", "40/s", "--add-groups", "confirmed", "--group-expiry", "2 weeks", "--yes"}
+	started := time.Now().UTC().Truncate(time.Second)
+	for i, k := range []int{5, 9} {
+		killAfterCreate(proxy, k, killNow)
+		a := args
+		if i > 0 {
+			a = append(a, "--resume")
+		}
+		cmd := exec.Command(bin, append(a, sheet)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		mu.Lock()
+		current = cmd
+		mu.Unlock()
+		<-startProcess(t, cmd)
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("run %d was not killed (%v):\n%s", i, cmd.ProcessState, stderr.String())
+		}
+	}
+	killAfterCreate(proxy, 0, nil)
+	out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the final --resume: %v\n%s", err, out)
+	}
+	t.Logf("final resume:\n%s", out)
+	created := map[string]bool{}
+	for _, r := range readResults(t, results) {
+		if r.Status == report.Created {
+			created[r.Canonical] = true
+		}
+	}
+	if len(created) != rows {
+		t.Errorf("%d rows created, want %d", len(created), rows)
+	}
+	checkWikiHolds(t, w, "Granted", created)
+	changes := rightsChanges(t, w)
+	var names []string
+	for i := 1; i <= rows; i++ {
+		names = append(names, fmt.Sprintf("Granted %03d", i))
+	}
+	m := members(t, w, names...)
+	var until time.Time
+	for i, r := range readResults(t, results) {
+		name := names[i]
+		if changes[name] != 1 {
+			t.Errorf("%s: %d rights log entries, want 1", name, changes[name])
+		}
+		got, in := m[name].Until("confirmed")
+		if until.IsZero() {
+			until = got
+		}
+		if !in || !got.Equal(until) || len(r.Groups) != 1 || r.Groups[0].State != report.GrantAdded || !r.Groups[0].Until.Equal(got) {
+			t.Errorf("%s: confirmed until %v (member: %v), row %q; want added until %v like the others", name, got, in, r.Groups, until)
+		}
+	}
+	if want := started.AddDate(0, 0, 14); until.Before(want) || until.After(want.Add(time.Minute)) {
+		t.Errorf("confirmed until %v, want two weeks from the first run's start, %v", until, want)
+	}
+}
+
+// Grants that failed (the wiki answered HTTP 500 to every userrights) are
+// retried by --resume, which creates nothing: the accounts it created
+// stay created, and each is added to confirmed once.
+func TestResumeRetriesGrantsWithoutCreating(t *testing.T) {
+	w, coord := eventWiki(t)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "retried", 5)
+	proxy := newFaultProxy(t, w.URL)
+	proxy.action = "userrights"
+	proxy.before = func(_ int, rw http.ResponseWriter) bool {
+		http.Error(rw, "down for a moment", http.StatusInternalServerError)
+		return true
+	}
+	args := []string{"run", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
+		"--rate", "0", "--max-attempts", "2", "--add-groups", "confirmed", "--group-expiry", "1 month", "--yes"}
+	r := runCLI(t, nil, append(args, sheet)...)
+	rows := readResults(t, filepath.Join(dir, "room.results.csv"))
+	if r.code != exitRowsNotOK || len(rows) != 5 {
+		t.Fatalf("exit %d with %d rows, want %d with 5", r.code, len(rows), exitRowsNotOK)
+	}
+	for _, row := range rows {
+		if row.Status != report.Created || row.Code != "http-500" || row.Groups.String() != "confirmed: not added" {
+			t.Errorf("row %d: %s %s %q (%s), want created, http-500, confirmed not added", row.Line, row.Status, row.Code, row.Groups, row.Message)
+		}
+	}
+	if !strings.Contains(r.stderr, "groups: 5 not added") {
+		t.Errorf("the summary does not say the groups were not added:\n%s", r.stderr)
+	}
+
+	proxy.mu.Lock()
+	proxy.before, proxy.action, proxy.creates = nil, "createaccount", 0
+	proxy.mu.Unlock()
+	r = runCLI(t, nil, append(args, "--resume", sheet)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "0 to create, 5 created or found before to add to groups") {
+		t.Fatalf("exit %d, want 0 saying what it resumes:\n%s", r.code, r.stderr)
+	}
+	if n := proxy.createCount(); n != 0 {
+		t.Errorf("--resume sent %d createaccount requests, want none", n)
+	}
+	changes := rightsChanges(t, w)
+	for _, row := range readResults(t, filepath.Join(dir, "room.results.csv")) {
+		if row.Status != report.Created || row.Code != "" || len(row.Groups) != 1 || row.Groups[0].State != report.GrantAdded || row.Attempts != 1 {
+			t.Errorf("row %d: %s %q %q attempts %d, want created with confirmed added and its one attempt", row.Line, row.Status, row.Code, row.Groups, row.Attempts)
+		}
+		if changes[row.Canonical] != 1 {
+			t.Errorf("%s: %d rights log entries, want 1", row.Canonical, changes[row.Canonical])
+		}
+	}
+}
+
+// A migration: a bureaucrat creates the accounts with the sheet's passwords
+// and adds them to the groups of the groups column, a custom one too; every
+// membership is on the wiki afterwards, for good.
+func TestMigrationAddsTheSheetsGroups(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: wikitest.EnwikiGroups})
+	dir := t.TempDir()
+	args := append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--mailpassword=false", "--rate", "0", "--yes")
+
+	// Pinned on the real wiki: through a bot password, a bureaucrat may
+	// add no group at all until $wgAddGroups names some for its group.
+	first := writeSheet(t, dir, "first.csv", "username,password\nNot yet staff,Migrated-pass-0000\n")
+	r := runCLI(t, nil, append(args, "--add-groups", "staff", first)...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, `may not add accounts to "staff"`) || !strings.Contains(r.stderr, "$wgAddGroups['bureaucrat']") {
+		t.Fatalf("exit %d, want %d with the $wgAddGroups advice:\n%s", r.code, exitUsage, r.stderr)
+	}
+	if err := w.AppendSettings("$wgAddGroups['bureaucrat'] = [ 'sysop', 'bureaucrat', 'staff' ];"); err != nil {
+		t.Fatal(err)
+	}
+
+	sheet := writeSheet(t, dir, "users.csv", "username,password,groups\n"+
+		"Migrated admin,Migrated-pass-1111,sysop;staff\n"+
+		"Migrated staff,Migrated-pass-2222,staff\n"+
+		"Migrated chief,Migrated-pass-3333,bureaucrat|sysop|staff\n"+
+		"Migrated plain,Migrated-pass-4444,\n")
+	r = runCLI(t, nil, append(args, sheet)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
+	}
+	want := map[string][]string{"Migrated admin": {"sysop", "staff"}, "Migrated staff": {"staff"},
+		"Migrated chief": {"bureaucrat", "sysop", "staff"}, "Migrated plain": nil}
+	m := members(t, w, "Migrated admin", "Migrated staff", "Migrated chief", "Migrated plain")
+	for name, groups := range want {
+		if len(m[name].Memberships) != len(groups) {
+			t.Errorf("%s holds %+v, want %v", name, m[name].Memberships, groups)
+		}
+		for _, g := range groups {
+			if until, in := m[name].Until(g); !in || !until.IsZero() {
+				t.Errorf("%s: %s until %v (member: %v), want for good", name, g, until, in)
+			}
+		}
+	}
+	if status, err := w.ClientLogin("Migrated chief", "Migrated-pass-3333"); err != nil || status != "PASS" {
+		t.Errorf("the migrated password does not log in: %s %v", status, err)
+	}
 }

@@ -299,8 +299,8 @@ func (p *recordingProxy) actions() map[string]int {
 	return n
 }
 
-// faultProxy forwards to the real wiki and can, for action=createaccount,
-// answer in its place before forwarding (the wiki never sees the request)
+// faultProxy forwards to the real wiki and can, for action=createaccount
+// (or the action it is set to count), answer in its place before forwarding (the wiki never sees the request)
 // or after (the wiki has acted; the tool hears something else).
 type faultProxy struct {
 	API    string
@@ -309,6 +309,8 @@ type faultProxy struct {
 
 	mu      sync.Mutex
 	creates int
+	// action is the action counted and faulted: createaccount unless set.
+	action string
 	// before may answer the n-th createaccount itself; true: handled.
 	before func(n int, w http.ResponseWriter) bool
 	// after may replace the wiki's answer to the n-th createaccount.
@@ -330,7 +332,7 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	p.mu.Lock()
 	before, after := p.before, p.after // a test may change them between runs
-	if form.Get("action") == "createaccount" {
+	if action := form.Get("action"); action == "createaccount" && p.action == "" || action == p.action && action != "" {
 		p.creates++
 		n = p.creates
 	}

@@ -74,7 +74,7 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		u = &found
 	}
 	if u.Missing || u.Invalid {
-		return e.grantFailed(log, a.Grants, nil, Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki to add to groups", name))
+		return e.grantFailed(log, a.Grants, nil, Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki", name))
 	}
 	p := planGrants(a.Grants, u.Groups, u.GroupMemberships)
 	for _, g := range p.done {
@@ -118,23 +118,24 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 	if len(missed) == 0 {
 		return grantOutcome{groups: inOrder(a.Grants, results)}
 	}
-	names := make([]string, len(missed))
-	for i, g := range missed {
-		names[i] = g.Group
-	}
-	out := e.grantFailed(log, missed, results, Outcome{Code: "group-not-added"}, fmt.Sprintf(
-		"the wiki did not add the account to %s and gave no reason: the creator may not add it there, or no such group exists", strings.Join(names, ", ")))
+	out := e.grantFailed(log, missed, results, Outcome{Code: "group-not-added"},
+		"the wiki left them out of its answer and gave no reason: the creator may not add them there, or no such group exists")
 	out.groups = inOrder(a.Grants, out.groups)
 	return out
 }
 
 // grantFailed is the outcome of a row whose grants failed, with done the
-// groups already decided.
-func (e *Engine) grantFailed(log *zap.Logger, failed []Grant, done report.Groups, o Outcome, message string) grantOutcome {
+// groups already decided; why says what the wiki answered.
+func (e *Engine) grantFailed(log *zap.Logger, failed []Grant, done report.Groups, o Outcome, why string) grantOutcome {
 	code := o.Code
 	if code == "" {
 		code = "group-not-added"
 	}
+	names := make([]string, len(failed))
+	for i, g := range failed {
+		names[i] = g.Group
+	}
+	message := "not added to " + strings.Join(names, ", ") + ": " + why
 	for _, g := range failed {
 		log.Warn("group", zap.String("group", g.Group), zap.String("state", string(report.GrantFailed)), zap.String("code", code), zap.String("message", message))
 	}

@@ -26,6 +26,9 @@ type GroupOptions struct {
 	// Addable are the groups the creator may add, from the pre-flight; nil
 	// when unknown (offline), then every group is taken as addable.
 	Addable []string
+	// AddableWhy, when set, says why Addable is shorter than the
+	// creator's groups suggest.
+	AddableWhy string
 }
 
 // Grant is one group to add a row's account to, and until when (zero:
@@ -155,7 +158,7 @@ func (g *GroupOptions) grants(a *Account) ([]Grant, *Problem) {
 	}
 	for _, x := range groups {
 		if g.Addable != nil && !slices.Contains(g.Addable, x) {
-			return out, &Problem{Code: "group-not-addable", Message: notAddable("the creator", x, g.Addable)}
+			return out, &Problem{Code: "group-not-addable", Message: notAddable("the creator", x, g.Addable, g.AddableWhy)}
 		}
 	}
 	for i := range out {
@@ -164,14 +167,26 @@ func (g *GroupOptions) grants(a *Account) ([]Grant, *Problem) {
 	return out, nil
 }
 
-// notAddable says that who may not add group.
-func notAddable(who, group string, addable []string) string {
+// notAddable says that who may not add group, and why when known.
+func notAddable(who, group string, addable []string, why string) string {
 	may := "no group"
 	if len(addable) > 0 {
 		may = strings.Join(addable, ", ")
 	}
-	return fmt.Sprintf("%s may not add accounts to %q (the wiki would ignore it in silence); it may add: %s", who, group, may)
+	msg := fmt.Sprintf("%s may not add accounts to %q (the wiki would ignore it in silence); it may add: %s", who, group, may)
+	if why != "" {
+		msg += "; " + why
+	}
+	return msg
 }
+
+// userrightsThroughGrants says why a bureaucrat logged in by a bot
+// password or an OAuth consumer may add fewer groups than on the wiki's
+// pages: its userrights right, which adds any group, is in no grant, so
+// only $wgAddGroups speaks for it through the API.
+const userrightsThroughGrants = "a bureaucrat's userrights right does not reach a bot password or an OAuth consumer " +
+	"(no grant carries it), so through the API it adds only the groups $wgAddGroups gives its groups: " +
+	"on your own wiki, add to LocalSettings.php a line such as $wgAddGroups['bureaucrat'] = [ 'sysop', 'bureaucrat' ];"
 
 // membership is a group an account holds, until when (zero: permanently).
 type membership struct {
@@ -208,6 +223,12 @@ func planGrants(grants []Grant, groups []string, held []membership) grantPlan {
 		i := slices.IndexFunc(held, func(m membership) bool { return m.Group == g.Group })
 		if i >= 0 {
 			u := held[i].until()
+			if !u.IsZero() && u.Equal(g.Until) {
+				// Exactly as asked, to the second: this record's grant,
+				// whose answer a run cut off never heard.
+				p.done = append(p.done, report.GroupResult{Group: g.Group, State: report.GrantAdded, Until: u})
+				continue
+			}
 			if u.IsZero() || !g.Until.IsZero() && !u.Before(g.Until) {
 				p.done = append(p.done, report.GroupResult{Group: g.Group, State: report.GrantAlready, Until: u})
 				continue

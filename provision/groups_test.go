@@ -112,7 +112,7 @@ func TestPlanGrantsNeverShortens(t *testing.T) {
 		{name: "not a member", grant: Grant{"confirmed", t1}, send: true},
 		{name: "held for good", grant: Grant{"confirmed", t1}, held: []membership{{"confirmed", "infinity"}}, state: report.GrantAlready},
 		{name: "held longer", grant: Grant{"confirmed", t1}, held: []membership{{"confirmed", t2.Format(time.RFC3339)}}, state: report.GrantAlready},
-		{name: "held exactly as long (a grant of this record)", grant: Grant{"confirmed", t1}, held: []membership{{"confirmed", t1.Format(time.RFC3339)}}, state: report.GrantAlready},
+		{name: "held exactly as asked: this record's grant, its answer lost", grant: Grant{"confirmed", t1}, held: []membership{{"confirmed", t1.Format(time.RFC3339)}}, state: report.GrantAdded},
 		{name: "held shorter: extended", grant: Grant{"confirmed", t2}, held: []membership{{"confirmed", t1.Format(time.RFC3339)}}, send: true},
 		{name: "held for a while, asked for good: made permanent", grant: Grant{"sysop", time.Time{}}, held: []membership{{"sysop", t1.Format(time.RFC3339)}}, send: true},
 		{name: "autoconfirmed needs no confirmed", grant: Grant{"confirmed", t1}, groups: []string{"*", "user", "autoconfirmed"}, state: report.GrantSkipped},

@@ -177,11 +177,11 @@ func (p *Plan) Groups() []string {
 func (p *Plan) GroupsAsked() bool { return len(p.opts.Groups.Add) > 0 || p.groupsColumn }
 
 // Restrict tells the plan which groups the creator may add, as the
-// pre-flight learned: a row whose groups cell names another is a problem
+// pre-flight learned (and why they are so few, when known): a row whose groups cell names another is a problem
 // (the wiki would ignore that group in silence). The rows are decided
 // again when a group of the sheet is not among them.
-func (p *Plan) Restrict(ctx context.Context, addable []string) error {
-	p.opts.Groups.Addable = addable
+func (p *Plan) Restrict(ctx context.Context, addable []string, why string) error {
+	p.opts.Groups.Addable, p.opts.Groups.AddableWhy = addable, why
 	if !slices.ContainsFunc(p.sheetGroups, func(g string) bool { return !slices.Contains(addable, g) }) {
 		return nil
 	}

@@ -32,8 +32,10 @@ type Creator struct {
 	// override request): tboverride, tboverride-account, override-antispoof.
 	Overrides []string
 	// Addable are the groups it may add accounts to, when the run adds
-	// groups (nil otherwise).
-	Addable []string
+	// groups (nil otherwise); AddableWhy says why they are fewer than its
+	// groups suggest, when that is known.
+	Addable    []string
+	AddableWhy string
 
 	session *Session
 	// margin is how far a time by our clock may be from the wiki's: the
@@ -128,9 +130,12 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		if cg := ui.ChangeableGroups; cg != nil {
 			c.Addable = cg.Add
 		}
+		if slices.Contains(ui.Groups, "bureaucrat") && !slices.Contains(ui.Rights, "userrights") {
+			c.AddableWhy = userrightsThroughGrants
+		}
 		for _, g := range e.cfg.AddGroups {
 			if !slices.Contains(c.Addable, g) {
-				return nil, &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable)}
+				return nil, &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable, c.AddableWhy)}
 			}
 		}
 	}
