@@ -193,7 +193,7 @@ func (o *runOptions) groupLines(plan *provision.Plan) []string {
 	for _, g := range plan.Preview.Grants {
 		until := "until " + g.Until.Format("2 January 2006, 15:04 UTC")
 		if g.Until.IsZero() {
-			until = "permanently (no expiry given: the wiki's default)"
+			until = "permanently"
 		}
 		lines = append(lines, fmt.Sprintf("%s %s (%s)", g.Group, until, rowsOf(g.Rows)))
 	}

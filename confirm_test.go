@@ -197,3 +197,55 @@ func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
 		t.Errorf("the password prompt after Ctrl-C = %v, want errInterruptedEarly", err)
 	}
 }
+
+// With groups, the confirmation says which, until when, that existing
+// accounts get them too, and that the reason goes to the rights log; a
+// group without an expiry is said to be permanent. grant says it creates
+// nothing.
+func TestConfirmShowsTheGroups(t *testing.T) {
+	sheet := "username,email,groups,expiry\none,1@example.org,,\ntwo,2@example.org,staff,\nthree,3@example.org,staff,infinite\n"
+	from := time.Date(2026, 11, 24, 19, 20, 0, 0, time.UTC)
+	opts := provision.PlanOptions{MailPassword: true, Groups: provision.GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
+	plan, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon", groups: []string{"confirmed"}}
+	s, _, stderr := bufferStreams("n\n", true)
+	o.confirm(t.Context(), s, plan, &provision.Creator{Name: "A"})
+	for _, want := range []string{
+		"  groups:   confirmed until 8 December 2026, 19:20 UTC (2 rows)\n" +
+			"            staff until 8 December 2026, 19:20 UTC (1 row)\n" +
+			"            confirmed permanently (1 row)\n" +
+			"            staff permanently (1 row)\n" +
+			"            an account that exists already is not created, but it is added to its groups too\n" +
+			"            a membership that lasts longer is never shortened; confirmed is skipped for an account that is autoconfirmed\n",
+		"public: anyone can read it in the wiki's new-users and rights logs",
+		"Create 3 accounts and add them to groups? [y/N] ",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the confirmation:\n%s\nlacks:\n%s", stderr.String(), want)
+		}
+	}
+
+	opts.GrantOnly, opts.MailPassword = true, false
+	if plan, err = provision.ReadPlan(t.Context(), strings.NewReader(sheet), opts); err != nil {
+		t.Fatal(err)
+	}
+	o.grant = true
+	s, _, stderr = bufferStreams("n\n", true)
+	o.confirm(t.Context(), s, plan, &provision.Creator{Name: "A"})
+	for _, want := range []string{
+		"About to add accounts to groups; nothing is created.\n",
+		"  accounts: 3 existing to add to groups (0 other rows need no request): One, Two, Three\n",
+		"public: anyone can read it in the wiki's rights log",
+		"Add 3 accounts to groups? [y/N] ",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("grant's confirmation:\n%s\nlacks:\n%s", stderr.String(), want)
+		}
+	}
+	if strings.Contains(stderr.String(), "mail:") || strings.Contains(stderr.String(), "is not created, but") {
+		t.Errorf("grant's confirmation speaks of creating:\n%s", stderr.String())
+	}
+}

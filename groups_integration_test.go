@@ -381,3 +381,126 @@ func TestMigrationAddsTheSheetsGroups(t *testing.T) {
 		t.Errorf("the migrated password does not log in: %s %v", status, err)
 	}
 }
+
+// grant adds returning participants to confirmed and creates nothing: a
+// misspelt name fails instead of becoming a new, permanent account. Its
+// dry run predicts each row exactly, and every grant and skip is logged.
+func TestGrantAddsReturningParticipants(t *testing.T) {
+	w, coord := eventWiki(t)
+	later := time.Now().UTC().AddDate(0, 2, 0).Truncate(time.Second)
+	for _, name := range []string{"Back one", "Back two", "Back veteran"} {
+		if err := w.CreateUser(name, "Participant-pass-2026"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddToGroup("Back two", "confirmed", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.MakeAutoconfirmed("Back veteran"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "returning.csv", "username\nBack one\nBack two\nBack veteran\nBakc three\n")
+	groups := []string{"--add-groups", "confirmed", "--group-expiry", "2 weeks"}
+	before := rightsChanges(t, w)
+
+	if r := runCLI(t, nil, "grant", "--api", w.API, "--add-groups", "confirmed", sheet); r.code != exitUsage || !strings.Contains(r.stderr, "--group-expiry") {
+		t.Errorf("confirmed without an expiry: exit %d, want %d naming --group-expiry:\n%s", r.code, exitUsage, r.stderr)
+	}
+
+	r := runCLI(t, nil, append(append([]string{"grant", "--dry-run", "--api", w.API}, groups...), sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Errorf("dry run: exit %d, want %d (a name has no account)", r.code, exitRowsNotOK)
+	}
+	want := []struct {
+		status report.Status
+		state  report.GrantState
+	}{{report.Exists, report.GrantWould}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantSkipped}, {report.Failed, ""}}
+	check := func(file string, first report.GrantState) {
+		t.Helper()
+		rows := readResults(t, filepath.Join(dir, file))
+		if len(rows) != len(want) {
+			t.Fatalf("%s: %d rows, want %d", file, len(rows), len(want))
+		}
+		for i, row := range rows {
+			state := want[i].state
+			if i == 0 {
+				state = first
+			}
+			switch {
+			case row.Status != want[i].status:
+				t.Errorf("%s line %d: %s (%s), want %s", file, row.Line, row.Status, row.Message, want[i].status)
+			case state == "" && (row.Code != "nosuchuser" || row.Groups != nil):
+				t.Errorf("%s line %d: code %q groups %q, want nosuchuser and no groups", file, row.Line, row.Code, row.Groups)
+			case state != "" && (len(row.Groups) != 1 || row.Groups[0].State != state):
+				t.Errorf("%s line %d: groups %q, want confirmed %s", file, row.Line, row.Groups, state)
+			}
+		}
+	}
+	check("returning.groups.dry-run.results.csv", report.GrantWould)
+	if got := rightsChanges(t, w); len(got) != len(before) {
+		t.Errorf("the dry run changed groups: rights log %v, before %v", got, before)
+	}
+
+	r = runCLI(t, nil, append(append(append([]string{"grant"}, creatorArgs(coord, w)...), groups...), "--reason", "Edit-a-thon, second day", "--yes", sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Errorf("exit %d, want %d (a name has no account)", r.code, exitRowsNotOK)
+	}
+	check("returning.groups.results.csv", report.GrantAdded)
+	if u, _ := w.Users("Bakc three"); len(u) != 1 || !u[0].Missing {
+		t.Errorf("grant created the misspelt account: %+v", u)
+	}
+	after := rightsChanges(t, w)
+	for _, name := range []string{"Back one", "Back two", "Back veteran"} {
+		wantN := 0
+		if name == "Back one" {
+			wantN = 1
+		}
+		if got := after[name] - before[name]; got != wantN {
+			t.Errorf("%s: %d rights log entries, want %d", name, got, wantN)
+		}
+	}
+	if until, in := members(t, w, "Back two")["Back two"].Until("confirmed"); !in || !until.Equal(later) {
+		t.Errorf("Back two: confirmed until %v, want still %v", until, later)
+	}
+	logged := map[string]string{}
+	for _, ev := range readLog(t, filepath.Join(dir, "returning.groups.log.jsonl")) {
+		if ev["msg"] == "group" {
+			logged[fmt.Sprint(ev["username"])] = fmt.Sprint(ev["state"])
+		}
+	}
+	if logged["Back one"] != "added" || logged["Back two"] != "already" || !strings.HasPrefix(logged["Back veteran"], "skipped") {
+		t.Errorf("group events in the log: %v", logged)
+	}
+}
+
+// A run's dry run with groups says, per row, what would be added: to a new
+// account, and to an existing one as long as it needs.
+func TestDryRunShowsTheGroups(t *testing.T) {
+	w, coord := eventWiki(t)
+	if err := w.CreateUser("Known one", "Participant-pass-2026", "confirmed"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email,groups,expiry\nFresh one,f@example.org,,\nKnown one,k@example.org,,\nFresh two,t@example.org,confirmed,2027-01-31\n")
+	r := runCLI(t, nil, append(append([]string{"run", "--dry-run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	rows := readResults(t, filepath.Join(dir, "s.dry-run.results.csv"))
+	wantCells := []string{"confirmed: would be added until ", "confirmed: already permanently", "confirmed: would be added until 2027-01-31T00:00:00Z"}
+	for i, row := range rows {
+		if !strings.HasPrefix(row.Groups.String(), wantCells[i]) {
+			t.Errorf("line %d: %s groups %q, want %q…", row.Line, row.Status, row.Groups, wantCells[i])
+		}
+	}
+	offline := runCLI(t, nil, "run", "--dry-run", "--add-groups", "confirmed", "--group-expiry", "2 weeks", sheet)
+	if offline.code != 0 {
+		t.Fatalf("offline: exit %d:\n%s", offline.code, offline.stderr)
+	}
+	for i, row := range readResults(t, filepath.Join(dir, "s.dry-run.results.csv")) {
+		if !strings.HasPrefix(row.Groups.String(), "confirmed: would be added until ") || i == 2 && !strings.HasSuffix(row.Groups.String(), "2027-01-31T00:00:00Z") {
+			t.Errorf("offline line %d: groups %q", row.Line, row.Groups)
+		}
+	}
+}

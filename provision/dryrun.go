@@ -135,9 +135,13 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 			continue
 		}
 		o := predict(u)
-		if e.cfg.GrantOnly && !u.Invalid && u.Missing {
+		switch {
+		case e.cfg.GrantOnly && !u.Invalid && u.Missing:
 			o = Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
 				Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", a.Canonical)}
+		case e.cfg.GrantOnly && o.Status == report.Exists:
+			// Expected: the run adds existing accounts to groups.
+			o = Outcome{Action: Decide, Status: report.Exists}
 		}
 		if o.Status == report.WouldCreate && !e.cfg.MailPassword && !e.cfg.GrantOnly {
 			var stop error

@@ -29,6 +29,9 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 		}
 		p.Print(w, resultsPath)
 		fmt.Fprintf(w, "%d rows: %s\n", sum.Total, sum.counts())
+		if g := sum.grantCounts(); g != "" {
+			fmt.Fprintf(w, "groups: %s\n", g)
+		}
 	case FormatMarkdown:
 		fmt.Fprintln(w, "| status | rows |")
 		fmt.Fprintln(w, "|---|---:|")
@@ -38,9 +41,15 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 			}
 		}
 		fmt.Fprintf(w, "| **total** | **%d** |\n", sum.Total)
+		if g := sum.grantCounts(); g != "" {
+			fmt.Fprintf(w, "\ngroups: %s\n", g)
+		}
 		var attention []Row
 		for _, r := range rows {
-			if r.Status != Created && r.Status != WouldCreate {
+			// As in the text report: an existing account with no code is
+			// one a run that creates nothing expected.
+			expected := r.Status == Created || r.Status == WouldCreate || r.Status == Exists && r.Code == ""
+			if !expected || r.Groups.Failed() {
 				attention = append(attention, r)
 			}
 		}
@@ -53,15 +62,7 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 			}
 		}
 	case FormatWikitext:
-		for _, r := range rows {
-			if r.Status == Created {
-				name := r.Canonical
-				if name == "" {
-					name = r.Username
-				}
-				fmt.Fprintf(w, "* [[User:%s|%s]]\n", name, name)
-			}
-		}
+		writeWikitext(w, rows)
 	default:
 		return fmt.Errorf("unknown format %q: use text, markdown or wikitext", format)
 	}
@@ -84,6 +85,44 @@ func (s *Summary) counts() string {
 	}
 	if len(parts) == 0 {
 		return "no rows"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeWikitext lists, for an event page, the accounts created and the
+// existing ones added to groups, each with the groups it holds and until
+// when: "* [[User:Ada|Ada]] (confirmed until 8 December 2026)".
+func writeWikitext(w io.Writer, rows []Row) {
+	for _, r := range rows {
+		held := heldGroups(r.Groups)
+		if r.Status != Created && (r.Status != Exists || held == "") {
+			continue
+		}
+		name := r.Canonical
+		if name == "" {
+			name = r.Username
+		}
+		fmt.Fprintf(w, "* [[User:%s|%s]]", name, name)
+		if held != "" {
+			fmt.Fprintf(w, " (%s)", held)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// heldGroups says, in words, which of the groups were added or held and
+// until when: "confirmed until 8 December 2026, staff".
+func heldGroups(gs Groups) string {
+	var parts []string
+	for _, g := range gs {
+		switch {
+		case g.State != GrantAdded && g.State != GrantAlready:
+			continue
+		case g.Until.IsZero():
+			parts = append(parts, g.Group)
+		default:
+			parts = append(parts, g.Group+" until "+g.Until.UTC().Format("2 January 2006"))
+		}
 	}
 	return strings.Join(parts, ", ")
 }

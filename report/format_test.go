@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // formatRows is a results file with a row of most statuses: two created
@@ -75,6 +76,36 @@ exists: userexists (1 row)
 			name: "markdown, nothing to report", rows: []Row{formatRows[0], formatRows[6]}, format: FormatMarkdown,
 			want: "| status | rows |\n|---|---:|\n| created | 1 |\n| would-create | 1 |\n| **total** | **2** |\n",
 		},
+		{
+			name: "text with groups", rows: groupRows, format: FormatText,
+			want: `exists: group-not-added (1 row)
+  line 4: "Gone": not added to staff
+created: group-not-added (1 row)
+  line 5: "Half": not added to confirmed
+4 rows: 2 created, 2 exists
+groups: 2 added, 1 already held as long or longer, 2 not added
+`,
+		},
+		{
+			name: "markdown with groups", rows: groupRows, format: FormatMarkdown,
+			want: `| status | rows |
+|---|---:|
+| created | 2 |
+| exists | 2 |
+| **total** | **4** |
+
+groups: 2 added, 1 already held as long or longer, 2 not added
+
+| line | username | status | code | message |
+|---:|---|---|---|---|
+| 4 | Gone | exists | group-not-added | not added to staff |
+| 5 | Half | created | group-not-added | not added to confirmed |
+`,
+		},
+		{
+			name: "wikitext with groups: who is confirmed until when", rows: groupRows, format: FormatWikitext,
+			want: "* [[User:New|New]] (confirmed until 8 December 2026, staff)\n* [[User:Back|Back]] (confirmed until 1 January 2027)\n* [[User:Half|Half]]\n",
+		},
 		{name: "text, no rows", format: FormatText, want: "0 rows: no rows\n"},
 		{name: "markdown, no rows", format: FormatMarkdown, want: "| status | rows |\n|---|---:|\n| **total** | **0** |\n"},
 		{name: "wikitext, no rows", format: FormatWikitext, want: ""},
@@ -109,3 +140,13 @@ func TestWriteRefusesAnUnknownFormat(t *testing.T) {
 		})
 	}
 }
+
+var groupRows = func() []Row {
+	dec8, jan1 := time.Date(2026, 12, 8, 19, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	return []Row{
+		{Line: 2, Username: "New", Canonical: "New", Status: Created, Groups: Groups{{"confirmed", GrantAdded, dec8}, {"staff", GrantAdded, time.Time{}}}},
+		{Line: 3, Username: "Back", Canonical: "Back", Status: Exists, Groups: Groups{{"confirmed", GrantAlready, jan1}}},
+		{Line: 4, Username: "Gone", Canonical: "Gone", Status: Exists, Code: "group-not-added", Message: "not added to staff", Groups: Groups{{"staff", GrantFailed, time.Time{}}}},
+		{Line: 5, Username: "Half", Canonical: "Half", Status: Created, Code: "group-not-added", Message: "not added to confirmed", Groups: Groups{{"confirmed", GrantFailed, time.Time{}}}},
+	}
+}()

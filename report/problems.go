@@ -32,9 +32,13 @@ func NewProblems(limit int) *Problems {
 
 // Add records r when it needs attention: every status but created and
 // would-create (an existing name is listed: at an event it is usually
-// someone else's account), and a row with a group not added.
+// someone else's account — unless the run creates nothing), and a row
+// with a group not added.
 func (p *Problems) Add(r Row) {
-	if (r.Status == Created || r.Status == WouldCreate) && !r.Groups.Failed() {
+	// An existing account with no code is one a run that creates nothing
+	// expected to find.
+	expected := r.Status == Created || r.Status == WouldCreate || r.Status == Exists && r.Code == ""
+	if expected && !r.Groups.Failed() {
 		return
 	}
 	k := groupKey{r.Status, r.Code}
@@ -56,7 +60,7 @@ func (p *Problems) Add(r Row) {
 //	  line 14: "Jane#Doe": a username cannot contain '#'
 func (p *Problems) Print(w io.Writer, resultsPath string) {
 	rank := map[Status]int{}
-	for i, s := range []Status{Invalid, Duplicate, NeedsManual, Failed, Pending, Exists} {
+	for i, s := range []Status{Invalid, Duplicate, NeedsManual, Failed, Pending, Exists, Created} {
 		rank[s] = i
 	}
 	keys := append([]groupKey(nil), p.order...)
