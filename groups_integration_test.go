@@ -41,29 +41,11 @@ func members(t *testing.T, w *wikitest.Wiki, names ...string) map[string]wikites
 	return m
 }
 
-// rightsChanges counts the rights log's entries by user changed.
-func rightsChanges(t *testing.T, w *wikitest.Wiki) map[string]int {
+// addReturning makes the five returning participants of an event: one
+// confirmed for good, one confirmed until later (returned), one
+// autoconfirmed and two plain ones.
+func addReturning(t *testing.T, w *wikitest.Wiki) time.Time {
 	t.Helper()
-	evs, err := w.RightsLog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := map[string]int{}
-	for _, e := range evs {
-		n[e.UserName()]++
-	}
-	return n
-}
-
-// An event coordinator confirms a room: 10 new participants and 5 who
-// return. The new ones and the two plain returning ones end confirmed
-// until two weeks from the run's start, read back from the wiki; one
-// confirmed for good, one confirmed for longer and one autoconfirmed are
-// left alone, and their rows say why. Then: the coordinator may not add
-// sysop (pre-flight, exit 2, nothing created), and a sheet's groups cell
-// naming such a group makes that row invalid while the others are done.
-func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
-	w, coord := eventWiki(t)
 	later := time.Now().UTC().Add(60 * 24 * time.Hour).Truncate(time.Second)
 	for _, u := range []struct {
 		name string
@@ -84,37 +66,14 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 			}
 		}
 	}
-	before := rightsChanges(t, w)
+	return later
+}
 
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("username,email\n")
-	var names []string
-	for i := 1; i <= 10; i++ {
-		fmt.Fprintf(&b, "Newcomer %d,new%d@example.org\n", i, i)
-		names = append(names, fmt.Sprintf("Newcomer %d", i))
-	}
-	for _, n := range []string{"Returning forever", "Returning later", "Returning veteran", "Returning plain1", "Returning plain2"} {
-		fmt.Fprintf(&b, "%s,%s@example.org\n", n, strings.ReplaceAll(n, " ", "."))
-		names = append(names, n)
-	}
-	sheet := writeSheet(t, dir, "room.csv", b.String())
-	started := time.Now().UTC().Truncate(time.Second)
-	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks",
-		"--reason", "Edit-a-thon 2026", "--rate", "20/s", "--yes", sheet)...)
-	finished := time.Now().UTC()
-	if r.code != 0 {
-		t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
-	}
-	rows := readResults(t, filepath.Join(dir, "room.results.csv"))
-	if len(rows) != 15 {
-		t.Fatalf("%d results rows, want 15", len(rows))
-	}
-	m := members(t, w, names...)
-	until := rows[0].Groups[0].Until
-	if until.Before(started.AddDate(0, 0, 14)) || until.After(finished.AddDate(0, 0, 14)) {
-		t.Errorf("confirmed until %s, want two weeks after the run's start (%s)", until, started)
-	}
+// checkConfirmed checks each row of the event and what the wiki holds:
+// the new and the plain returning participants added until until, the
+// others left alone (forever, until later, autoconfirmed).
+func checkConfirmed(t *testing.T, rows []report.Row, names []string, m map[string]wikitest.Member, until, later time.Time) {
+	t.Helper()
 	for i, row := range rows {
 		name := names[i]
 		var wantState report.GrantState
@@ -158,6 +117,64 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rightsChanges counts the rights log's entries by user changed.
+func rightsChanges(t *testing.T, w *wikitest.Wiki) map[string]int {
+	t.Helper()
+	evs, err := w.RightsLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range evs {
+		n[e.UserName()]++
+	}
+	return n
+}
+
+// An event coordinator confirms a room: 10 new participants and 5 who
+// return. The new ones and the two plain returning ones end confirmed
+// until two weeks from the run's start, read back from the wiki; one
+// confirmed for good, one confirmed for longer and one autoconfirmed are
+// left alone, and their rows say why. Then: the coordinator may not add
+// sysop (pre-flight, exit 2, nothing created), and a sheet's groups cell
+// naming such a group makes that row invalid while the others are done.
+func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
+	w, coord := eventWiki(t)
+	later := addReturning(t, w)
+	before := rightsChanges(t, w)
+
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("username,email\n")
+	var names []string
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&b, "Newcomer %d,new%d@example.org\n", i, i)
+		names = append(names, fmt.Sprintf("Newcomer %d", i))
+	}
+	for _, n := range []string{"Returning forever", "Returning later", "Returning veteran", "Returning plain1", "Returning plain2"} {
+		fmt.Fprintf(&b, "%s,%s@example.org\n", n, strings.ReplaceAll(n, " ", "."))
+		names = append(names, n)
+	}
+	sheet := writeSheet(t, dir, "room.csv", b.String())
+	started := time.Now().UTC().Truncate(time.Second)
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks",
+		"--reason", "Edit-a-thon 2026", "--rate", "20/s", "--yes", sheet)...)
+	finished := time.Now().UTC()
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
+	}
+	rows := readResults(t, filepath.Join(dir, "room.results.csv"))
+	if len(rows) != 15 {
+		t.Fatalf("%d results rows, want 15", len(rows))
+	}
+	m := members(t, w, names...)
+	until := rows[0].Groups[0].Until
+	if until.Before(started.AddDate(0, 0, 14)) || until.After(finished.AddDate(0, 0, 14)) {
+		t.Errorf("confirmed until %s, want two weeks after the run's start (%s)", until, started)
+	}
+	checkConfirmed(t, rows, names, m, until, later)
 	after := rightsChanges(t, w)
 	for _, name := range names {
 		want := 0
@@ -172,35 +189,42 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 		t.Errorf("the summary does not count the groups:\n%s", r.stderr)
 	}
 
-	t.Run("a group the creator may not add stops the run before anything", func(t *testing.T) {
-		sheet := writeSheet(t, dir, "sysop.csv", "username,email\nWould be sysop,ws@example.org\n")
-		r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "sysop", "--yes", sheet)...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, `may not add accounts to "sysop"`) || !strings.Contains(r.stderr, "it may add: confirmed") {
-			t.Errorf("exit %d, want %d naming sysop and what it may add:\n%s", r.code, exitUsage, r.stderr)
-		}
-		if u, _ := w.Users("Would be sysop"); len(u) != 1 || !u[0].Missing {
-			t.Errorf("the account was created: %+v", u)
-		}
-	})
+	t.Run("a group the creator may not add stops the run before anything", func(t *testing.T) { checkSysopRefused(t, w, coord, dir) })
+	t.Run("a groups cell the creator may not add makes that row invalid", func(t *testing.T) { checkCellNotAddable(t, w, coord, dir) })
+}
 
-	t.Run("a groups cell the creator may not add makes that row invalid", func(t *testing.T) {
-		sheet := writeSheet(t, dir, "cells.csv", "username,email,groups\nCell ok,ok@example.org,confirmed\nCell sysop,sy@example.org,sysop\nCell none,no@example.org,\n")
-		r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--group-expiry", "1 month", "--yes", sheet)...)
-		if r.code != exitRowsNotOK {
-			t.Errorf("exit %d, want %d", r.code, exitRowsNotOK)
-		}
-		rows := readResults(t, filepath.Join(dir, "cells.results.csv"))
-		checkResults(t, rows, []expect{{2, report.Created, "Cell ok", ""}, {3, report.Invalid, "", "group-not-addable"}, {4, report.Created, "Cell none", ""}})
-		if len(rows) == 3 && (rows[0].Groups.String() == "" || rows[2].Groups != nil) {
-			t.Errorf("groups cells %q, %q: want confirmed added, then none", rows[0].Groups, rows[2].Groups)
-		}
-		if _, in := members(t, w, "Cell ok")["Cell ok"].Until("confirmed"); !in {
-			t.Error("Cell ok is not confirmed")
-		}
-		if u, _ := w.Users("Cell sysop"); len(u) != 1 || !u[0].Missing {
-			t.Errorf("the invalid row's account was created: %+v", u)
-		}
-	})
+// checkSysopRefused: an event coordinator may not add sysop; the
+// pre-flight says so (exit 2) and nothing is created.
+func checkSysopRefused(t *testing.T, w *wikitest.Wiki, coord wikitest.Creator, dir string) {
+	sheet := writeSheet(t, dir, "sysop.csv", "username,email\nWould be sysop,ws@example.org\n")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "sysop", "--yes", sheet)...)
+	if r.code != exitUsage || !strings.Contains(r.stderr, `may not add accounts to "sysop"`) || !strings.Contains(r.stderr, "it may add: confirmed") {
+		t.Errorf("exit %d, want %d naming sysop and what it may add:\n%s", r.code, exitUsage, r.stderr)
+	}
+	if u, _ := w.Users("Would be sysop"); len(u) != 1 || !u[0].Missing {
+		t.Errorf("the account was created: %+v", u)
+	}
+}
+
+// checkCellNotAddable: a groups cell naming a group the creator may not
+// add makes that row invalid; the others are created and added.
+func checkCellNotAddable(t *testing.T, w *wikitest.Wiki, coord wikitest.Creator, dir string) {
+	sheet := writeSheet(t, dir, "cells.csv", "username,email,groups\nCell ok,ok@example.org,confirmed\nCell sysop,sy@example.org,sysop\nCell none,no@example.org,\n")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--group-expiry", "1 month", "--yes", sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Errorf("exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	rows := readResults(t, filepath.Join(dir, "cells.results.csv"))
+	checkResults(t, rows, []expect{{2, report.Created, "Cell ok", ""}, {3, report.Invalid, "", "group-not-addable"}, {4, report.Created, "Cell none", ""}})
+	if len(rows) == 3 && (rows[0].Groups.String() == "" || rows[2].Groups != nil) {
+		t.Errorf("groups cells %q, %q: want confirmed added, then none", rows[0].Groups, rows[2].Groups)
+	}
+	if _, in := members(t, w, "Cell ok")["Cell ok"].Until("confirmed"); !in {
+		t.Error("Cell ok is not confirmed")
+	}
+	if u, _ := w.Users("Cell sysop"); len(u) != 1 || !u[0].Missing {
+		t.Errorf("the invalid row's account was created: %+v", u)
+	}
 }
 
 // kill -9 while the run adds accounts to groups — twice right after the
@@ -412,32 +436,7 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 	if r.code != exitRowsNotOK {
 		t.Errorf("dry run: exit %d, want %d (a name has no account)", r.code, exitRowsNotOK)
 	}
-	want := []struct {
-		status report.Status
-		state  report.GrantState
-	}{{report.Exists, report.GrantWould}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantSkipped}, {report.Failed, ""}}
-	check := func(file string, first report.GrantState) {
-		t.Helper()
-		rows := readResults(t, filepath.Join(dir, file))
-		if len(rows) != len(want) {
-			t.Fatalf("%s: %d rows, want %d", file, len(rows), len(want))
-		}
-		for i, row := range rows {
-			state := want[i].state
-			if i == 0 {
-				state = first
-			}
-			switch {
-			case row.Status != want[i].status:
-				t.Errorf("%s line %d: %s (%s), want %s", file, row.Line, row.Status, row.Message, want[i].status)
-			case state == "" && (row.Code != "nosuchuser" || row.Groups != nil):
-				t.Errorf("%s line %d: code %q groups %q, want nosuchuser and no groups", file, row.Line, row.Code, row.Groups)
-			case state != "" && (len(row.Groups) != 1 || row.Groups[0].State != state):
-				t.Errorf("%s line %d: groups %q, want confirmed %s", file, row.Line, row.Groups, state)
-			}
-		}
-	}
-	check("returning.groups.dry-run.results.csv", report.GrantWould)
+	checkReturning(t, filepath.Join(dir, "returning.groups.dry-run.results.csv"), report.GrantWould)
 	if got := rightsChanges(t, w); len(got) != len(before) {
 		t.Errorf("the dry run changed groups: rights log %v, before %v", got, before)
 	}
@@ -446,7 +445,7 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 	if r.code != exitRowsNotOK {
 		t.Errorf("exit %d, want %d (a name has no account)", r.code, exitRowsNotOK)
 	}
-	check("returning.groups.results.csv", report.GrantAdded)
+	checkReturning(t, filepath.Join(dir, "returning.groups.results.csv"), report.GrantAdded)
 	if u, _ := w.Users("Bakc three"); len(u) != 1 || !u[0].Missing {
 		t.Errorf("grant created the misspelt account: %+v", u)
 	}
@@ -501,6 +500,31 @@ func TestDryRunShowsTheGroups(t *testing.T) {
 	for i, row := range readResults(t, filepath.Join(dir, "s.dry-run.results.csv")) {
 		if !strings.HasPrefix(row.Groups.String(), "confirmed: would be added until ") || i == 2 && !strings.HasSuffix(row.Groups.String(), "2027-01-31T00:00:00Z") {
 			t.Errorf("offline line %d: groups %q", row.Line, row.Groups)
+		}
+	}
+}
+
+// checkReturning checks grant's rows for the returning participants: Back
+// one gets first, Back two already holds confirmed longer, Back veteran is
+// autoconfirmed, and Bakc three has no account.
+func checkReturning(t *testing.T, file string, first report.GrantState) {
+	t.Helper()
+	want := []struct {
+		status report.Status
+		state  report.GrantState
+	}{{report.Exists, first}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantSkipped}, {report.Failed, ""}}
+	rows := readResults(t, file)
+	if len(rows) != len(want) {
+		t.Fatalf("%s: %d rows, want %d", file, len(rows), len(want))
+	}
+	for i, row := range rows {
+		switch state := want[i].state; {
+		case row.Status != want[i].status:
+			t.Errorf("%s line %d: %s (%s), want %s", file, row.Line, row.Status, row.Message, want[i].status)
+		case state == "" && (row.Code != "nosuchuser" || row.Groups != nil):
+			t.Errorf("%s line %d: code %q groups %q, want nosuchuser and no groups", file, row.Line, row.Code, row.Groups)
+		case state != "" && (len(row.Groups) != 1 || row.Groups[0].State != state):
+			t.Errorf("%s line %d: groups %q, want confirmed %s", file, row.Line, row.Groups, state)
 		}
 	}
 }

@@ -96,33 +96,39 @@ type apiResponse struct {
 		Added []string `json:"added"`
 	} `json:"userrights"`
 	Query *struct {
-		Tokens   map[string]string `json:"tokens"`
-		UserInfo *struct {
-			ID         int             `json:"id"`
-			Name       string          `json:"name"`
-			Anon       bool            `json:"anon"`
-			Groups     []string        `json:"groups"`
-			Rights     []string        `json:"rights"`
-			RateLimits json.RawMessage `json:"ratelimits"`
-			// ChangeableGroups are the groups it may add and remove.
-			ChangeableGroups *struct {
-				Add []string `json:"add"`
-			} `json:"changeablegroups"`
-			blockInfo
-		} `json:"userinfo"`
-		AuthManagerInfo *struct {
-			CanCreateAccounts bool          `json:"cancreateaccounts"`
-			Requests          []authRequest `json:"requests"`
-		} `json:"authmanagerinfo"`
-		General   *siteGeneral `json:"general"`
-		Users     []userAnswer `json:"users"`
-		LogEvents []struct {
+		Tokens          map[string]string `json:"tokens"`
+		UserInfo        *userInfo         `json:"userinfo"`
+		AuthManagerInfo *authManagerInfo  `json:"authmanagerinfo"`
+		General         *siteGeneral      `json:"general"`
+		Users           []userAnswer      `json:"users"`
+		LogEvents       []struct {
 			Title     string `json:"title"`
 			User      string `json:"user"`
 			Action    string `json:"action"`
 			Timestamp string `json:"timestamp"`
 		} `json:"logevents"`
 	} `json:"query"`
+}
+
+// userInfo is meta=userinfo: the creator as the wiki sees this session.
+type userInfo struct {
+	ID         int             `json:"id"`
+	Name       string          `json:"name"`
+	Anon       bool            `json:"anon"`
+	Groups     []string        `json:"groups"`
+	Rights     []string        `json:"rights"`
+	RateLimits json.RawMessage `json:"ratelimits"`
+	// ChangeableGroups are the groups it may add and remove.
+	ChangeableGroups *struct {
+		Add []string `json:"add"`
+	} `json:"changeablegroups"`
+	blockInfo
+}
+
+// authManagerInfo is meta=authmanagerinfo for account creation.
+type authManagerInfo struct {
+	CanCreateAccounts bool          `json:"cancreateaccounts"`
+	Requests          []authRequest `json:"requests"`
 }
 
 // Session is one cookie session with the wiki: one login, one
@@ -287,15 +293,10 @@ func (s *Session) userRights(ctx context.Context, user string, grants []Grant, r
 	return s.post(ctx, form)
 }
 
-// members asks about accounts and their groups (list=users), read-only;
-// with cancreate, also whether a missing one could be created.
-func (s *Session) members(ctx context.Context, names []string, cancreate bool) Answer {
-	prop := "groups|groupmemberships"
-	if cancreate {
-		prop = "cancreate|" + prop
-	}
+// users asks about accounts (list=users with usprop), read-only.
+func (s *Session) users(ctx context.Context, names []string, usprop string) Answer {
 	// A leading U+001F makes it the separator: names may hold '|'.
-	return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {prop},
+	return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {usprop},
 		"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
 }
 

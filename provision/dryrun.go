@@ -3,10 +3,8 @@ package provision
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -75,6 +73,19 @@ func predict(u userAnswer) Outcome {
 		Message: "the wiki says this account cannot be created, without a reason"}
 }
 
+// predict says what the run would report for a row the wiki answered
+// about: a run that creates nothing expects the account to exist.
+func (e *Engine) predict(u userAnswer, a *Account) Outcome {
+	o := predict(u)
+	switch {
+	case e.cfg.GrantOnly && !u.Invalid && u.Missing:
+		return noAccount(a.Canonical)
+	case e.cfg.GrantOnly && o.Status == report.Exists:
+		return Outcome{Action: Decide, Status: report.Exists}
+	}
+	return o
+}
+
 // checkNames asks the wiki, read-only, about a batch of names: the dry run's
 // online check. The answer is not in input order: it is matched by name, and
 // a name the wiki spells differently is asked about again on its own.
@@ -85,26 +96,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 	for i := range batch {
 		names[i] = batch[i].Canonical
 	}
-	var users []userAnswer
-	groups := slices.ContainsFunc(batch, func(a Account) bool { return len(a.Grants) > 0 })
-	t := e.try(ctx, log, s, request{what: "check-names", line: batch[0].Line, send: func(ctx context.Context) Answer {
-		if groups {
-			return s.members(ctx, names, true)
-		}
-		// A leading U+001F makes it the separator: names may hold '|'.
-		return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {"cancreate"},
-			"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
-	}, classify: func(a Answer) Outcome {
-		if o, done := classifyEnvelope(a); done {
-			return o
-		}
-		if a.Body.Query == nil {
-			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no query result"}
-		}
-		users = a.Body.Query.Users
-		return Outcome{Action: Decide}
-	}})
-
+	usprop := "cancreate"
+	if slices.ContainsFunc(batch, func(a Account) bool { return len(a.Grants) > 0 }) {
+		usprop += "|" + groupsProps
+	}
+	users, t := e.readUsers(ctx, log, s, "check-names", batch[0].Line, names, usprop)
 	out := make([]decided, 0, len(batch))
 	if t.stop != nil || t.out.Status != "" {
 		// Stopped, or the request itself failed: the same for every name.
@@ -134,15 +130,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 			again = append(again, *a)
 			continue
 		}
-		o := predict(u)
-		switch {
-		case e.cfg.GrantOnly && !u.Invalid && u.Missing:
-			o = Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
-				Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", a.Canonical)}
-		case e.cfg.GrantOnly && o.Status == report.Exists:
-			// Expected: the run adds existing accounts to groups.
-			o = Outcome{Action: Decide, Status: report.Exists}
-		}
+		o := e.predict(u, a)
 		if o.Status == report.WouldCreate && !e.cfg.MailPassword && !e.cfg.GrantOnly {
 			var stop error
 			if o, stop = e.checkPassword(ctx, log, s, a); stop != nil {

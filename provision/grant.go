@@ -20,12 +20,13 @@ type grantOutcome struct {
 	stop          error // the run stopped before the groups were done
 }
 
-// readMembers asks the wiki, read-only, about the accounts of names and
-// their groups. users is nil when the request did not decide (t says why).
-func (e *Engine) readMembers(ctx context.Context, log *zap.Logger, s *Session, line int, names []string, cancreate bool) ([]userAnswer, tried) {
+// readUsers asks the wiki, read-only, about the accounts of names
+// (list=users with usprop): what names a request in the log. users is nil
+// when the request did not decide (t says why).
+func (e *Engine) readUsers(ctx context.Context, log *zap.Logger, s *Session, what string, line int, names []string, usprop string) ([]userAnswer, tried) {
 	var users []userAnswer
-	t := e.try(ctx, log, s, request{what: "read-groups", line: line, send: func(ctx context.Context) Answer {
-		return s.members(ctx, names, cancreate)
+	t := e.try(ctx, log, s, request{what: what, line: line, send: func(ctx context.Context) Answer {
+		return s.users(ctx, names, usprop)
 	}, classify: func(a Answer) Outcome {
 		if o, done := classifyEnvelope(a); done {
 			return o
@@ -41,6 +42,10 @@ func (e *Engine) readMembers(ctx context.Context, log *zap.Logger, s *Session, l
 	}
 	return users, t
 }
+
+// groupsProps are what list=users says about an account's groups: all of
+// them (implicit ones too), and its memberships with their expiry.
+const groupsProps = "groups|groupmemberships"
 
 // findUser is the answer about name: by the wiki's spelling, or the only
 // answer to a question about one name.
@@ -63,7 +68,7 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 	s := w.s
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", name), zap.Int("worker", w.id))
 	if u == nil {
-		users, t := e.readMembers(ctx, log, s, a.Line, []string{name}, false)
+		users, t := e.readUsers(ctx, log, s, "read-groups", a.Line, []string{name}, groupsProps)
 		if t.stop != nil {
 			return grantOutcome{groups: groupResults(a.Grants, report.GrantPending), stop: e.stopCause(ctx, t)}
 		}
@@ -201,7 +206,7 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 	for i := range batch {
 		names[i] = batch[i].Canonical
 	}
-	users, t := e.readMembers(ctx, log, w.s, batch[0].Line, names, false)
+	users, t := e.readUsers(ctx, log, w.s, "read-groups", batch[0].Line, names, groupsProps)
 	out := make([]decided, 0, len(batch))
 	for i := range batch {
 		j := &batch[i]
@@ -221,8 +226,7 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, classifyRefusal("invaliduser", rawMessageOf("noname", nil)), t.attempts, now), sent: true})
 			continue
 		case ok && u.Missing && j.prev == nil:
-			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, Outcome{Status: report.Failed, Code: "nosuchuser",
-				Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", j.Canonical)}, t.attempts, now), sent: true})
+			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, noAccount(j.Canonical), t.attempts, now), sent: true})
 			continue
 		case ok:
 			known = &u
@@ -235,4 +239,11 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 		out = append(out, e.withGroups(ctx, w, &j.Account, d, known))
 	}
 	return out
+}
+
+// noAccount is the outcome of a row whose account a run that creates
+// nothing does not find.
+func noAccount(name string) Outcome {
+	return Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
+		Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", name)}
 }

@@ -238,7 +238,7 @@ func (p *Plan) decide(a Account, check *Checker) step {
 	switch {
 	case a.Problem != nil:
 		return step{a, problem}
-	case p.carried(a.Canonical) && a.GrantProblem == nil && !p.grantsDone(&a):
+	case p.carried(a.Canonical) && a.GrantProblem == nil && !p.opts.Offline && !p.grantsDone(&a):
 		return step{a, regrant}
 	case p.carried(a.Canonical):
 		return step{a, carried}

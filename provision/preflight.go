@@ -125,52 +125,71 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}
 	}
-	if e.cfg.Groups {
-		c.Addable = []string{}
-		if cg := ui.ChangeableGroups; cg != nil {
-			c.Addable = cg.Add
-		}
-		if slices.Contains(ui.Groups, "bureaucrat") && !slices.Contains(ui.Rights, "userrights") {
-			c.AddableWhy = userrightsThroughGrants
-		}
-		for _, g := range e.cfg.AddGroups {
-			if !slices.Contains(c.Addable, g) {
-				return nil, &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable, c.AddableWhy)}
-			}
+	if err := e.checkGroups(c, ui); err != nil {
+		return nil, err
+	}
+	if !e.cfg.GrantOnly {
+		if err := e.checkCreating(c, ui, q.AuthManagerInfo); err != nil {
+			return nil, err
 		}
 	}
-	if e.cfg.GrantOnly {
-		e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups), zap.Strings("addable", c.Addable))
-		return c, nil
+	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
+		zap.Bool("noratelimit", c.NoRateLimit), zap.Strings("addable", c.Addable))
+	return c, nil
+}
+
+// checkGroups learns which groups the creator may add, when the run adds
+// groups, and refuses a run's group it may not add.
+func (e *Engine) checkGroups(c *Creator, ui *userInfo) error {
+	if !e.cfg.Groups {
+		return nil
 	}
+	c.Addable = []string{}
+	if cg := ui.ChangeableGroups; cg != nil {
+		c.Addable = cg.Add
+	}
+	if slices.Contains(ui.Groups, "bureaucrat") && !slices.Contains(ui.Rights, "userrights") {
+		c.AddableWhy = userrightsThroughGrants
+	}
+	for _, g := range e.cfg.AddGroups {
+		if !slices.Contains(c.Addable, g) {
+			return &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable, c.AddableWhy)}
+		}
+	}
+	return nil
+}
+
+// checkCreating checks that the creator can create accounts unattended:
+// the right, no block that stops it, no CAPTCHA, and mail when the wiki
+// is to mail passwords.
+func (e *Engine) checkCreating(c *Creator, ui *userInfo, am *authManagerInfo) error {
 	if !slices.Contains(ui.Rights, "createaccount") {
 		fix := "give the bot password the \"Create accounts\" grant on Special:BotPasswords"
 		if e.cfg.OAuthToken != "" {
 			fix = "give the OAuth consumer the \"Create accounts\" grant"
 		}
-		return nil, &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
+		return &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
 			cmp.Or(e.cfg.User, ui.Name), fix)}
 	}
 	if b := ui.blockInfo; b.present() {
 		if b.BlockNoCreate {
-			return nil, &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.describe() + ", which stops it creating accounts"}
+			return &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.describe() + ", which stops it creating accounts"}
 		}
 		c.Blocked = b.describe()
 	}
-	if am := q.AuthManagerInfo; am != nil {
-		asked := func(suffix string) bool {
-			return slices.ContainsFunc(am.Requests, func(r authRequest) bool { return strings.HasSuffix(r.ID, suffix) })
-		}
-		if asked("CaptchaAuthenticationRequest") {
-			return nil, &PreflightError{Code: PreflightCaptcha, Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
-		}
-		if e.cfg.MailPassword && !asked("TemporaryPasswordAuthenticationRequest") {
-			return nil, &PreflightError{Code: PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}
-		}
+	if am == nil {
+		return nil
 	}
-	e.deps.Log.Info("preflight", zap.String("creator", ui.Name), zap.Strings("groups", ui.Groups),
-		zap.Bool("noratelimit", c.NoRateLimit))
-	return c, nil
+	asked := func(suffix string) bool {
+		return slices.ContainsFunc(am.Requests, func(r authRequest) bool { return strings.HasSuffix(r.ID, suffix) })
+	}
+	if asked("CaptchaAuthenticationRequest") {
+		return &PreflightError{Code: PreflightCaptcha, Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
+	}
+	if e.cfg.MailPassword && !asked("TemporaryPasswordAuthenticationRequest") {
+		return &PreflightError{Code: PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}
+	}
+	return nil
 }
 
 // present reports whether a block applies. A composite block (several at

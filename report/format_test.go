@@ -19,20 +19,16 @@ var formatRows = []Row{
 	{Line: 8, Username: "Would", Canonical: "Would", Status: WouldCreate},
 }
 
-// Each format renders the whole results file exactly: text groups the rows
-// that need attention, most serious first; markdown tables the counts and
-// those rows with every cell kept in its column; wikitext links the
-// accounts created, by the name the wiki stores.
-func TestWriteRendersEachFormat(t *testing.T) {
-	tests := []struct {
-		name   string
-		rows   []Row
-		format string
-		want   string
-	}{
-		{
-			name: "text", rows: formatRows, format: FormatText,
-			want: `invalid: forbidden-character (1 row)
+// formatCases are the cases of TestWriteRendersEachFormat.
+var formatCases = []struct {
+	name   string
+	rows   []Row
+	format string
+	want   string
+}{
+	{
+		name: "text", rows: formatRows, format: FormatText,
+		want: `invalid: forbidden-character (1 row)
   line 4: "Bad#Name|x": a username cannot contain '#'
 or '|'
 duplicate (1 row)
@@ -43,10 +39,10 @@ exists: userexists (1 row)
   line 3: "Taken": the username is already taken on the wiki (userexists)
 7 rows: 2 created, 1 would-create, 1 exists, 1 invalid, 1 duplicate, 1 pending
 `,
-		},
-		{
-			name: "markdown", rows: formatRows, format: FormatMarkdown,
-			want: `| status | rows |
+	},
+	{
+		name: "markdown", rows: formatRows, format: FormatMarkdown,
+		want: `| status | rows |
 |---|---:|
 | created | 2 |
 | would-create | 1 |
@@ -63,32 +59,32 @@ exists: userexists (1 row)
 | 6 | dup | duplicate | duplicate | repeats line 2 |
 | 7 | Pend | pending | pending | the run was interrupted before this row was sent |
 `,
-		},
-		{
-			name: "wikitext", rows: formatRows, format: FormatWikitext,
-			want: "* [[User:Maria garcia|Maria garcia]]\n* [[User:bob|bob]]\n",
-		},
-		{
-			name: "text, nothing to report", rows: formatRows[:1], format: FormatText,
-			want: "1 rows: 1 created\n",
-		},
-		{
-			name: "markdown, nothing to report", rows: []Row{formatRows[0], formatRows[6]}, format: FormatMarkdown,
-			want: "| status | rows |\n|---|---:|\n| created | 1 |\n| would-create | 1 |\n| **total** | **2** |\n",
-		},
-		{
-			name: "text with groups", rows: groupRows, format: FormatText,
-			want: `exists: group-not-added (1 row)
+	},
+	{
+		name: "wikitext", rows: formatRows, format: FormatWikitext,
+		want: "* [[User:Maria garcia|Maria garcia]]\n* [[User:bob|bob]]\n",
+	},
+	{
+		name: "text, nothing to report", rows: formatRows[:1], format: FormatText,
+		want: "1 rows: 1 created\n",
+	},
+	{
+		name: "markdown, nothing to report", rows: []Row{formatRows[0], formatRows[6]}, format: FormatMarkdown,
+		want: "| status | rows |\n|---|---:|\n| created | 1 |\n| would-create | 1 |\n| **total** | **2** |\n",
+	},
+	{
+		name: "text with groups", rows: groupRows, format: FormatText,
+		want: `exists: group-not-added (1 row)
   line 4: "Gone": not added to staff
 created: group-not-added (1 row)
   line 5: "Half": not added to confirmed
 4 rows: 2 created, 2 exists
 groups: 2 added, 1 already held as long or longer, 2 not added
 `,
-		},
-		{
-			name: "markdown with groups", rows: groupRows, format: FormatMarkdown,
-			want: `| status | rows |
+	},
+	{
+		name: "markdown with groups", rows: groupRows, format: FormatMarkdown,
+		want: `| status | rows |
 |---|---:|
 | created | 2 |
 | exists | 2 |
@@ -101,15 +97,22 @@ groups: 2 added, 1 already held as long or longer, 2 not added
 | 4 | Gone | exists | group-not-added | not added to staff |
 | 5 | Half | created | group-not-added | not added to confirmed |
 `,
-		},
-		{
-			name: "wikitext with groups: who is confirmed until when", rows: groupRows, format: FormatWikitext,
-			want: "* [[User:New|New]] (confirmed until 8 December 2026, staff)\n* [[User:Back|Back]] (confirmed until 1 January 2027)\n* [[User:Half|Half]]\n",
-		},
-		{name: "text, no rows", format: FormatText, want: "0 rows: no rows\n"},
-		{name: "markdown, no rows", format: FormatMarkdown, want: "| status | rows |\n|---|---:|\n| **total** | **0** |\n"},
-		{name: "wikitext, no rows", format: FormatWikitext, want: ""},
-	}
+	},
+	{
+		name: "wikitext with groups: who is confirmed until when", rows: groupRows, format: FormatWikitext,
+		want: "* [[User:New|New]] (confirmed until 8 December 2026, staff)\n* [[User:Back|Back]] (confirmed until 1 January 2027)\n* [[User:Half|Half]]\n",
+	},
+	{name: "text, no rows", format: FormatText, want: "0 rows: no rows\n"},
+	{name: "markdown, no rows", format: FormatMarkdown, want: "| status | rows |\n|---|---:|\n| **total** | **0** |\n"},
+	{name: "wikitext, no rows", format: FormatWikitext, want: ""},
+}
+
+// Each format renders the whole results file exactly: text groups the rows
+// that need attention, most serious first; markdown tables the counts and
+// those rows with every cell kept in its column; wikitext links the
+// accounts created, by the name the wiki stores.
+func TestWriteRendersEachFormat(t *testing.T) {
+	tests := formatCases
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
