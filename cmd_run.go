@@ -156,6 +156,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	if err != nil {
 		return err
 	}
+	o.findExisting(ctx, s, eng, plan, creator, log)
 	if err := o.announce(ctx, s, plan, creator); err != nil {
 		log.Info("not confirmed", zap.Error(err))
 		return err
@@ -255,6 +256,24 @@ func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provi
 	o.say(stderr, "logged in to %s as %s\n", cmp.Or(c.SiteName, o.API), c.Name)
 	o.warnAboutCreator(stderr, c, plan)
 	return c, nil
+}
+
+// findExisting learns, for the confirmation of a run that adds accounts to
+// groups, which of the accounts to create exist already: the run adds
+// them to the groups too, and at an event an existing name may be a
+// stranger's. When the wiki cannot say, the confirmation goes without.
+func (o *runOptions) findExisting(ctx context.Context, s *streams, eng *provision.Engine, plan *provision.Plan, c *provision.Creator, log *zap.Logger) {
+	if o.DryRun || o.grant || o.Yes || c == nil || !plan.GroupsAsked() || plan.Counts.ToCreate == 0 || !s.interactive() {
+		return
+	}
+	ex, err := eng.FindExisting(ctx, plan, c)
+	if err != nil {
+		log.Warn("existing", zap.Error(err))
+		fmt.Fprintf(s.err, "warning: cannot tell which accounts exist already (%v); those that do are added to the groups too\n", err)
+		return
+	}
+	log.Info("existing", zap.Int("accounts", ex.Count))
+	o.existing = &ex
 }
 
 // sayStart says where the previous results went and what the run will do.

@@ -125,6 +125,10 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 		fmt.Fprintf(s.err, "\nAbout to create accounts. Accounts can never be deleted.\n"+
 			"  wiki:     %s (%s)\n  creator:  %s\n  accounts: %d to create (%d other rows need no request): %s\n",
 			cmp.Or(c.SiteName, o.API), o.API, o.creatorName(c), n, plan.Counts.Rows-n, firstNames(plan, n))
+		if ex := o.existing; ex != nil && ex.Count > 0 {
+			fmt.Fprintf(s.err, "  existing: %d of these exist already, so %d are created; the %d are only added to their groups: %s\n",
+				ex.Count, n-ex.Count, ex.Count, listMore(ex.First, ex.Count))
+		}
 		if g := plan.Counts.ToGrant; g > 0 {
 			fmt.Fprintf(s.err, "            and %d accounts an earlier run created or found, whose groups are not all added yet\n", g)
 		}
@@ -152,6 +156,8 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 		fmt.Fprintf(s.err, "\nAdd %d accounts to groups? [y/N] ", n)
 	case n == 0:
 		fmt.Fprintf(s.err, "\nAdd %d accounts to groups? [y/N] ", plan.Counts.ToGrant)
+	case o.existing != nil && o.existing.Count > 0:
+		fmt.Fprintf(s.err, "\nCreate %d accounts, and add them and %d existing accounts to groups? [y/N] ", n-o.existing.Count, o.existing.Count)
 	case plan.GroupsAsked():
 		fmt.Fprintf(s.err, "\nCreate %d accounts and add them to groups? [y/N] ", n)
 	default:
@@ -175,9 +181,12 @@ func (o *runOptions) confirm(ctx context.Context, s *streams, plan *provision.Pl
 
 // firstNames are the first of the n accounts to send, as the wiki will
 // name them.
-func firstNames(plan *provision.Plan, n int) string {
-	s := strings.Join(plan.Preview.First, ", ")
-	if more := n - len(plan.Preview.First); more > 0 {
+func firstNames(plan *provision.Plan, n int) string { return listMore(plan.Preview.First, n) }
+
+// listMore lists the first of n names, and says how many more.
+func listMore(first []string, n int) string {
+	s := strings.Join(first, ", ")
+	if more := n - len(first); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s

@@ -159,8 +159,8 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 	}
 	sheet := writeSheet(t, dir, "room.csv", b.String())
 	started := time.Now().UTC().Truncate(time.Second)
-	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks",
-		"--reason", "Edit-a-thon 2026", "--rate", "20/s", "--yes", sheet)...)
+	r := runCLIWith(t, "y\n", true, nil, append(append([]string{"run"}, creatorArgs(coord, w)...), "--add-groups", "confirmed", "--group-expiry", "2 weeks",
+		"--reason", "Edit-a-thon 2026", "--rate", "20/s", sheet)...)
 	finished := time.Now().UTC()
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
@@ -183,6 +183,15 @@ func TestEventCoordinatorConfirmsParticipants(t *testing.T) {
 		}
 		if got := after[name] - before[name]; got != want {
 			t.Errorf("%s: %d rights log entries from the run, want %d", name, got, want)
+		}
+	}
+	for _, want := range []string{
+		"  accounts: 15 to create (0 other rows need no request): Newcomer 1, Newcomer 2, Newcomer 3, Newcomer 4, Newcomer 5 and 10 more\n",
+		"  existing: 5 of these exist already, so 10 are created; the 5 are only added to their groups: Returning forever, Returning later, Returning veteran, Returning plain1, Returning plain2\n",
+		"Create 10 accounts, and add them and 5 existing accounts to groups? [y/N] ",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the confirmation lacks %q:\n%s", want, r.stderr)
 		}
 	}
 	if !strings.Contains(r.stderr, "groups: 12 added, 2 already held as long or longer, 1 skipped (autoconfirmed already)") {

@@ -66,8 +66,11 @@ type runOptions struct {
 	grant bool
 	// started is when this run started: a duration of --group-expiry
 	// counts from the record's first run.
-	started  time.Time
-	groups   []string // --add-groups
+	started time.Time
+	groups  []string // --add-groups
+	// existing are the accounts to create that exist already, when the
+	// confirmation asks about a run that adds groups; nil when unknown.
+	existing *provision.Existing
 	sheet    string
 	password string // secret
 	oauth    string // secret: OAuth 2 access token

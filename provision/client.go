@@ -296,8 +296,11 @@ func (s *Session) userRights(ctx context.Context, user string, grants []Grant, r
 // users asks about accounts (list=users with usprop), read-only.
 func (s *Session) users(ctx context.Context, names []string, usprop string) Answer {
 	// A leading U+001F makes it the separator: names may hold '|'.
-	return s.post(ctx, url.Values{"action": {"query"}, "list": {"users"}, "usprop": {usprop},
-		"ususers": {"\x1f" + strings.Join(names, "\x1f")}})
+	q := url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + strings.Join(names, "\x1f")}}
+	if usprop != "" {
+		q.Set("usprop", usprop)
+	}
+	return s.post(ctx, q)
 }
 
 // createAccount sends one action=createaccount for a.

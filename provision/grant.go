@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -246,4 +247,73 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 func noAccount(name string) Outcome {
 	return Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
 		Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", name)}
+}
+
+// Existing are the rows of a plan whose accounts exist already: a run
+// adds them to their groups without creating them.
+type Existing struct {
+	Count int
+	First []string // the first of them, as the wiki names them
+}
+
+// FindExisting asks the wiki, read-only, which of the accounts a run would
+// create exist already — for a run that adds accounts to groups, whose
+// confirmation says which existing accounts it will add: at an event, an
+// existing name may be a stranger's. Names go as many a request as the
+// creator may ask about.
+func (e *Engine) FindExisting(ctx context.Context, plan *Plan, c *Creator) (Existing, error) {
+	var ex Existing
+	sh, err := plan.reopen()
+	if err != nil {
+		return ex, err
+	}
+	s, size := c.session, namesPerRequest
+	if c.HighLimits {
+		size = namesPerRequestHigh
+	}
+	if s == nil {
+		s = e.anonymousSession()
+	}
+	var names []string
+	ask := func() error {
+		if len(names) == 0 {
+			return nil
+		}
+		rctx, cancel := e.requestContext(ctx)
+		defer cancel()
+		ans := s.users(rctx, names, "")
+		names = names[:0]
+		if err := ans.err(); err != nil {
+			return fmt.Errorf("ask the wiki which accounts exist: %w", err)
+		}
+		if ans.Body.Query == nil {
+			return errors.New("ask the wiki which accounts exist: the answer has no query result")
+		}
+		for _, u := range ans.Body.Query.Users {
+			if !u.Missing && !u.Invalid {
+				ex.Count++
+				if len(ex.First) < previewNames {
+					ex.First = append(ex.First, u.Name)
+				}
+			}
+		}
+		return nil
+	}
+	for st, err := range plan.steps(sh) {
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return ex, err
+		}
+		if st.verdict != send || len(st.Grants) == 0 {
+			continue
+		}
+		if names = append(names, st.Canonical); len(names) == size {
+			if err := ask(); err != nil {
+				return ex, err
+			}
+		}
+	}
+	return ex, ask()
 }
