@@ -120,7 +120,7 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 		}
 		return out
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // it holds emails
+	f, err := report.OpenPrivate(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL) // it holds emails
 	if err != nil {
 		return 0, fmt.Errorf("cannot create the failed sheet: %v", err)
 	}

@@ -360,7 +360,7 @@ func newHTTPClient(workers int) *http.Client {
 // the logger and what closes it. If the log cannot be written (a full
 // disk), stderr hears it once, in plain words.
 func openLog(path string, stderr io.Writer) (*zap.Logger, func(), error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := report.OpenPrivate(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the log file: %v", err)
 	}

@@ -70,6 +70,18 @@ func writeSheet(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// writeSecretFile writes a secret file that only its owner can read, as
+// save-password does on every system.
+func writeSecretFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.MakePrivate(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func readResults(t *testing.T, path string) []report.Row {
 	t.Helper()
 	f, err := os.Open(path)
@@ -154,8 +166,14 @@ func mustBotPassword(t *testing.T, w *wikitest.Wiki, app string, grants ...strin
 	return c
 }
 
+// buildBinary builds the program for a test that runs it as a process; a
+// test binary run where no Go is (the Windows tests under Wine) is given
+// the program built for it in MWPROVISION_TEST_BINARY.
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("MWPROVISION_TEST_BINARY"); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "mwprovision")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)

@@ -52,9 +52,7 @@ func TestOAuthTokenIsSentAndAnUnacceptedTokenStops(t *testing.T) {
 	dir := t.TempDir()
 	const token = "oauth-canary-access-token-5f1e2d"
 	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecretFile(t, tokenFile, token+"\n")
 	sheet := writeSheet(t, dir, "o.csv", "username,email\noauth_person,o@example.org\n")
 	for _, mode := range [][]string{{"run", "--yes"}, {"run", "--dry-run"}} {
 		proxy := newRecordingProxy(t, w.URL)

@@ -3,7 +3,6 @@ package main
 import (
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,9 +39,7 @@ func validate(t *testing.T, o runOptions, env map[string]string, stdin string, t
 func TestValidateRefusesWhatCannotWork(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "bot.password")
-	if err := os.WriteFile(secret, []byte("0123456789abcdefghijklmnopqrstuv\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecretFile(t, secret, "0123456789abcdefghijklmnopqrstuv\n")
 	api := "https://wiki.example.org/w/api.php"
 	tests := []struct {
 		name string
@@ -64,7 +61,7 @@ func TestValidateRefusesWhatCannotWork(t *testing.T) {
 		{"negative wait", runOptions{API: api, User: "A@b", PasswordFile: secret, MaxWait: -time.Second}, nil, []string{"s.csv"}, "--max-wait -1s"},
 		{"bad rate", runOptions{API: api, User: "A@b", PasswordFile: secret, Rate: "fast"}, nil, []string{"s.csv"}, `--rate "fast"`},
 		{"token and bot password", runOptions{API: api, User: "A@b"}, map[string]string{"MWPROVISION_OAUTH_TOKEN": "tok"}, []string{"s.csv"}, "not both"},
-		{"no bot password", runOptions{API: api, User: "A@b"}, nil, []string{"s.csv"}, "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+		{"no bot password", runOptions{API: api, User: "A@b"}, nil, []string{"s.csv"}, "no bot password: give its file (readable by you alone: mwprovision save-password FILE writes one) or set MWPROVISION_PASSWORD"},
 		{"a rate of NaN", runOptions{DryRun: true, Rate: "NaN"}, nil, []string{"s.csv"}, `--rate "NaN": give a rate such as 2/s`},
 		{"an infinite rate", runOptions{DryRun: true, Rate: "+Inf/s"}, nil, []string{"s.csv"}, `--rate "+Inf/s": give a rate such as 2/s`},
 		{"a rate that would never send", runOptions{DryRun: true, Rate: "0.0000001/h", MaxWait: 5 * time.Second}, nil, []string{"s.csv"},
@@ -97,9 +94,7 @@ func TestValidateDerivesPathsSecretsAndRate(t *testing.T) {
 	dir := t.TempDir()
 	sheet := filepath.Join(dir, "signups.csv")
 	secret := filepath.Join(dir, "bot.password")
-	if err := os.WriteFile(secret, []byte("from-the-file\r\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecretFile(t, secret, "from-the-file\r\n")
 	api := "http://127.0.0.1:8080/w/api.php" // plain http is fine on this machine
 	tests := []struct {
 		name          string

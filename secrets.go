@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/mwprovision/mwprovision/report"
 )
 
 // secretWait is how long a named pipe may take to bring its secret (a
@@ -32,7 +34,7 @@ func readSecret(ctx context.Context, file, env, what string, getenv func(string)
 	if p := getenv(env); p != "" {
 		return p, nil
 	}
-	return "", fmt.Errorf("no %s: give its file (mode 0600) or set %s", what, env)
+	return "", fmt.Errorf("no %s: give its file (readable by you alone: mwprovision save-password FILE writes one) or set %s", what, env)
 }
 
 // readSecretFile reads a regular file, or a pipe that a program writes to
@@ -45,8 +47,10 @@ func readSecretFile(ctx context.Context, file, what string) ([]byte, error) {
 	if kind := fi.Mode().Type(); kind != 0 && kind != fs.ModeNamedPipe {
 		return nil, fmt.Errorf("the %s file %s is not a file but %s: give the file that holds the %s", what, file, describeMode(fi.Mode()), what)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("the %s file %s can be read by other users (mode %04o); run: chmod 600 %s", what, file, fi.Mode().Perm(), file)
+	if who, fix, err := report.Readers(file); err != nil {
+		return nil, fmt.Errorf("cannot tell who may read the %s file %s: %v", what, file, err)
+	} else if who != "" {
+		return nil, fmt.Errorf("the %s file %s can be read by %s; %s", what, file, who, fix)
 	}
 	// Opening a named pipe waits for a program to write to it: read aside,
 	// so that Ctrl-C and the deadline are heard.

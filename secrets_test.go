@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mwprovision/mwprovision/report"
 )
 
 func TestReadSecret(t *testing.T) {
@@ -20,18 +22,25 @@ func TestReadSecret(t *testing.T) {
 		return p
 	}
 	private := write("private", "s3cret \t\r\n", 0o600)
+	if err := report.MakePrivate(private); err != nil {
+		t.Fatal(err)
+	}
 	open := write("open", "s3cret\n", 0o644)
+	openErr := shareWithOthers(t, open)
 	empty := write("empty", "\n", 0o600)
+	if err := report.MakePrivate(empty); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, file, env, want, err string
 	}{
 		{name: "a private file, trailing space trimmed", file: private, want: "s3cret"},
 		{name: "the file wins over the environment", file: private, env: "from-env", want: "s3cret"},
 		{name: "the environment", env: "from-env", want: "from-env"},
-		{name: "readable by others", file: open, err: "can be read by other users (mode 0644); run: chmod 600 " + open},
+		{name: "readable by others", file: open, err: openErr},
 		{name: "empty", file: empty, err: "is empty"},
 		{name: "missing file", file: filepath.Join(dir, "nope"), err: "cannot read the bot password file"},
-		{name: "nothing given", err: "no bot password: give its file (mode 0600) or set MWPROVISION_PASSWORD"},
+		{name: "nothing given", err: "no bot password: give its file (readable by you alone: mwprovision save-password FILE writes one) or set MWPROVISION_PASSWORD"},
 	}
 	for _, tt := range tests {
 		got, err := readSecret(t.Context(), tt.file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return tt.env })
@@ -76,5 +85,30 @@ func TestReadSecretRefusesWhatIsNoFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want %q", tt.path, err, tt.want)
 		}
+	}
+}
+
+// save-password writes the secret so that only its owner can read it, on
+// every system, and run reads it back; a second save replaces it.
+func TestSavePassword(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "botpassword")
+	for _, secret := range []string{"first-secret-0123456789abcdefghij", "second-secret-0123456789abcdefghi"} {
+		r := runCLIWith(t, secret+"\n", false, nil, "save-password", file)
+		if r.code != 0 || !strings.Contains(r.stderr, "readable by you alone") {
+			t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+		}
+		if who, _, err := report.Readers(file); who != "" || err != nil {
+			t.Errorf("the saved file can be read by %q (%v)", who, err)
+		}
+		got, err := readSecret(t.Context(), file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" })
+		if err != nil || got != secret {
+			t.Errorf("read back %q, %v; want %q", got, err, secret)
+		}
+	}
+	if r := runCLIWith(t, "\n", false, nil, "save-password", file); r.code != exitUsage || !strings.Contains(r.stderr, "no secret on standard input") {
+		t.Errorf("an empty secret: exit %d:\n%s", r.code, r.stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
+		t.Errorf("the folder holds %d files, want the one saved", len(entries))
 	}
 }

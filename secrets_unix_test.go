@@ -59,3 +59,13 @@ func TestReadSecretFromAPipe(t *testing.T) {
 		t.Errorf("a pipe others can read: %v", err)
 	}
 }
+
+// shareWithOthers lets other users read path, and returns the refusal
+// that run gives for it.
+func shareWithOthers(t *testing.T, path string) string {
+	t.Helper()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "can be read by other users (mode 0644); run: chmod 600 " + path
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/gofrs/flock"
 )
@@ -53,7 +54,15 @@ func (l *Lock) Release() error {
 	if l == nil || l.fl == nil {
 		return nil
 	}
-	os.Remove(l.path) // not on Windows while it is open: it stays, empty
+	if runtime.GOOS == "windows" {
+		// Windows removes no file while it is open: let go first. A run
+		// that took the lock since holds the file open, and it stays.
+		err := l.fl.Unlock()
+		os.Remove(l.path)
+		l.fl = nil
+		return err
+	}
+	os.Remove(l.path)
 	err := l.fl.Unlock()
 	l.fl = nil
 	return err

@@ -54,7 +54,7 @@ func Create(path string, resume bool, about About) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot keep the previous results: %w", err)
 	}
-	f, err := os.OpenFile(rf.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := OpenPrivate(rf.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return nil, fmt.Errorf("create results file: %w", err)
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/mwprovision/mwprovision/report"
+)
+
+// savePasswordCommand writes a secret file the way run wants it, on every
+// system: readable by its owner alone (mode 0600 on Linux and macOS, an
+// access control list for the user alone on Windows, where chmod means
+// nothing).
+func savePasswordCommand(s *streams) *cli.Command {
+	return &cli.Command{
+		Name:      "save-password",
+		Usage:     "write the bot password (or an OAuth token) to a file only you can read",
+		ArgsUsage: "FILE",
+		Description: `Asks for the secret without showing it (or reads the first line of standard
+input when it is not a terminal) and writes it to FILE, readable by you
+alone: mode 0600 on Linux and macOS, an access control list for your
+account alone on Windows. A FILE already there is replaced. Then give it
+to run as --password-file FILE (or --oauth-token-file FILE).
+
+Examples:
+    mwprovision save-password ~/.mwprovision-botpassword
+    mwprovision save-password "$env:USERPROFILE\mwprovision-botpassword.txt"   # PowerShell`,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("save-password needs one FILE: mwprovision save-password FILE (got %d arguments)", c.NArg())
+			}
+			return savePassword(c, s, c.Args().First())
+		},
+	}
+}
+
+// savePassword reads the secret and writes it to path through a private
+// file beside it, renamed into place: a reader never sees half of it, nor
+// a moment when others may read it.
+func savePassword(c *cli.Context, s *streams, path string) error {
+	var secret string
+	var err error
+	if s.interactive() {
+		secret, err = promptSecret(c.Context, s.readSecret, s.err, "Bot password (not shown): ")
+	} else {
+		secret, err = s.readLine(c.Context)
+		secret = strings.TrimSpace(secret)
+		if secret == "" {
+			err = errors.New("no secret on standard input: give it as its first line, or run this on a terminal")
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is there and is not a file: give another FILE", path)
+	}
+	tmp, err := report.OpenPrivate(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new"), os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	}
+	_, werr := tmp.WriteString(secret + "\n")
+	if err := tmp.Close(); werr == nil {
+		werr = err
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("cannot write %s: %v", path, werr)
+	}
+	fmt.Fprintf(s.err, "saved to %s, readable by you alone; give it to run as --password-file %s\n", path, path)
+	return nil
+}
