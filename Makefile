@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test unit fuzz-short wiki-deps lint bench demo demo-stop clean
+.PHONY: all build test other-systems unit fuzz-short wiki-deps lint bench demo demo-stop clean
 
 all: build
 
@@ -15,9 +15,29 @@ build:
 
 # Installs what the integration tests need (Debian's MediaWiki and PHP), then
 # runs every test, including those against a real MediaWiki.
-test: wiki-deps lint
+test: wiki-deps lint other-systems
 	$(GO) test -count=1 -timeout 14m ./...
 	$(MAKE) fuzz-short
+
+# Windows and macOS: vet and build both; run the Windows build's tests for
+# real, under Wine 10 in a Debian trixie chroot (wikitest/trixie.sh; built
+# once, ≈ 2 minutes). The end-to-end run of the Windows binary against the
+# real wiki is TestWindowsBuildAgainstTheWiki, in the main test run.
+WT = $(shell bash wikitest/trixie.sh root)/tmp/mwprovision-windows
+other-systems:
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+	GOOS=darwin GOARCH=amd64 $(GO) build -o /dev/null .
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+	bash wikitest/trixie.sh ensure
+	bash wikitest/trixie.sh share $(CURDIR)
+	rm -rf $(WT) && mkdir -p $(WT)
+	GOOS=windows GOARCH=amd64 $(GO) build -o $(WT)/mwprovision.exe .
+	for p in report provision main; do \
+	  GOOS=windows GOARCH=amd64 $(GO) test -c -o $(WT)/$$p.test.exe ./$${p/main/.} || exit 1; done
+	cd report && bash ../wikitest/trixie.sh wine /tmp/mwprovision-windows/report.test.exe -test.short
+	cd provision && bash ../wikitest/trixie.sh wine /tmp/mwprovision-windows/provision.test.exe -test.short
+	MWPROVISION_TEST_BINARY='Z:\tmp\mwprovision-windows\mwprovision.exe' \
+	  bash wikitest/trixie.sh wine /tmp/mwprovision-windows/main.test.exe -test.short
 
 # A short run of each fuzz test (the seed corpus is in provision/testdata/fuzz).
 fuzz-short:

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -65,9 +64,7 @@ func BenchmarkDryRunOffline1M(b *testing.B) {
 		if code := cmd.ProcessState.ExitCode(); code != 1 { // the sheet has problems on purpose
 			b.Fatalf("exit %d (%v): %s", code, err, stderr.String())
 		}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
-			maxRSS = ru.Maxrss
-		}
+		maxRSS = max(maxRSS, peakRSSKiB(cmd.ProcessState))
 	}
 	b.ReportMetric(wall.Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MB")

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -356,7 +357,12 @@ func TestRunReadsTheBytesThePlanRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.Rename(saved, path); err != nil {
-		t.Fatal(err)
+		if runtime.GOOS != "windows" {
+			t.Fatal(err)
+		}
+		// Windows replaces no file that is open: the editor's save fails,
+		// and the run still creates the rows the plan showed.
+		t.Logf("the save over the open sheet: %v", err)
 	}
 	rows, err := runPlan(t, api, plan, false)
 	if err != nil {
