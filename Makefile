@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test other-systems unit fuzz-short wiki-deps lint bench demo demo-stop clean
+.PHONY: all build test other-systems dist unit fuzz-short wiki-deps lint bench demo demo-stop clean
 
 all: build
 
@@ -43,6 +43,14 @@ other-systems:
 fuzz-short:
 	$(GO) test ./provision -run '^$$' -fuzz '^FuzzSheet$$' -fuzztime 10s -fuzzminimizetime 3s
 	$(GO) test ./provision -run '^$$' -fuzz '^FuzzCanonicalUsername$$' -fuzztime 10s -fuzzminimizetime 3s
+
+# Packages, as a release would make them (a local snapshot, into dist/):
+# archives for linux, darwin and windows on amd64 and arm64, their
+# checksums, and a .deb with the man page and bash completion. GoReleaser
+# is pinned here and run with go run.
+GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
+dist:
+	$(GO) run $(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
 
 # Tests that need no wiki.
 unit:

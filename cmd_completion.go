@@ -39,3 +39,21 @@ func completionCommand() *cli.Command {
 		},
 	}
 }
+
+// manCommand prints the man page, made from the commands' own help, for
+// the packages (mwprovision man > mwprovision.1).
+func manCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "man",
+		Usage:  "print the manual page (roff), made from this help",
+		Hidden: true,
+		Action: func(c *cli.Context) error {
+			page, err := c.App.ToManWithSection(1)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(c.App.Writer, page)
+			return err
+		},
+	}
+}
