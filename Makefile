@@ -49,8 +49,11 @@ fuzz-short:
 # checksums, and a .deb with the man page and bash completion. GoReleaser
 # is pinned here and run with go run.
 GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
+# Then TestDistPackages checks the checksums and installs the amd64 .deb
+# here (dpkg, as root), runs it and removes it.
 dist:
 	$(GO) run $(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
+	$(GO) test -count=1 -tags dist -run '^TestDistPackages$$' .
 
 # Tests that need no wiki.
 unit:
