@@ -52,7 +52,7 @@ GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
 # Then TestDistPackages checks the checksums and installs the amd64 .deb
 # here (dpkg, as root), runs it and removes it.
 dist:
-	$(GO) run $(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
+	MWPROVISION_COMMIT=$$(git rev-parse --short HEAD) $(GO) run $(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
 	$(GO) test -count=1 -tags dist -run '^TestDistPackages$$' .
 
 # Tests that need no wiki.
