@@ -1,12 +1,21 @@
+// Tests of the Windows build, driven from Linux: it runs under Wine in the
+// trixie chroot.
+
+//go:build linux
+
 package main
 
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -133,5 +142,64 @@ func TestWindowsBuildAgainstTheWiki(t *testing.T) {
 	r = b.run(t, "", "report", "--format", "wikitext", b.path("signups.results.csv"))
 	if r.code != 0 || strings.Count(r.stdout, "* [[User:Windows user ") != 5 {
 		t.Errorf("report: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+// Ctrl-C reaches the Windows build as Windows sends it (Wine turns a
+// SIGINT into a console Ctrl-C event): the first stops the run where it
+// is, the second ends the program at once with exit 130. The wiki here
+// takes the request and never answers.
+func TestWindowsCtrlCStopsThenQuits(t *testing.T) {
+	b := newWineBox(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn // answered never, closed with the listener's test
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	if err := os.WriteFile(filepath.Join(b.dir, "s.csv"), []byte("username,email\nann,a@example.org\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "wikitest/trixie.sh", "wine", b.exe, "run", "--dry-run",
+		"--api", "http://"+ln.Addr().String()+"/w/api.php", b.path("s.csv"))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	exited := startProcess(t, cmd)
+	interrupt := func(after string) {
+		t.Helper()
+		if !poll(time.Minute, exited, func() bool { return strings.Contains(stderr.String(), after) }) {
+			t.Fatalf("never saw %q:\n%s", after, stderr.String())
+		}
+		// The Windows program is the process that bears its path.
+		out, err := exec.Command("pgrep", "-f", "^"+regexp.QuoteMeta(b.exe)).Output()
+		pid, perr := strconv.Atoi(strings.Fields(string(out) + " x")[0])
+		if err != nil || perr != nil {
+			t.Fatalf("no process runs %s: %v %v", b.exe, err, perr)
+		}
+		if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+	}
+	interrupt("pass the offline checks")
+	interrupt("Ctrl-C again quits at once")
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the second Ctrl-C did not end the program:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Errorf("exit %d, want %d:\n%s", code, exitInterrupted, stderr.String())
 	}
 }
