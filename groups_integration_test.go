@@ -537,3 +537,38 @@ func checkReturning(t *testing.T, file string, first report.GrantState) {
 		}
 	}
 }
+
+// The wiki adds the group but its answer is lost: the same userrights
+// again is answered "nothing changed" (added: []), and the wiki's record
+// decides: the group is added, once (the rights log), and the row says so.
+func TestLostGrantAnswerIsFoundOnTheWiki(t *testing.T) {
+	w, coord := eventWiki(t)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "lost", 2)
+	proxy := newFaultProxy(t, w.URL)
+	proxy.action = "userrights"
+	proxy.after = func(n int, rw http.ResponseWriter, _ int, _ http.Header, _ []byte) bool {
+		if n != 1 {
+			return false
+		}
+		dropConnection(rw)
+		return true
+	}
+	r := runCLI(t, nil, "run", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
+		"--rate", "0", "--add-groups", "confirmed", "--group-expiry", "1 month", "--yes", sheet)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	changes := rightsChanges(t, w)
+	for _, row := range readResults(t, filepath.Join(dir, "room.results.csv")) {
+		if len(row.Groups) != 1 || row.Groups[0].State != report.GrantAdded || row.Code != "" {
+			t.Errorf("%s: groups %q code %q, want confirmed added", row.Canonical, row.Groups, row.Code)
+		}
+		if changes[row.Canonical] != 1 {
+			t.Errorf("%s: %d rights log entries, want 1", row.Canonical, changes[row.Canonical])
+		}
+	}
+	if n := proxy.createCount(); n != 3 {
+		t.Errorf("%d userrights requests, want 3 (one sent again after its answer was lost)", n)
+	}
+}

@@ -351,12 +351,15 @@ func (o *runOptions) engineConfig(plan *provision.Plan) provision.Config {
 // planOptions say how the plan decides rows, from the flags and the
 // previous results (nil unless resuming).
 func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOptions {
+	// A duration counts from the first run of the record that added
+	// groups, so that a resumed run asks for the same expiry and finds the
+	// grant an earlier one made; else from this run.
 	from := o.started
-	if previous != nil && !previous.About.FirstRun.IsZero() {
+	if previous != nil && previous.GroupsAsked && !previous.About.FirstRun.IsZero() {
 		from = previous.About.FirstRun
 	}
 	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
-		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from}, GrantOnly: o.grant}
+		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant}
 }
 
 func isLoopback(api string) bool {

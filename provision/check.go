@@ -56,7 +56,7 @@ func (c *Checker) Check(a *Account) {
 			return
 		}
 	}
-	if p := c.grantProblem(a); p != nil {
+	if p := c.grantProblem(a, carried); p != nil {
 		if !carried {
 			a.Problem = p
 			return
@@ -69,13 +69,14 @@ func (c *Checker) Check(a *Account) {
 }
 
 // grantProblem resolves a's groups into a.Grants, or says why it cannot.
-func (c *Checker) grantProblem(a *Account) *Problem {
+// A row an earlier run decided needs no group of its own.
+func (c *Checker) grantProblem(a *Account, carried bool) *Problem {
 	g := c.Groups
 	if g == nil {
 		g = &GroupOptions{}
 	}
 	grants, p := g.grants(a)
-	if p == nil && c.GrantOnly && len(grants) == 0 {
+	if p == nil && c.GrantOnly && len(grants) == 0 && !carried {
 		p = &Problem{Code: "no-groups", Message: "no group to add: the row's groups cell is empty and the run adds none"}
 	}
 	a.Grants = grants

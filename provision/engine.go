@@ -267,7 +267,7 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 			}
 			results <- decided{seq: a.Seq, row: row, facts: Facts{Offline: true}}
 		default:
-			j := job{Account: *a, grantOnly: e.cfg.GrantOnly || st.verdict == regrant}
+			j := job{Account: *a, grantOnly: e.cfg.GrantOnly || st.verdict == regrant, createsNone: e.cfg.GrantOnly}
 			if st.verdict == regrant {
 				prev := plan.previous(&st)
 				j.prev = &prev

@@ -34,6 +34,11 @@ type fakeWiki struct {
 	inFlight    atomic.Int32
 	maxIn       atomic.Int32
 	bodies      []string // every POST body, for secret checks
+	// users answers list=users for the names asked, in order; rights
+	// answers userrights for a user and the groups asked. Unset: such a
+	// request is an error.
+	users  func(names []string) string
+	rights func(user string, groups []string) string
 }
 
 func newFakeWiki(t *testing.T, create func(string, int) (int, string, bool)) (*fakeWiki, *httptest.Server) {
@@ -72,6 +77,10 @@ func (f *fakeWiki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveLogEvents(w, strings.TrimPrefix(q.Get("letitle"), "User:"))
 	case q.Get("action") == "createaccount":
 		f.serveCreateAccount(w, r, session)
+	case q.Get("list") == "users" && f.users != nil:
+		fmt.Fprint(w, f.users(strings.Split(strings.TrimPrefix(q.Get("ususers"), "\x1f"), "\x1f")))
+	case q.Get("action") == "userrights" && f.rights != nil:
+		fmt.Fprint(w, f.rights(q.Get("user"), strings.Split(q.Get("add"), "|")))
 	default:
 		f.t.Errorf("fake wiki: unexpected request %s %v", r.Method, q)
 		w.WriteHeader(400)
@@ -84,7 +93,11 @@ func (f *fakeWiki) serveToken(w http.ResponseWriter, kind, session string) {
 		session = fmt.Sprintf("s%d", time.Now().UnixNano())
 		http.SetCookie(w, &http.Cookie{Name: "fakesession", Value: session})
 	}
-	fmt.Fprintf(w, `{"query":{"tokens":{"%stoken":"tok+\\"}}}`, kind)
+	var toks []string
+	for _, k := range strings.Split(kind, "|") {
+		toks = append(toks, fmt.Sprintf(`"%stoken":"tok+\\"`, k))
+	}
+	fmt.Fprintf(w, `{"query":{"tokens":{%s}}}`, strings.Join(toks, ","))
 }
 
 // serveLogin logs the session in, whatever the password.

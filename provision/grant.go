@@ -121,6 +121,11 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		results = append(results, report.GroupResult{Group: g.Group, State: report.GrantAdded, Until: g.Until})
 		log.Info("group", zap.String("group", g.Group), zap.String("state", string(report.GrantAdded)), zap.String("until", expiryParam(g.Until)))
 	}
+	if len(missed) > 0 {
+		// An answer lost on the way, then the same request again: the
+		// wiki answers that nothing changed. What it holds now decides.
+		missed, results = e.heldNow(ctx, log, s, a.Line, name, missed, results)
+	}
 	if len(missed) == 0 {
 		return grantOutcome{groups: inOrder(a.Grants, results)}
 	}
@@ -128,6 +133,22 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		"the wiki left them out of its answer and gave no reason: the creator may not add them there, or no such group exists")
 	out.groups = inOrder(a.Grants, out.groups)
 	return out
+}
+
+// heldNow asks the wiki again which of the missed grants the account
+// holds now as asked (or longer): those are done. It returns the grants
+// still missed and the results with the others added.
+func (e *Engine) heldNow(ctx context.Context, log *zap.Logger, s *Session, line int, name string, missed []Grant, results report.Groups) ([]Grant, report.Groups) {
+	users, _ := e.readUsers(ctx, log, s, "read-groups", line, []string{name}, groupsProps)
+	u, ok := findUser(users, name, 1)
+	if !ok {
+		return missed, results
+	}
+	p := planGrants(missed, nil, u.GroupMemberships)
+	for _, g := range p.done {
+		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
+	}
+	return p.send, append(results, p.done...)
 }
 
 // grantFailed is the outcome of a row whose grants failed, with done the
@@ -167,6 +188,9 @@ type job struct {
 	Account
 	grantOnly bool
 	prev      *report.Row
+	// createsNone: the run creates nothing (grant), so an existing
+	// account is what it expects, with no code.
+	createsNone bool
 }
 
 // pending is the row of a job the run stopped before sending: an earlier
@@ -175,9 +199,25 @@ func (j *job) pending(stop error, now time.Time) decided {
 	if j.prev == nil {
 		return pendingRow(&j.Account, stop, false, 0, now)
 	}
-	row := *j.prev
+	row := j.prevRow()
 	grantOutcome{groups: groupResults(j.Grants, report.GrantPending), stop: stop}.apply(&row)
 	return decided{seq: j.Seq, row: row, facts: Facts{Stop: stop}}
+}
+
+// prevRow is the earlier run's row of a job, its groups to be redone: a
+// code and message that were about the groups are dropped. An account a
+// run that creates nothing found has no code; one a run found existing
+// when it meant to create it keeps userexists.
+func (j *job) prevRow() report.Row {
+	row := *j.prev
+	if row.Groups.Failed() {
+		row.Code, row.Message = "", ""
+		if row.Status == report.Exists && !j.createsNone {
+			row.Code, row.Message = "userexists", "the account exists already"
+		}
+	}
+	row.Groups = nil
+	return row
 }
 
 // base is the row a grant-only job starts from: the earlier run's, its
@@ -186,16 +226,7 @@ func (j *job) base(u userAnswer, attempts int, at time.Time) report.Row {
 	if j.prev == nil {
 		return rowFor(&j.Account, Outcome{Status: report.Exists, Canonical: u.Name}, attempts, at)
 	}
-	row := *j.prev
-	if row.Groups.Failed() {
-		// The code and message were about the groups.
-		row.Code, row.Message = "", ""
-		if row.Status == report.Exists {
-			row.Code, row.Message = "userexists", "the account exists already"
-		}
-	}
-	row.Groups = nil
-	return row
+	return j.prevRow()
 }
 
 // grantBatch adds the existing accounts of a batch to their groups: one
@@ -211,35 +242,47 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 	out := make([]decided, 0, len(batch))
 	for i := range batch {
 		j := &batch[i]
-		now := e.deps.Clock.Now()
-		if t.stop != nil {
-			out = append(out, j.pending(e.stopCause(ctx, t), now))
-			continue
-		}
 		u, ok := findUser(users, j.Canonical, len(names))
-		var known *userAnswer
-		switch {
-		case users == nil && j.prev == nil:
-			// The read itself failed, the same for every name.
-			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, t.out, t.attempts, t.finished(e.deps.Clock)), sent: true})
-			continue
-		case ok && u.Invalid:
-			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, classifyRefusal("invaliduser", rawMessageOf("noname", nil)), t.attempts, now), sent: true})
-			continue
-		case ok && u.Missing && j.prev == nil:
-			out = append(out, decided{seq: j.Seq, row: rowFor(&j.Account, noAccount(j.Canonical), t.attempts, now), sent: true})
-			continue
-		case ok:
-			known = &u
+		read, tj := users != nil, t
+		if !ok && read {
+			// A name the wiki spells otherwise: asked about alone.
+			var alone []userAnswer
+			alone, tj = e.readUsers(ctx, log, w.s, "read-groups", j.Line, []string{j.Canonical}, groupsProps)
+			u, ok = findUser(alone, j.Canonical, 1)
+			read = alone != nil
 		}
-		// A name the wiki spelled otherwise is asked about again, alone.
-		d := decided{seq: j.Seq, row: j.base(u, t.attempts, now), sent: true}
-		if d.row.Canonical == "" {
-			d.row.Canonical = j.Canonical
-		}
-		out = append(out, e.withGroups(ctx, w, &j.Account, d, known))
+		out = append(out, e.grantJob(ctx, w, j, u, ok, read, tj))
 	}
 	return out
+}
+
+// grantJob decides one job of a grant-only batch from what the wiki said
+// about its account (u, when found), or from how the read ended (t).
+func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u userAnswer, found, read bool, t tried) decided {
+	now := e.deps.Clock.Now()
+	switch {
+	case t.stop != nil:
+		return j.pending(e.stopCause(ctx, t), now)
+	case !read && j.prev == nil:
+		// The read itself failed.
+		return decided{seq: j.Seq, row: rowFor(&j.Account, t.out, t.attempts, t.finished(e.deps.Clock)), sent: true}
+	case !found && j.prev == nil:
+		return decided{seq: j.Seq, row: rowFor(&j.Account, Outcome{Status: report.Failed, Code: "no-answer",
+			Message: "the wiki did not answer about this name"}, t.attempts, now), sent: true}
+	case found && u.Invalid:
+		return decided{seq: j.Seq, row: rowFor(&j.Account, classifyRefusal("invaliduser", rawMessageOf("noname", nil)), t.attempts, now), sent: true}
+	case found && u.Missing && j.prev == nil:
+		return decided{seq: j.Seq, row: rowFor(&j.Account, noAccount(j.Canonical), t.attempts, now), sent: true}
+	}
+	var known *userAnswer
+	if found {
+		known = &u
+	}
+	d := decided{seq: j.Seq, row: j.base(u, t.attempts, now), sent: true}
+	if d.row.Canonical == "" {
+		d.row.Canonical = j.Canonical
+	}
+	return e.withGroups(ctx, w, &j.Account, d, known)
 }
 
 // noAccount is the outcome of a row whose account a run that creates

@@ -23,6 +23,8 @@ type GroupOptions struct {
 	// run, so that a resumed run asks for the same expiry again and finds
 	// the grant it made (never extending it a second time).
 	From time.Time
+	// Now is when the run started: an expiry must come after it.
+	Now time.Time
 	// Addable are the groups the creator may add, from the pre-flight; nil
 	// when unknown (offline), then every group is taken as addable.
 	Addable []string
@@ -97,7 +99,8 @@ func ParseExpiry(s string, from time.Time) (time.Time, error) {
 	if d, err := time.Parse(time.DateOnly, v); err == nil {
 		t = d
 	} else if d, err := time.Parse(time.RFC3339, strings.ToUpper(v)); err == nil {
-		t = d.UTC()
+		// The wiki keeps whole seconds: so does the record.
+		t = d.UTC().Truncate(time.Second)
 	} else if t, err = addDuration(from.UTC().Truncate(time.Second), v); err != nil {
 		return time.Time{}, &ExpiryError{Value: s}
 	}
@@ -154,6 +157,11 @@ func (g *GroupOptions) grants(a *Account) ([]Grant, *Problem) {
 		var err error
 		if until, err = ParseExpiry(expiry, g.From); err != nil {
 			return out, &Problem{Code: "invalid-expiry", Message: err.Error() + " (" + from + ")"}
+		}
+		if !g.Now.IsZero() && !until.IsZero() && !until.After(g.Now) {
+			return out, &Problem{Code: "invalid-expiry", Message: fmt.Sprintf(
+				"the expiry %q (%s) ends %s, before this run: a duration counts from the first run of this record that added groups, %s, so that a resumed run asks for the same expiry; give a date, or a longer duration",
+				expiry, from, until.Format(time.RFC3339), g.From.UTC().Format(time.RFC3339))}
 		}
 	}
 	for _, x := range groups {

@@ -2,11 +2,16 @@ package provision
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mwprovision/mwprovision/report"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 )
 
 func TestSplitGroups(t *testing.T) {
@@ -40,6 +45,7 @@ func TestParseExpiry(t *testing.T) {
 		{in: "1 year", want: time.Date(2027, 11, 24, 19, 20, 30, 0, time.UTC)},
 		{in: "2026-12-08", want: time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)},
 		{in: "2026-12-08T10:00:00+01:00", want: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)},
+		{in: "2026-12-08T10:00:00.5Z", want: time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC)}, // the wiki keeps seconds
 		{in: "2026-11-01", past: true},
 		{in: "", invalid: true}, {in: "two weeks", invalid: true}, {in: "2 fortnights", invalid: true},
 		{in: "-2 weeks", invalid: true}, {in: "2", invalid: true}, {in: "08/12/2026", invalid: true},
@@ -81,6 +87,10 @@ func TestGrantsOfARow(t *testing.T) {
 			groups: "confirmed;sysop", wantCode: "group-not-addable"},
 		{name: "offline, every group may be added", opts: GroupOptions{Expiry: "1 week"}, groups: "sysop",
 			want: []Grant{{"sysop", from.AddDate(0, 0, 7)}}},
+		{name: "a duration from the record's first run that ended before this run",
+			opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 20)}, wantCode: "invalid-expiry"},
+		{name: "the same duration while it lasts", opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 3)},
+			want: []Grant{{"confirmed", twoWeeks}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.From = from
@@ -130,5 +140,65 @@ func TestPlanGrantsNeverShortens(t *testing.T) {
 				t.Errorf("plan %+v, want left alone: %s", p, tt.state)
 			}
 		})
+	}
+}
+
+// A run that creates nothing asks about its accounts in batches; a name
+// the batch's answer spells otherwise is asked about alone before its row
+// is decided: found, it is added; missing, it fails as no account, as the
+// dry run says — never "exists".
+func TestGrantOnlyAsksAloneAboutANameSpelledOtherwise(t *testing.T) {
+	f, srv := newFakeWiki(t, nil)
+	var mu sync.Mutex
+	var asked [][]string
+	f.users = func(names []string) string {
+		mu.Lock()
+		asked = append(asked, names)
+		mu.Unlock()
+		var us []string
+		for _, n := range names {
+			switch {
+			case n == "Ghost" && len(names) == 1:
+				us = append(us, `{"name":"Ghost","missing":true}`)
+			case len(names) > 1 && (n == "Ann" || n == "Ghost"):
+				us = append(us, fmt.Sprintf(`{"name":"%s-otherwise","missing":true}`, n))
+			default:
+				us = append(us, fmt.Sprintf(`{"userid":7,"name":%q,"groups":["*","user"],"groupmemberships":[]}`, n))
+			}
+		}
+		return `{"query":{"users":[` + strings.Join(us, ",") + `]}}`
+	}
+	var granted []string
+	f.rights = func(user string, groups []string) string {
+		mu.Lock()
+		granted = append(granted, user)
+		mu.Unlock()
+		return fmt.Sprintf(`{"userrights":{"user":%q,"added":["staff"],"removed":[]}}`, user)
+	}
+	opts := PlanOptions{GrantOnly: true, Groups: GroupOptions{Add: []string{"staff"}, From: time.Now()}}
+	plan, err := ReadPlan(t.Context(), strings.NewReader("username\nAnn\nBob\nGhost\n"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "canarybotpassword0123456789abcdefg", Workers: 1,
+		Rate: rate.Inf, MaxWait: time.Minute, MaxAttempts: 3, GrantOnly: true, Groups: true}, Deps{Log: zap.NewNop()})
+	sink := &memSink{}
+	if _, err := e.Run(t.Context(), plan, owner, sink); err != nil {
+		t.Fatal(err)
+	}
+	got := statuses(sink.rows)
+	if want := "2:Ann:exists 3:Bob:exists 4:Ghost:failed"; got != want {
+		t.Errorf("statuses %q, want %q", got, want)
+	}
+	if r := sink.rows[2]; r.Code != "nosuchuser" || r.Groups != nil {
+		t.Errorf("Ghost: code %q groups %q, want nosuchuser and no groups", r.Code, r.Groups)
+	}
+	for _, r := range sink.rows[:2] {
+		if r.Code != "" || r.Groups.String() != "staff: added permanently" {
+			t.Errorf("%s: code %q groups %q, want no code and staff added", r.Username, r.Code, r.Groups)
+		}
+	}
+	if !slices.Equal(granted, []string{"Ann", "Bob"}) || len(asked) != 3 {
+		t.Errorf("granted %q after asking %q", granted, asked)
 	}
 }

@@ -182,7 +182,8 @@ func (p *Plan) GroupsAsked() bool { return len(p.opts.Groups.Add) > 0 || p.group
 // again when a group of the sheet is not among them.
 func (p *Plan) Restrict(ctx context.Context, addable []string, why string) error {
 	p.opts.Groups.Addable, p.opts.Groups.AddableWhy = addable, why
-	if !slices.ContainsFunc(p.sheetGroups, func(g string) bool { return !slices.Contains(addable, g) }) {
+	all := len(p.sheetGroups) < maxSheetGroups // else some were not kept
+	if all && !slices.ContainsFunc(p.sheetGroups, func(g string) bool { return !slices.Contains(addable, g) }) {
 		return nil
 	}
 	sh, err := p.reopen()

@@ -207,6 +207,9 @@ type Previous struct {
 	// Cut is set when the last row of a file was cut off (a full disk, a
 	// crash): it is dropped, and its row is decided again.
 	Cut string
+	// GroupsAsked: an earlier run of the record added accounts to groups
+	// (a row has a groups cell).
+	GroupsAsked bool
 }
 
 // ReadPrevious reads what earlier runs decided, for a resumed run: the
@@ -265,6 +268,9 @@ func (prev *Previous) take(rows []Row) {
 	for _, r := range rows {
 		if r.Canonical != "" {
 			prev.Rows[r.Canonical] = r
+		}
+		if len(r.Groups) > 0 {
+			prev.GroupsAsked = true
 		}
 		if r.Wiki != "" {
 			prev.About.Wiki = r.Wiki

@@ -83,7 +83,11 @@ func (w *Wiki) start(detached bool) error {
 	fmt.Fprintf(logf, "=== wikitest: starting php -S %s (%s)\n", addr, time.Now().Format(time.RFC3339))
 
 	phpArgs := []string{"-S", addr, "-t", filepath.Join(w.Dir, "htdocs"),
-		"-d", "sendmail_path=" + w.sendmailPath()}
+		"-d", "sendmail_path=" + w.sendmailPath(),
+		// OPcache serves the built-in server (its SAPI is not "cli"): check
+		// LocalSettings.php on every request, so that AppendSettings takes
+		// effect at the next one, not up to 2 seconds later.
+		"-d", "opcache.revalidate_freq=0"}
 	s := &server{detached: detached, log: logf, exited: make(chan struct{})}
 	if detached {
 		s.cmd = exec.Command("php", phpArgs...)

@@ -324,7 +324,12 @@ func settings(o Options) string {
 // re-reads it on every request, so this takes effect immediately (e.g.
 // `$wgReadOnly = 'maintenance';`). Later assignments override earlier ones.
 func (w *Wiki) AppendSettings(php string) error {
-	f, err := os.OpenFile(filepath.Join(w.Dir, "LocalSettings.php"), os.O_WRONLY|os.O_APPEND, 0)
+	path := filepath.Join(w.Dir, "LocalSettings.php")
+	before, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return err
 	}
@@ -332,7 +337,16 @@ func (w *Wiki) AppendSettings(php string) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// OPcache compares whole seconds of the file's time: a change in the
+	// second of the last one would go unseen. Move it on a second.
+	mtime := time.Now()
+	if next := before.ModTime().Truncate(time.Second).Add(time.Second); mtime.Before(next) {
+		mtime = next
+	}
+	return os.Chtimes(path, mtime, mtime)
 }
 
 // maintenance runs a maintenance script; with split, stdout and stderr
