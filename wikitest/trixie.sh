@@ -77,6 +77,10 @@ share() {
 	local dir
 	dir=$(cd "$1" && pwd)
 	mkdir -p "$ROOT$dir"
+	# A bind of a folder removed and made again since shows the old one.
+	if mountpoint -q "$ROOT$dir" && [ "$(stat -c %d:%i "$dir")" != "$(stat -c %d:%i "$ROOT$dir")" ]; then
+		umount "$ROOT$dir"
+	fi
 	mountpoint -q "$ROOT$dir" || mount --bind "$dir" "$ROOT$dir"
 }
 
