@@ -117,6 +117,7 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 		&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
 		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
 		&cli.StringSliceFlag{Name: "add-groups", Usage: "add each account, new or existing, to these `GROUPS` (such as confirmed, or sysop;bureaucrat); a groups column adds more per row", EnvVars: []string{"MWPROVISION_ADD_GROUPS"}, Destination: &o.AddGroups},
+		&cli.StringFlag{Name: "wiki-language", Usage: "the wiki's content language `CODE`, whose rules make names canonical (tr: \"ivan\" is \"İvan\" there); asked of the wiki when --api is given, English offline unless set", EnvVars: []string{"MWPROVISION_WIKI_LANGUAGE"}, Destination: &o.WikiLanguage},
 		&cli.StringFlag{Name: "group-expiry", Usage: "how long the group memberships last: a `DURATION` such as \"2 weeks\", a date such as 2026-12-08, or infinite (confirmed needs one); an expiry column overrides it per row", EnvVars: []string{"MWPROVISION_GROUP_EXPIRY"}, Destination: &o.GroupExpiry},
 	}
 	if grant {
@@ -134,6 +135,9 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 		return err
 	}
 	defer lock.Release()
+	if err := o.learnLanguage(ctx); err != nil {
+		return err
+	}
 	sheet, plan, err := o.readPlan(ctx, s.err)
 	if err != nil {
 		return err
@@ -177,6 +181,28 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
 		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
 	return o.finish(s.err, log, con, results, plan.Counts.Unmatched, sum, runErr)
+}
+
+// learnLanguage learns the wiki's content language, whose rules make the
+// names canonical: from the wiki when the run has one (a --wiki-language
+// that says otherwise is refused), else from --wiki-language, else English.
+func (o *runOptions) learnLanguage(ctx context.Context) error {
+	o.lang = cmp.Or(strings.ToLower(o.WikiLanguage), "en")
+	if o.API == "" {
+		return nil
+	}
+	lang, err := provision.WikiLanguage(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.Timeout)
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterruptedEarly
+		}
+		return err
+	}
+	if o.WikiLanguage != "" && !strings.EqualFold(o.WikiLanguage, lang) {
+		return fmt.Errorf("--wiki-language %s, but the wiki's content language is %s: leave --wiki-language out, the wiki's is used", o.WikiLanguage, lang)
+	}
+	o.lang = lang
+	return nil
 }
 
 // readPlan reads the previous results (to resume) and the sheet into the
@@ -320,6 +346,9 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	}
 	con.printProblems(o.Out)
 	sum.Print(stderr)
+	if o.API == "" {
+		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s (--wiki-language for another)\n", o.lang)
+	}
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
 	switch {
 	case errors.Is(runErr, provision.ErrInterrupted) && o.DryRun:

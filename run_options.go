@@ -60,6 +60,7 @@ type runOptions struct {
 	Columns      cli.StringSlice
 	AddGroups    cli.StringSlice
 	GroupExpiry  string
+	WikiLanguage string
 
 	// grant: the grant command, which creates nothing and adds the
 	// existing accounts of the sheet to groups.
@@ -68,6 +69,7 @@ type runOptions struct {
 	// counts from the record's first run.
 	started time.Time
 	groups  []string // --add-groups
+	lang    string   // the wiki's content language: the wiki's, --wiki-language or en
 	// existing are the accounts to create that exist already, when the
 	// confirmation asks about a run that adds groups; nil when unknown.
 	existing *provision.Existing
@@ -359,7 +361,7 @@ func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOption
 		from = previous.About.FirstRun
 	}
 	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
-		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant}
+		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Lang: o.lang}
 }
 
 func isLoopback(api string) bool {

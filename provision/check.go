@@ -20,6 +20,9 @@ type Checker struct {
 	// GrantOnly: the run creates nothing, it adds existing accounts to
 	// groups: a row needs no email or password, but a group.
 	GrantOnly bool
+	// Lang is the wiki's content language, whose rules capitalize names
+	// (CanonicalUsernameIn); empty: English.
+	Lang string
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit
@@ -43,7 +46,7 @@ func (c *Checker) Check(a *Account) {
 	if a.Problem != nil {
 		return
 	}
-	canonical, p := CanonicalUsername(a.Username)
+	canonical, p := CanonicalUsernameIn(a.Username, c.Lang)
 	if p != nil {
 		a.Problem = p
 		return

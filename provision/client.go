@@ -66,6 +66,7 @@ type blockInfo struct {
 // siteGeneral is siteinfo's general part.
 type siteGeneral struct {
 	SiteName   string `json:"sitename"`
+	Lang       string `json:"lang"` // the content language, whose rules make names canonical
 	ServerName string `json:"servername"`
 	Generator  string `json:"generator"`
 	Time       string `json:"time"` // the wiki's clock

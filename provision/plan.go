@@ -30,6 +30,9 @@ type PlanOptions struct {
 	// GrantOnly: the run creates nothing; it adds the existing accounts
 	// of the sheet to groups.
 	GrantOnly bool
+	// Lang is the wiki's content language, whose rules make the names
+	// canonical (empty: English).
+	Lang string
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -214,7 +217,7 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 	return func(yield func(step, error) bool) {
 		check := NewChecker(p.opts.MailPassword)
 		check.Carried = p.carried
-		check.Groups, check.GrantOnly = &p.opts.Groups, p.opts.GrantOnly
+		check.Groups, check.GrantOnly, check.Lang = &p.opts.Groups, p.opts.GrantOnly, p.opts.Lang
 		for {
 			a, err := sh.Next()
 			if err == io.EOF {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -309,4 +310,19 @@ func (e *Engine) batchSize(c *Creator) int {
 		return namesPerRequestHigh
 	}
 	return namesPerRequest
+}
+
+// WikiLanguage asks the wiki, anonymously and read-only, for its content
+// language (siteinfo's lang), whose rules make usernames canonical there.
+func WikiLanguage(ctx context.Context, hc *http.Client, clock Clock, api, userAgent string, timeout time.Duration) (string, error) {
+	s := NewSession(hc, clock, api, userAgent, "", "")
+	s.timeout = timeout
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general"}})
+	if err := ans.err(); err != nil {
+		return "", fmt.Errorf("ask %s for its language: %w", api, err)
+	}
+	if ans.Body.Query == nil || ans.Body.Query.General == nil || ans.Body.Query.General.Lang == "" {
+		return "", fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
+	}
+	return ans.Body.Query.General.Lang, nil
 }

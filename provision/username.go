@@ -95,8 +95,33 @@ func CanonicalUsername(raw string) (string, *Problem) {
 	if name, ok := canonicalFast(raw); ok {
 		return name, nil
 	}
-	return canonicalFull(raw)
+	return canonicalFull(raw, false)
 }
+
+// CanonicalUsernameIn is CanonicalUsername on a wiki whose content
+// language is lang (siteinfo's lang, such as "tr"): the language decides
+// how the first letter is capitalized, so on a Turkish wiki "ivan" is
+// "İvan", not "Ivan".
+func CanonicalUsernameIn(raw, lang string) (string, *Problem) {
+	dotted := DottedCapitalI(lang)
+	// Only a first letter i is capitalized otherwise there.
+	if !dotted || !strings.HasPrefix(strings.TrimLeft(raw, " _"), "i") {
+		if name, ok := canonicalFast(raw); ok {
+			return name, nil
+		}
+	}
+	return canonicalFull(raw, dotted)
+}
+
+// dottedILanguages are the content languages whose Language class
+// capitalizes i as İ (MediaWiki's LanguageTr, LanguageAz and LanguageKaa),
+// directly or through their fallback chain (gag, kiu, lzz to tr; lez to
+// az), as in MediaWiki 1.39.
+var dottedILanguages = map[string]bool{"tr": true, "gag": true, "kiu": true, "lzz": true, "az": true, "lez": true, "kaa": true}
+
+// DottedCapitalI reports whether a wiki in language lang capitalizes a
+// first i as İ.
+func DottedCapitalI(lang string) bool { return dottedILanguages[strings.ToLower(lang)] }
 
 // fastByte marks the ASCII bytes canonicalFast handles; any other byte sends
 // the name to canonicalFull, which handles everything.
@@ -183,7 +208,7 @@ func canonicalFast(raw string) (name string, ok bool) {
 
 // canonicalFull mirrors MediaWiki step by step; see the comment at the top of
 // this file.
-func canonicalFull(raw string) (string, *Problem) {
+func canonicalFull(raw string, dottedI bool) (string, *Problem) {
 	// Step 1, WebRequest: invalid UTF-8 and some code points become U+FFFD,
 	// which splitTitleString refuses anywhere in the name.
 	if !utf8.ValidString(raw) {
@@ -200,7 +225,7 @@ func canonicalFull(raw string) (string, *Problem) {
 	s := norm.NFC.String(raw)
 
 	// Step 2, UserNameUtils::getCanonical.
-	s = ucfirst(s)
+	s = ucfirstIn(s, dottedI)
 	if strings.IndexByte(s, '#') >= 0 {
 		return "", forbiddenProblem('#')
 	}
@@ -266,7 +291,7 @@ func canonicalFull(raw string) (string, *Problem) {
 	// The 255-byte title limit comes before capitalization, the 235-byte
 	// creation limit after it; capitalizing changes the length by a few bytes
 	// at most, so the 235-byte check below decides both.
-	s = ucfirst(s)
+	s = ucfirstIn(s, dottedI)
 	if s == "" {
 		return "", emptyProblem()
 	}
@@ -294,7 +319,7 @@ func canonicalFull(raw string) (string, *Problem) {
 			return "", &Problem{Code: "private-use-character", Message: "a username cannot contain " + codePoint(r) + "; retype the name without it"}
 		}
 	}
-	if ucfirst(s) != s || !norm.NFC.IsNormalString(s) {
+	if ucfirstIn(s, dottedI) != s || !norm.NFC.IsNormalString(s) {
 		// MediaWiki normalizes before it capitalizes the first letter and
 		// removes bidi marks, so for a few names ("ΐ" becomes "Ϊ́" as three
 		// code points; "i" followed by U+0307 becomes "I" and U+0307; "k",
@@ -371,6 +396,15 @@ func codePoint(r rune) string {
 // mb_strtoupper, full case mapping included ("ß" becomes "SS"); this was
 // checked over all of U+0080..U+10FFFF.
 var upperCasers = sync.Pool{New: func() any { c := cases.Upper(language.Und); return &c }}
+
+// ucfirstIn is ucfirst, or with dottedI LanguageTr's (and LanguageAz's):
+// a first i becomes İ.
+func ucfirstIn(s string, dottedI bool) string {
+	if dottedI && strings.HasPrefix(s, "i") {
+		return "İ" + s[1:]
+	}
+	return ucfirst(s)
+}
 
 // ucfirst is Language::ucfirst: an ASCII first byte goes through PHP's
 // ucfirst, a multibyte first character through mb_strtoupper

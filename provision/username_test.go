@@ -269,7 +269,7 @@ func FuzzCanonicalUsername(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got, p := CanonicalUsername(in)
-		full, fullP := canonicalFull(in)
+		full, fullP := canonicalFull(in, false)
 		if got != full || (p == nil) != (fullP == nil) {
 			t.Fatalf("%q: fast path gives %q, %v; full path %q, %v", in, got, p, full, fullP)
 		}
@@ -322,5 +322,40 @@ func BenchmarkCanonicalUsername(b *testing.B) {
 				CanonicalUsername(name)
 			}
 		})
+	}
+}
+
+// A wiki's content language capitalizes names: on a Turkish or an
+// Azerbaijani wiki (and those that fall back to them) a first i is İ, so
+// "ivan" and "İvan" are one account; elsewhere "ivan" is "Ivan".
+func TestCanonicalUsernameInTheWikisLanguage(t *testing.T) {
+	for _, tt := range []struct{ raw, lang, want string }{
+		{"ivan", "en", "Ivan"},
+		{"ivan", "", "Ivan"},
+		{"ivan", "tr", "İvan"},
+		{"ivan", "TR", "İvan"},
+		{"İvan", "tr", "İvan"},
+		{"Ivan", "tr", "Ivan"},
+		{"  ivan_petrov ", "tr", "İvan petrov"},
+		{"ıvan", "tr", "Ivan"},
+		{"ivan", "az", "İvan"},
+		{"ivan", "gag", "İvan"},
+		{"ivan", "lez", "İvan"},
+		{"ivan", "kaa", "İvan"},
+		{"ivan", "de", "Ivan"},
+		{"maria", "tr", "Maria"},
+	} {
+		got, p := CanonicalUsernameIn(tt.raw, tt.lang)
+		if p != nil || got != tt.want {
+			t.Errorf("CanonicalUsernameIn(%q, %q) = %q, %v; want %q", tt.raw, tt.lang, got, p, tt.want)
+		}
+	}
+	check := NewChecker(true)
+	check.Lang = "tr"
+	a, b := Account{Line: 2, Username: "ivan", Email: "a@example.org"}, Account{Line: 3, Username: "İvan", Email: "b@example.org"}
+	check.Check(&a)
+	check.Check(&b)
+	if a.Problem != nil || b.Problem == nil || !b.Problem.Duplicate || b.Problem.FirstLine != 2 {
+		t.Errorf("on a Turkish wiki, ivan then İvan: %+v, %+v; want the second a duplicate of line 2", a.Problem, b.Problem)
 	}
 }

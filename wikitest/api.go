@@ -295,8 +295,15 @@ type LogEvent struct {
 	Timestamp string `json:"timestamp"`
 }
 
-// UserName is the created account's name: Title without "User:".
-func (e LogEvent) UserName() string { return strings.TrimPrefix(e.Title, "User:") }
+// UserName is the created account's name: Title without its namespace.
+func (e LogEvent) UserName() string { return afterNamespace(e.Title) }
+
+// afterNamespace is a user page's title without its namespace, which a
+// wiki in another language names in its own ("Kullanıcı:Ivan").
+func afterNamespace(title string) string {
+	_, name, _ := strings.Cut(title, ":")
+	return name
+}
 
 // NewUsersLog returns the whole newusers log, oldest first.
 func (w *Wiki) NewUsersLog() ([]LogEvent, error) {

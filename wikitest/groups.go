@@ -122,7 +122,7 @@ type RightsEvent struct {
 }
 
 // UserName is the user whose groups changed.
-func (e RightsEvent) UserName() string { return strings.TrimPrefix(e.Title, "User:") }
+func (e RightsEvent) UserName() string { return afterNamespace(e.Title) }
 
 // RightsLog returns the whole rights log, oldest first.
 func (w *Wiki) RightsLog() ([]RightsEvent, error) {
