@@ -60,6 +60,11 @@ func explain(err error) string {
 		msg = "stopped: " + msg + ": " + creatorAdvice(ce) + "; then run again with --resume to create the rest"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightBlocked:
 		msg += "; " + creatorAdvice(&provision.CreatorError{Trouble: provision.TroubleBlocked}) + "; nothing was sent"
+	case errors.As(err, &pe) && pe.Code == provision.PreflightLoginSteps:
+		msg += ". Log in with a bot password instead, which needs no second factor: on the wiki open Special:BotPasswords, " +
+			"give the bot a name (such as bulk), tick \"Create accounts\" (and \"High-volume editing\" if you hold noratelimit), and create it; " +
+			"then save the password it shows with mwprovision save-password FILE, and run with --user YOURNAME@bulk --password-file FILE. " +
+			"Or use an owner-only OAuth 2 consumer with --oauth-token-file"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):

@@ -96,3 +96,30 @@ func TestOAuthTokenIsSentAndAnUnacceptedTokenStops(t *testing.T) {
 		t.Errorf("token and --user: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// A creator with two-factor authentication who gives the main password:
+// the wiki answers that action=login cannot take the second step, and the
+// run says to use a bot password, with the steps, or OAuth.
+func TestTwoFactorCreatorIsToldToUseABotPassword(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	if err := w.LoadExtensions("OATHAuth"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.EnableTwoFactor(wikitest.AdminUser); err != nil {
+		t.Fatal(err)
+	}
+	sheet := writeSheet(t, t.TempDir(), "s.csv", "username,email\nsomebody,s@example.org\n")
+	r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, "--user", wikitest.AdminUser, "--password-file", w.AdminPasswordFile, sheet)
+	for _, want := range []string{"two-factor authentication", "Special:BotPasswords", "Create accounts", "save-password", "--user YOURNAME@bulk", "--oauth-token-file"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the refusal lacks %q", want)
+		}
+	}
+	if r.code != exitUsage {
+		t.Errorf("exit %d, want %d", r.code, exitUsage)
+	}
+	// The bot password of the same account still works.
+	if r := runCLI(t, nil, append([]string{"run", "--dry-run"}, append(creatorArgs(w.Bulk, w), sheet)...)...); r.code != 0 {
+		t.Errorf("with the bot password: exit %d", r.code)
+	}
+}

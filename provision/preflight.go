@@ -66,7 +66,10 @@ func (e *PreflightError) Error() string { return e.Msg }
 
 // Codes of PreflightError.
 const (
-	PreflightLoginRefused   = "login-refused"
+	PreflightLoginRefused = "login-refused"
+	// PreflightLoginSteps: the wiki wants more than a password to log the
+	// creator in (two-factor authentication), which a program cannot give.
+	PreflightLoginSteps     = "login-needs-more-steps"
 	PreflightOAuthRefused   = "oauth-refused"
 	PreflightAnonymous      = "anonymous-session"
 	PreflightNoCreateRight  = "no-createaccount"
@@ -84,6 +87,12 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	defer cancel()
 	if err := s.Prepare(ctx); err != nil {
 		var le *LoginError
+		if errors.As(err, &le) && le.Result == "Aborted" {
+			// action=login with a main password, and the account asks for
+			// a second factor (OATHAuth) or another interactive step.
+			return nil, &PreflightError{Code: PreflightLoginSteps, Msg: fmt.Sprintf(
+				"the wiki wants more than a password to log %s in (two-factor authentication, most likely), and a program cannot give it", le.User)}
+		}
 		if errors.As(err, &le) {
 			return nil, &PreflightError{Code: PreflightLoginRefused, Msg: le.Error() + loginHint(e.cfg.Password)}
 		}

@@ -146,3 +146,39 @@ func (w *Wiki) RightsLog() ([]RightsEvent, error) {
 func phpString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
+
+// LoadExtensions loads bundled extensions on an installed wiki and creates
+// their tables (update.php): an extension that hooks account creation
+// cannot be in the settings at install time, before its tables exist.
+func (w *Wiki) LoadExtensions(names ...string) error {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = phpString(n)
+	}
+	if err := w.AppendSettings("wfLoadExtensions( [ " + strings.Join(quoted, ", ") + " ] );"); err != nil {
+		return err
+	}
+	_, _, err := w.maintenance(false, "", "update", "--quick")
+	return err
+}
+
+// EnableTwoFactor gives user a TOTP key with OATHAuth (LoadExtensions
+// "OATHAuth" first), as if they had enabled two-factor authentication on
+// Special:OATHManage.
+func (w *Wiki) EnableTwoFactor(user string) error {
+	code := fmt.Sprintf(`$services = MediaWiki\MediaWikiServices::getInstance();
+$repo = $services->getService( 'OATHUserRepository' );
+$ou = $repo->findByUser( $services->getUserFactory()->newFromName( %s ) );
+$ou->setModule( $services->getService( 'OATHAuth' )->getModuleByKey( 'totp' ) );
+$ou->addKey( \MediaWiki\Extension\OATHAuth\Key\TOTPKey::newFromRandom() );
+$repo->persist( $ou, '127.0.0.1' );
+echo "two-factor on\n";`, phpString(user))
+	out, err := w.eval(code)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "two-factor on") {
+		return fmt.Errorf("wikitest: EnableTwoFactor %s: %q", user, tail(out, 5))
+	}
+	return nil
+}
