@@ -135,7 +135,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 		return err
 	}
 	defer lock.Release()
-	if err := o.learnLanguage(ctx); err != nil {
+	if err := o.learnLanguage(ctx, s.err); err != nil {
 		return err
 	}
 	sheet, plan, err := o.readPlan(ctx, s.err)
@@ -186,17 +186,20 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 // learnLanguage learns the wiki's content language, whose rules make the
 // names canonical: from the wiki when the run has one (a --wiki-language
 // that says otherwise is refused), else from --wiki-language, else English.
-func (o *runOptions) learnLanguage(ctx context.Context) error {
+// A wiki that cannot say is warned of; the pre-flight then tells what is
+// wrong with it.
+func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer) error {
 	o.lang = cmp.Or(strings.ToLower(o.WikiLanguage), "en")
 	if o.API == "" {
 		return nil
 	}
-	lang, err := provision.WikiLanguage(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.Timeout)
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterruptedEarly
-		}
-		return err
+	lang, err := provision.WikiLanguage(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.oauth, o.Timeout)
+	switch {
+	case ctx.Err() != nil:
+		return errInterruptedEarly
+	case err != nil:
+		fmt.Fprintf(stderr, "warning: %s; names are checked by the rules of a wiki in %s (--wiki-language sets the wiki's)\n", reword(err.Error(), err), o.lang)
+		return nil
 	}
 	if o.WikiLanguage != "" && !strings.EqualFold(o.WikiLanguage, lang) {
 		return fmt.Errorf("--wiki-language %s, but the wiki's content language is %s: leave --wiki-language out, the wiki's is used", o.WikiLanguage, lang)

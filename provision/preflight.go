@@ -323,9 +323,13 @@ func (e *Engine) batchSize(c *Creator) int {
 
 // WikiLanguage asks the wiki, anonymously and read-only, for its content
 // language (siteinfo's lang), whose rules make usernames canonical there.
-func WikiLanguage(ctx context.Context, hc *http.Client, clock Clock, api, userAgent string, timeout time.Duration) (string, error) {
+// An OAuth token, when the run has one, goes with it as with every request.
+func WikiLanguage(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, oauthToken string, timeout time.Duration) (string, error) {
 	s := NewSession(hc, clock, api, userAgent, "", "")
 	s.timeout = timeout
+	if oauthToken != "" {
+		s.UseOAuth(oauthToken, "")
+	}
 	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general"}})
 	if err := ans.err(); err != nil {
 		return "", fmt.Errorf("ask %s for its language: %w", api, err)
