@@ -193,7 +193,9 @@ func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer) error 
 	if o.API == "" {
 		return nil
 	}
-	lang, err := provision.WikiLanguage(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.oauth, o.Timeout)
+	site, err := provision.AskSite(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.oauth, o.Timeout)
+	lang := site.Lang
+	o.decidesAtCreation = site.DecidesAtCreation
 	switch {
 	case ctx.Err() != nil:
 		return errInterruptedEarly
@@ -351,6 +353,10 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	sum.Print(stderr)
 	if o.API == "" {
 		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s (--wiki-language for another)\n", o.lang)
+	}
+	if o.DryRun && len(o.decidesAtCreation) > 0 && sum.Counts[report.WouldCreate] > 0 {
+		fmt.Fprintf(stderr, "note: the wiki runs %s, which judges an account only when it is created: a would-create row may still be refused then, and no dry run can know\n",
+			strings.Join(o.decidesAtCreation, " and "))
 	}
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
 	switch {

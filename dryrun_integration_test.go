@@ -361,3 +361,22 @@ func TestDryRunChecksPasswordsInMigrationMode(t *testing.T) {
 		}
 	}
 }
+
+// AbuseFilter judges an account only when it is created, which the wiki's
+// cancreate answer does not ask: a dry run on a wiki that runs it says so
+// rather than predicting would-create with false confidence; one on a wiki
+// without it says nothing of the kind.
+func TestDryRunSaysAbuseFilterDecidesAtCreation(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	sheet := writeSheet(t, t.TempDir(), "s.csv", "username,email\nfresh_face,f@example.org\n")
+	const note = "the wiki runs AbuseFilter, which judges an account only when it is created"
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != 0 || strings.Contains(r.stderr, note) {
+		t.Errorf("without AbuseFilter: exit %d, and the note is there: %v", r.code, strings.Contains(r.stderr, note))
+	}
+	if err := w.LoadExtensions("AbuseFilter"); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != 0 || !strings.Contains(r.stderr, note) {
+		t.Errorf("with AbuseFilter: exit %d, and no note", r.code)
+	}
+}

@@ -70,6 +70,9 @@ type runOptions struct {
 	started time.Time
 	groups  []string // --add-groups
 	lang    string   // the wiki's content language: the wiki's, --wiki-language or en
+	// decidesAtCreation are the wiki's extensions that judge an account
+	// only at creation (AbuseFilter): a dry run says it cannot foresee them.
+	decidesAtCreation []string
 	// existing are the accounts to create that exist already, when the
 	// confirmation asks about a run that adds groups; nil when unknown.
 	existing *provision.Existing

@@ -101,8 +101,11 @@ type apiResponse struct {
 		UserInfo        *userInfo         `json:"userinfo"`
 		AuthManagerInfo *authManagerInfo  `json:"authmanagerinfo"`
 		General         *siteGeneral      `json:"general"`
-		Users           []userAnswer      `json:"users"`
-		LogEvents       []struct {
+		Extensions      []struct {
+			Name string `json:"name"`
+		} `json:"extensions"`
+		Users     []userAnswer `json:"users"`
+		LogEvents []struct {
 			Title     string `json:"title"`
 			User      string `json:"user"`
 			Action    string `json:"action"`

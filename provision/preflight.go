@@ -321,21 +321,42 @@ func (e *Engine) batchSize(c *Creator) int {
 	return namesPerRequest
 }
 
-// WikiLanguage asks the wiki, anonymously and read-only, for its content
-// language (siteinfo's lang), whose rules make usernames canonical there.
-// An OAuth token, when the run has one, goes with it as with every request.
-func WikiLanguage(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, oauthToken string, timeout time.Duration) (string, error) {
+// Site is what a wiki says of itself before a run reads the sheet.
+type Site struct {
+	// Lang is its content language, whose rules make usernames canonical.
+	Lang string
+	// DecidesAtCreation names the installed extensions that judge an
+	// account only when it is created, which no dry run can foresee
+	// (AbuseFilter).
+	DecidesAtCreation []string
+}
+
+// atCreation are the extensions, by siteinfo's name, whose rules run when
+// an account is created and that list=users&usprop=cancreate does not ask.
+var atCreation = map[string]string{"abusefilter": "AbuseFilter"}
+
+// AskSite asks the wiki, anonymously and read-only, for its content
+// language and its extensions (siteinfo). An OAuth token, when the run has
+// one, goes with it as with every request.
+func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, oauthToken string, timeout time.Duration) (Site, error) {
 	s := NewSession(hc, clock, api, userAgent, "", "")
 	s.timeout = timeout
 	if oauthToken != "" {
 		s.UseOAuth(oauthToken, "")
 	}
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general"}})
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions"}})
 	if err := ans.err(); err != nil {
-		return "", fmt.Errorf("ask %s for its language: %w", api, err)
+		return Site{}, fmt.Errorf("ask %s for its language: %w", api, err)
 	}
-	if ans.Body.Query == nil || ans.Body.Query.General == nil || ans.Body.Query.General.Lang == "" {
-		return "", fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
+	q := ans.Body.Query
+	if q == nil || q.General == nil || q.General.Lang == "" {
+		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
-	return ans.Body.Query.General.Lang, nil
+	site := Site{Lang: q.General.Lang}
+	for _, ext := range q.Extensions {
+		if name, ok := atCreation[strings.ToLower(strings.ReplaceAll(ext.Name, " ", ""))]; ok {
+			site.DecidesAtCreation = append(site.DecidesAtCreation, name)
+		}
+	}
+	return site, nil
 }
