@@ -379,4 +379,21 @@ func TestDryRunSaysAbuseFilterDecidesAtCreation(t *testing.T) {
 	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != 0 || !strings.Contains(r.stderr, note) {
 		t.Errorf("with AbuseFilter: exit %d, and no note", r.code)
 	}
+
+	// A filter on account creation: the dry run cannot see it, the run
+	// meets it on that row alone, which fails with the filter's code.
+	if err := w.AddAbuseFilter("No spam accounts", `action == "createaccount" & accountname rlike "Spam"`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet = writeSheet(t, dir, "f.csv", "username,email\nSpam_bot,s@example.org\ngood_person,g@example.org\n")
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != 0 || !strings.Contains(r.stderr, note) {
+		t.Errorf("the dry run with a filter: exit %d, want 0 (it cannot see the filter) and the note", r.code)
+	}
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Errorf("run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "f.results.csv")), []expect{
+		{2, report.Failed, "Spam bot", "abusefilter-disallowed"}, {3, report.Created, "Good person", ""}})
 }

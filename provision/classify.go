@@ -297,6 +297,7 @@ func throttleParams(raw json.RawMessage) (int, time.Duration) {
 
 // messageTexts explains the wiki's most common refusals in plain words.
 var messageTexts = map[string]string{
+	"abusefilter-disallowed":                "an AbuseFilter filter of the wiki refused it (its description, its number); ask the wiki's administrators if the name is fine",
 	"userexists":                            "the username is already taken on the wiki",
 	"noname":                                "the wiki does not accept this username",
 	"invalidemailaddress":                   "the wiki does not accept this email address",

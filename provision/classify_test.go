@@ -61,7 +61,7 @@ var classifyCases = []struct {
 	{name: "AntiSpoof refuses the name", js: `{"createaccount":{"status":"FAIL","message":{"key":"antispoof-conflict-top","params":["Alíce"]},"messagecode":"antispoof-conflict-top"}}`,
 		want: Outcome{Action: Decide, Status: report.Invalid, Code: "antispoof-conflict-top", Counted: true, Message: "the name is too similar to an existing account (antispoof-conflict-top: Alíce)"}},
 	{name: "an AbuseFilter refusal fails the row, unexplained", js: `{"createaccount":{"status":"FAIL","message":{"key":"abusefilter-disallowed","params":["x"]},"messagecode":"abusefilter-disallowed"}}`,
-		want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Unexplained: true, Message: "abusefilter-disallowed (abusefilter-disallowed: x)"}},
+		want: Outcome{Action: Decide, Status: report.Failed, Code: "abusefilter-disallowed", Counted: true, Unexplained: true, Message: "an AbuseFilter filter of the wiki refused it (its description, its number); ask the wiki's administrators if the name is fine (abusefilter-disallowed: x)"}},
 	{name: "UI needs a person", js: `{"createaccount":{"status":"UI","message":{"key":"some-step","params":[]},"messagecode":"some-step","requests":[{"id":"CaptchaAuthenticationRequest"}]}}`,
 		want: Outcome{Action: Decide, Status: report.NeedsManual, Code: "ui",
 			Message: "the wiki asks for a step a batch cannot take; create this account by hand: some-step; requests: CaptchaAuthenticationRequest"}},

@@ -182,3 +182,27 @@ echo "two-factor on\n";`, phpString(user))
 	}
 	return nil
 }
+
+// AddAbuseFilter saves an enabled AbuseFilter filter that disallows what
+// rules match (LoadExtensions "AbuseFilter" first), as Admin would on
+// Special:AbuseFilter, through the extension's own FilterStore.
+func (w *Wiki) AddAbuseFilter(name, rules string) error {
+	code := fmt.Sprintf(`$admin = MediaWiki\MediaWikiServices::getInstance()->getUserFactory()->newFromName( %s );
+$f = MediaWiki\Extension\AbuseFilter\Filter\MutableFilter::newDefault();
+$f->setName( %s );
+$f->setRules( %s );
+$f->setEnabled( true );
+$f->setGroup( 'default' );
+$f->setActions( [ 'disallow' => [] ] );
+$st = MediaWiki\Extension\AbuseFilter\AbuseFilterServices::getFilterStore()->saveFilter( $admin, null, $f, MediaWiki\Extension\AbuseFilter\Filter\MutableFilter::newDefault() );
+echo $st->isGood() ? "filter saved\n" : "not saved: " . $st->getWikiText( false, false, 'en' ) . "\n";`,
+		phpString(AdminUser), phpString(name), phpString(rules))
+	out, err := w.eval(code)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "filter saved") {
+		return fmt.Errorf("wikitest: AddAbuseFilter %q: %q", name, tail(out, 5))
+	}
+	return nil
+}
