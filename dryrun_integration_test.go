@@ -397,3 +397,26 @@ func TestDryRunSaysAbuseFilterDecidesAtCreation(t *testing.T) {
 	checkResults(t, readResults(t, filepath.Join(dir, "f.results.csv")), []expect{
 		{2, report.Failed, "Spam bot", "abusefilter-disallowed"}, {3, report.Created, "Good person", ""}})
 }
+
+// The wiki counts an account creation against its per-IP throttle before
+// AbuseFilter judges it (ThrottlePreAuthenticationProvider sorts first):
+// a row a filter refuses uses up one creation of the window, as the
+// engine counts it. With 2 a window: the refused row and one creation,
+// then the third row waits for the window and, past --max-wait, is pending.
+func TestAbuseFilterRefusalCountsAgainstTheThrottle(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2})
+	if err := w.LoadExtensions("AbuseFilter"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddAbuseFilter("No spam accounts", `action == "createaccount" & accountname rlike "Spam"`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "t.csv", "username,email\nSpam_one,s@example.org\ngood_one,g1@example.org\ngood_two,g2@example.org\n")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...), "--rate", "0", "--max-wait", "3s", "--yes", sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Errorf("exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "t.results.csv")), []expect{
+		{2, report.Failed, "Spam one", "abusefilter-disallowed"}, {3, report.Created, "Good one", ""}, {4, report.Pending, "Good two", ""}})
+}
