@@ -420,3 +420,25 @@ func TestAbuseFilterRefusalCountsAgainstTheThrottle(t *testing.T) {
 	checkResults(t, readResults(t, filepath.Join(dir, "t.results.csv")), []expect{
 		{2, report.Failed, "Spam one", "abusefilter-disallowed"}, {3, report.Created, "Good one", ""}, {4, report.Pending, "Good two", ""}})
 }
+
+// The title blacklist as most wikis keep it, the page
+// MediaWiki:Titleblacklist, with a <newaccountonly> rule: the dry run
+// predicts the refusal, and the run meets it on that row alone.
+func TestTitleBlacklistPageRefusesNewAccounts(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: "wfLoadExtension( 'TitleBlacklist' );"})
+	if err := w.EditPage("MediaWiki:Titleblacklist", ".*Troll.* <newaccountonly>\n"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "b.csv", "username,email\nTroll_king,t@example.org\nkind_person,k@example.org\n")
+	want := []expect{{2, report.Invalid, "Troll king", "titleblacklist-forbidden"}, {3, report.WouldCreate, "Kind person", ""}}
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != exitRowsNotOK {
+		t.Errorf("dry run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "b.dry-run.results.csv")), want)
+	if r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...); r.code != exitRowsNotOK {
+		t.Errorf("run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	want[1].status = report.Created
+	checkResults(t, readResults(t, filepath.Join(dir, "b.results.csv")), want)
+}

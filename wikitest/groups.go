@@ -206,3 +206,28 @@ echo $st->isGood() ? "filter saved\n" : "not saved: " . $st->getWikiText( false,
 	}
 	return nil
 }
+
+// EditPage saves text as the page title, as Admin (logged in with its main
+// password, which may edit the interface: MediaWiki:Titleblacklist, say).
+func (w *Wiki) EditPage(title, text string) error {
+	s, err := w.Login(AdminUser, w.AdminPassword)
+	if err != nil {
+		return err
+	}
+	tok, err := s.Token("csrf")
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Edit struct {
+			Result string `json:"result"`
+		} `json:"edit"`
+	}
+	if err := s.Post(params("action", "edit", "title", title, "text", text, "summary", "wikitest", "token", tok), &r); err != nil {
+		return err
+	}
+	if r.Edit.Result != "Success" {
+		return fmt.Errorf("wikitest: edit %s: %q", title, r.Edit.Result)
+	}
+	return nil
+}
