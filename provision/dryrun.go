@@ -115,17 +115,11 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		return out
 	}
 
-	byName := make(map[string]userAnswer, len(users))
-	for _, u := range users {
-		byName[u.Name] = u
-	}
+	byName := indexUsers(users, len(batch))
 	var again []Account
 	for i := range batch {
 		a := &batch[i]
-		u, ok := byName[a.Canonical]
-		if !ok && len(batch) == 1 && len(users) == 1 {
-			u, ok = users[0], true
-		}
+		u, ok := byName.find(a.Canonical)
 		if !ok {
 			again = append(again, *a)
 			continue

@@ -179,7 +179,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 					for _, d := range e.checkNames(ctx, w, accounts) {
 						results <- d
 					}
-				case batch[0].grantOnly:
+				case batch[0].grantOnly():
 					for _, d := range e.grantBatch(ctx, w, batch) {
 						results <- d
 					}
@@ -267,7 +267,7 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 			}
 			results <- decided{seq: a.Seq, row: row, facts: Facts{Offline: true}}
 		default:
-			j := job{Account: *a, grantOnly: e.cfg.GrantOnly || st.verdict == regrant, createsNone: e.cfg.GrantOnly}
+			j := job{Account: *a, createsNone: e.cfg.GrantOnly}
 			if st.verdict == regrant {
 				prev := plan.previous(&st)
 				j.prev = &prev

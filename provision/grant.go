@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,18 +47,42 @@ func (e *Engine) readUsers(ctx context.Context, log *zap.Logger, s *Session, wha
 // them (implicit ones too), and its memberships with their expiry.
 const groupsProps = "groups|groupmemberships"
 
-// findUser is the answer about name: by the wiki's spelling, or the only
-// answer to a question about one name.
-func findUser(users []userAnswer, name string, asked int) (userAnswer, bool) {
+// answers are a list=users answer indexed by the wiki's spelling of each
+// name; the only answer to a question about one name is that name's,
+// however the wiki spells it.
+type answers struct {
+	byName map[string]userAnswer
+	only   *userAnswer
+}
+
+// indexUsers indexes the answer to a question about asked names.
+func indexUsers(users []userAnswer, asked int) answers {
+	x := answers{byName: make(map[string]userAnswer, len(users))}
 	for _, u := range users {
-		if u.Name == name {
-			return u, true
-		}
+		x.byName[u.Name] = u
 	}
 	if asked == 1 && len(users) == 1 {
-		return users[0], true
+		x.only = &users[0]
+	}
+	return x
+}
+
+// find is the answer about name.
+func (x answers) find(name string) (userAnswer, bool) {
+	if u, ok := x.byName[name]; ok {
+		return u, true
+	}
+	if x.only != nil {
+		return *x.only, true
 	}
 	return userAnswer{}, false
+}
+
+// logGroups logs what was done for each group of a row.
+func logGroups(log *zap.Logger, rs report.Groups) {
+	for _, g := range rs {
+		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
+	}
 }
 
 // addGroups adds the account of a to a.Grants, as far as it needs: u is
@@ -73,7 +96,7 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		if t.stop != nil {
 			return grantOutcome{groups: groupResults(a.Grants, report.GrantPending), stop: e.stopCause(ctx, t)}
 		}
-		found, ok := findUser(users, name, 1)
+		found, ok := indexUsers(users, 1).find(name)
 		if users == nil || !ok {
 			return e.grantFailed(log, a.Grants, nil, t.out, "the wiki did not say which groups the account holds")
 		}
@@ -83,9 +106,7 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		return e.grantFailed(log, a.Grants, nil, Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki", name))
 	}
 	p := planGrants(a.Grants, u.Groups, u.GroupMemberships)
-	for _, g := range p.done {
-		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
-	}
+	logGroups(log, p.done)
 	if len(p.send) == 0 {
 		return grantOutcome{groups: inOrder(a.Grants, p.done)}
 	}
@@ -111,16 +132,16 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 	if t.out.Status != "" {
 		return e.grantFailed(log, p.send, p.done, t.out, t.out.Message)
 	}
-	var missed []Grant
-	results := p.done
+	var missed, granted []Grant
 	for _, g := range p.send {
-		if !slices.Contains(added, g.Group) {
+		if slices.Contains(added, g.Group) {
+			granted = append(granted, g)
+		} else {
 			missed = append(missed, g)
-			continue
 		}
-		results = append(results, report.GroupResult{Group: g.Group, State: report.GrantAdded, Until: g.Until})
-		log.Info("group", zap.String("group", g.Group), zap.String("state", string(report.GrantAdded)), zap.String("until", expiryParam(g.Until)))
 	}
+	logGroups(log, groupResults(granted, report.GrantAdded))
+	results := append(p.done, groupResults(granted, report.GrantAdded)...)
 	if len(missed) > 0 {
 		// An answer lost on the way, then the same request again: the
 		// wiki answers that nothing changed. What it holds now decides.
@@ -140,14 +161,12 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 // still missed and the results with the others added.
 func (e *Engine) heldNow(ctx context.Context, log *zap.Logger, s *Session, line int, name string, missed []Grant, results report.Groups) ([]Grant, report.Groups) {
 	users, _ := e.readUsers(ctx, log, s, "read-groups", line, []string{name}, groupsProps)
-	u, ok := findUser(users, name, 1)
+	u, ok := indexUsers(users, 1).find(name)
 	if !ok {
 		return missed, results
 	}
 	p := planGrants(missed, nil, u.GroupMemberships)
-	for _, g := range p.done {
-		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
-	}
+	logGroups(log, p.done)
 	return p.send, append(results, p.done...)
 }
 
@@ -186,12 +205,14 @@ func (g grantOutcome) apply(row *report.Row) {
 // earlier run decided (prev) but whose groups are not all done.
 type job struct {
 	Account
-	grantOnly bool
-	prev      *report.Row
+	prev *report.Row
 	// createsNone: the run creates nothing (grant), so an existing
 	// account is what it expects, with no code.
 	createsNone bool
 }
+
+// grantOnly reports whether the job only adds its account to groups.
+func (j *job) grantOnly() bool { return j.createsNone || j.prev != nil }
 
 // pending is the row of a job the run stopped before sending: an earlier
 // run's row keeps its outcome, its groups not done.
@@ -239,16 +260,17 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 		names[i] = batch[i].Canonical
 	}
 	users, t := e.readUsers(ctx, log, w.s, "read-groups", batch[0].Line, names, groupsProps)
+	byName := indexUsers(users, len(names))
 	out := make([]decided, 0, len(batch))
 	for i := range batch {
 		j := &batch[i]
-		u, ok := findUser(users, j.Canonical, len(names))
+		u, ok := byName.find(j.Canonical)
 		read, tj := users != nil, t
 		if !ok && read {
 			// A name the wiki spells otherwise: asked about alone.
 			var alone []userAnswer
 			alone, tj = e.readUsers(ctx, log, w.s, "read-groups", j.Line, []string{j.Canonical}, groupsProps)
-			u, ok = findUser(alone, j.Canonical, 1)
+			u, ok = indexUsers(alone, 1).find(j.Canonical)
 			read = alone != nil
 		}
 		out = append(out, e.grantJob(ctx, w, j, u, ok, read, tj))
@@ -303,7 +325,7 @@ type Existing struct {
 // create exist already — for a run that adds accounts to groups, whose
 // confirmation says which existing accounts it will add: at an event, an
 // existing name may be a stranger's. Names go as many a request as the
-// creator may ask about.
+// creator may ask about, under the run's retry policy.
 func (e *Engine) FindExisting(ctx context.Context, plan *Plan, c *Creator) (Existing, error) {
 	var ex Existing
 	sh, err := plan.reopen()
@@ -318,21 +340,20 @@ func (e *Engine) FindExisting(ctx context.Context, plan *Plan, c *Creator) (Exis
 		s = e.anonymousSession()
 	}
 	var names []string
+	line := 0
 	ask := func() error {
 		if len(names) == 0 {
 			return nil
 		}
-		rctx, cancel := e.requestContext(ctx)
-		defer cancel()
-		ans := s.users(rctx, names, "")
+		users, t := e.readUsers(ctx, e.deps.Log, s, "find-existing", line, names, "")
 		names = names[:0]
-		if err := ans.err(); err != nil {
-			return fmt.Errorf("ask the wiki which accounts exist: %w", err)
+		switch {
+		case t.stop != nil:
+			return t.stop
+		case users == nil:
+			return fmt.Errorf("ask the wiki which accounts exist: %s", t.out.Message)
 		}
-		if ans.Body.Query == nil {
-			return errors.New("ask the wiki which accounts exist: the answer has no query result")
-		}
-		for _, u := range ans.Body.Query.Users {
+		for _, u := range users {
 			if !u.Missing && !u.Invalid {
 				ex.Count++
 				if len(ex.First) < previewNames {
@@ -351,6 +372,9 @@ func (e *Engine) FindExisting(ctx context.Context, plan *Plan, c *Creator) (Exis
 		}
 		if st.verdict != send || len(st.Grants) == 0 {
 			continue
+		}
+		if len(names) == 0 {
+			line = st.Line
 		}
 		if names = append(names, st.Canonical); len(names) == size {
 			if err := ask(); err != nil {

@@ -134,10 +134,12 @@ func (p *Plan) count(ctx context.Context, sh *Sheet) error {
 			p.Counts.ToGrant++
 			matched++
 		}
-		if st.verdict != problem {
-			for _, g := range SplitGroups(st.Groups) {
-				if len(p.sheetGroups) < maxSheetGroups && !slices.Contains(p.sheetGroups, g) {
-					p.sheetGroups = append(p.sheetGroups, g)
+		if st.verdict != problem && st.Groups != "" {
+			// The row's groups, as the checker resolved them (the run's
+			// too: the pre-flight refuses those it may not add anyway).
+			for _, g := range st.Grants {
+				if len(p.sheetGroups) < maxSheetGroups && !slices.Contains(p.sheetGroups, g.Group) {
+					p.sheetGroups = append(p.sheetGroups, g.Group)
 				}
 			}
 		}
