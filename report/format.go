@@ -46,10 +46,7 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 		}
 		var attention []Row
 		for _, r := range rows {
-			// As in the text report: an existing account with no code is
-			// one a run that creates nothing expected.
-			expected := r.Status == Created || r.Status == WouldCreate || r.Status == Exists && r.Code == ""
-			if !expected || r.Groups.Failed() {
+			if r.NeedsAttention() {
 				attention = append(attention, r)
 			}
 		}

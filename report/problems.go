@@ -30,15 +30,9 @@ func NewProblems(limit int) *Problems {
 	return &Problems{Limit: limit, groups: map[groupKey]*group{}}
 }
 
-// Add records r when it needs attention: every status but created and
-// would-create (an existing name is listed: at an event it is usually
-// someone else's account — unless the run creates nothing), and a row
-// with a group not added.
+// Add records r when it needs attention (Row.NeedsAttention).
 func (p *Problems) Add(r Row) {
-	// An existing account with no code is one a run that creates nothing
-	// expected to find.
-	expected := r.Status == Created || r.Status == WouldCreate || r.Status == Exists && r.Code == ""
-	if expected && !r.Groups.Failed() {
+	if !r.NeedsAttention() {
 		return
 	}
 	k := groupKey{r.Status, r.Code}

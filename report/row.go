@@ -64,6 +64,15 @@ type Row struct {
 // was added or needed no change.
 func (r *Row) OK() bool { return r.Status.OK() && !r.Groups.Failed() }
 
+// NeedsAttention reports whether a report lists the row: every status but
+// created and would-create — an existing name too, as at an event it is
+// usually someone else's account, unless it has no code (a run that
+// creates nothing expected it) — and a row with a group not added.
+func (r *Row) NeedsAttention() bool {
+	expected := r.Status == Created || r.Status == WouldCreate || r.Status == Exists && r.Code == ""
+	return !expected || r.Groups.Failed()
+}
+
 // About is what a results file is about: the Wiki, Creator and FirstRunAt
 // columns of its rows.
 type About struct {
