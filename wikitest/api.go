@@ -307,12 +307,18 @@ func afterNamespace(title string) string {
 
 // NewUsersLog returns the whole newusers log, oldest first.
 func (w *Wiki) NewUsersLog() ([]LogEvent, error) {
-	var all []LogEvent
-	err := w.Anonymous().query(params("action", "query", "list", "logevents", "letype", "newusers",
-		"lelimit", "max", "ledir", "newer", "leprop", "ids|title|type|user|timestamp|comment"),
+	return wholeLog[LogEvent](w, "newusers", "ids|title|type|user|timestamp|comment")
+}
+
+// wholeLog returns every entry of the log of type letype, oldest first,
+// with the properties leprop.
+func wholeLog[E any](w *Wiki, letype, leprop string) ([]E, error) {
+	var all []E
+	err := w.Anonymous().query(params("action", "query", "list", "logevents", "letype", letype,
+		"lelimit", "max", "ledir", "newer", "leprop", leprop),
 		func(q json.RawMessage) error {
 			var r struct {
-				LogEvents []LogEvent `json:"logevents"`
+				LogEvents []E `json:"logevents"`
 			}
 			if err := json.Unmarshal(q, &r); err != nil {
 				return err

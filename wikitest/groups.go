@@ -126,108 +126,10 @@ func (e RightsEvent) UserName() string { return afterNamespace(e.Title) }
 
 // RightsLog returns the whole rights log, oldest first.
 func (w *Wiki) RightsLog() ([]RightsEvent, error) {
-	var all []RightsEvent
-	err := w.Anonymous().query(params("action", "query", "list", "logevents", "letype", "rights",
-		"lelimit", "max", "ledir", "newer", "leprop", "title|user|timestamp|comment|details"),
-		func(q json.RawMessage) error {
-			var r struct {
-				LogEvents []RightsEvent `json:"logevents"`
-			}
-			if err := json.Unmarshal(q, &r); err != nil {
-				return err
-			}
-			all = append(all, r.LogEvents...)
-			return nil
-		})
-	return all, err
+	return wholeLog[RightsEvent](w, "rights", "title|user|timestamp|comment|details")
 }
 
 // phpString is s as a PHP single-quoted string.
 func phpString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-// LoadExtensions loads bundled extensions on an installed wiki and creates
-// their tables (update.php): an extension that hooks account creation
-// cannot be in the settings at install time, before its tables exist.
-func (w *Wiki) LoadExtensions(names ...string) error {
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = phpString(n)
-	}
-	if err := w.AppendSettings("wfLoadExtensions( [ " + strings.Join(quoted, ", ") + " ] );"); err != nil {
-		return err
-	}
-	_, _, err := w.maintenance(false, "", "update", "--quick")
-	return err
-}
-
-// EnableTwoFactor gives user a TOTP key with OATHAuth (LoadExtensions
-// "OATHAuth" first), as if they had enabled two-factor authentication on
-// Special:OATHManage.
-func (w *Wiki) EnableTwoFactor(user string) error {
-	code := fmt.Sprintf(`$services = MediaWiki\MediaWikiServices::getInstance();
-$repo = $services->getService( 'OATHUserRepository' );
-$ou = $repo->findByUser( $services->getUserFactory()->newFromName( %s ) );
-$ou->setModule( $services->getService( 'OATHAuth' )->getModuleByKey( 'totp' ) );
-$ou->addKey( \MediaWiki\Extension\OATHAuth\Key\TOTPKey::newFromRandom() );
-$repo->persist( $ou, '127.0.0.1' );
-echo "two-factor on\n";`, phpString(user))
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "two-factor on") {
-		return fmt.Errorf("wikitest: EnableTwoFactor %s: %q", user, tail(out, 5))
-	}
-	return nil
-}
-
-// AddAbuseFilter saves an enabled AbuseFilter filter that disallows what
-// rules match (LoadExtensions "AbuseFilter" first), as Admin would on
-// Special:AbuseFilter, through the extension's own FilterStore.
-func (w *Wiki) AddAbuseFilter(name, rules string) error {
-	code := fmt.Sprintf(`$admin = MediaWiki\MediaWikiServices::getInstance()->getUserFactory()->newFromName( %s );
-$f = MediaWiki\Extension\AbuseFilter\Filter\MutableFilter::newDefault();
-$f->setName( %s );
-$f->setRules( %s );
-$f->setEnabled( true );
-$f->setGroup( 'default' );
-$f->setActions( [ 'disallow' => [] ] );
-$st = MediaWiki\Extension\AbuseFilter\AbuseFilterServices::getFilterStore()->saveFilter( $admin, null, $f, MediaWiki\Extension\AbuseFilter\Filter\MutableFilter::newDefault() );
-echo $st->isGood() ? "filter saved\n" : "not saved: " . $st->getWikiText( false, false, 'en' ) . "\n";`,
-		phpString(AdminUser), phpString(name), phpString(rules))
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "filter saved") {
-		return fmt.Errorf("wikitest: AddAbuseFilter %q: %q", name, tail(out, 5))
-	}
-	return nil
-}
-
-// EditPage saves text as the page title, as Admin (logged in with its main
-// password, which may edit the interface: MediaWiki:Titleblacklist, say).
-func (w *Wiki) EditPage(title, text string) error {
-	s, err := w.Login(AdminUser, w.AdminPassword)
-	if err != nil {
-		return err
-	}
-	tok, err := s.Token("csrf")
-	if err != nil {
-		return err
-	}
-	var r struct {
-		Edit struct {
-			Result string `json:"result"`
-		} `json:"edit"`
-	}
-	if err := s.Post(params("action", "edit", "title", title, "text", text, "summary", "wikitest", "token", tok), &r); err != nil {
-		return err
-	}
-	if r.Edit.Result != "Success" {
-		return fmt.Errorf("wikitest: edit %s: %q", title, r.Edit.Result)
-	}
-	return nil
 }
