@@ -34,14 +34,7 @@ $ou->setModule( $services->getService( 'OATHAuth' )->getModuleByKey( 'totp' ) );
 $ou->addKey( \MediaWiki\Extension\OATHAuth\Key\TOTPKey::newFromRandom() );
 $repo->persist( $ou, '127.0.0.1' );
 echo "two-factor on\n";`, phpString(user))
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "two-factor on") {
-		return fmt.Errorf("wikitest: EnableTwoFactor %s: %q", user, tail(out, 5))
-	}
-	return nil
+	return w.evalExpect(fmt.Sprintf("EnableTwoFactor %s", user), code, "two-factor on")
 }
 
 // AddAbuseFilter saves an enabled AbuseFilter filter that disallows what
@@ -58,14 +51,7 @@ $f->setActions( [ 'disallow' => [] ] );
 $st = MediaWiki\Extension\AbuseFilter\AbuseFilterServices::getFilterStore()->saveFilter( $admin, null, $f, MediaWiki\Extension\AbuseFilter\Filter\MutableFilter::newDefault() );
 echo $st->isGood() ? "filter saved\n" : "not saved: " . $st->getWikiText( false, false, 'en' ) . "\n";`,
 		phpString(AdminUser), phpString(name), phpString(rules))
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "filter saved") {
-		return fmt.Errorf("wikitest: AddAbuseFilter %q: %q", name, tail(out, 5))
-	}
-	return nil
+	return w.evalExpect(fmt.Sprintf("AddAbuseFilter %q", name), code, "filter saved")
 }
 
 // EditPage saves text as the page title, as Admin (logged in with its main

@@ -84,16 +84,9 @@ func (w *Wiki) AddToGroup(user, group string, until time.Time) error {
 		expiry = fmt.Sprintf("'%s'", until.UTC().Format("20060102150405"))
 	}
 	code := fmt.Sprintf(`$u = MediaWiki\MediaWikiServices::getInstance()->getUserFactory()->newFromName(%s);
-echo MediaWiki\MediaWikiServices::getInstance()->getUserGroupManager()->addUserToGroup($u, %s, %s) ? "added\n" : "not added\n";`,
+echo MediaWiki\MediaWikiServices::getInstance()->getUserGroupManager()->addUserToGroup($u, %s, %s) ? "added to the group\n" : "not added\n";`,
 		phpString(user), phpString(group), expiry)
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "added") || strings.Contains(out, "not added") {
-		return fmt.Errorf("wikitest: AddToGroup %s %s: %q", user, group, tail(out, 5))
-	}
-	return nil
+	return w.evalExpect(fmt.Sprintf("AddToGroup %s %s", user, group), code, "added to the group")
 }
 
 // MakeAutoconfirmed makes a user old enough and busy enough for the
@@ -102,14 +95,7 @@ func (w *Wiki) MakeAutoconfirmed(user string) error {
 	code := fmt.Sprintf(`$dbw = wfGetDB(DB_PRIMARY);
 $dbw->update('user', ['user_registration' => '20200101000000', 'user_editcount' => 100], ['user_name' => %s], 'wikitest');
 echo $dbw->affectedRows(), " updated\n";`, phpString(user))
-	out, err := w.eval(code)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(out, "1 updated") {
-		return fmt.Errorf("wikitest: MakeAutoconfirmed %s: %q", user, tail(out, 5))
-	}
-	return nil
+	return w.evalExpect(fmt.Sprintf("MakeAutoconfirmed %s", user), code, "1 updated")
 }
 
 // RightsEvent is an entry of the rights log: a change of a user's groups.
@@ -132,4 +118,17 @@ func (w *Wiki) RightsLog() ([]RightsEvent, error) {
 // phpString is s as a PHP single-quoted string.
 func phpString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// evalExpect runs PHP with eval.php and returns nil when its output holds
+// the line success, else an error naming what was done.
+func (w *Wiki) evalExpect(what, code, success string) error {
+	out, err := w.eval(code)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, success) {
+		return fmt.Errorf("wikitest: %s: %q", what, tail(out, 5))
+	}
+	return nil
 }
