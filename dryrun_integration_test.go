@@ -18,15 +18,16 @@ import (
 // the on-wiki list, so the file source needs a name of its own.)
 func refusingWiki(t *testing.T) *wikitest.Wiki {
 	t.Helper()
-	list := filepath.Join(t.TempDir(), "titleblacklist.txt")
+	w := wikitest.Start(t, wikitest.Options{Extra: "$wgReservedUsernames[] = 'Reserved Person';"})
+	list := filepath.Join(w.Dir, "titleblacklist.txt")
 	if err := os.WriteFile(list, []byte(".*forbidden.* <newaccountonly>\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return wikitest.Start(t, wikitest.Options{Extra: fmt.Sprintf(`
-wfLoadExtension( 'TitleBlacklist' );
-$wgTitleBlacklistSources = [ 'mwprovision-test' => [ 'type' => 'file', 'src' => %q ] ];
-$wgReservedUsernames[] = 'Reserved Person';
-`, list)})
+	if err := w.AppendSettings(fmt.Sprintf(`wfLoadExtension( 'TitleBlacklist' );
+$wgTitleBlacklistSources = [ 'mwprovision-test' => [ 'type' => 'file', 'src' => %q ] ];`, w.PathForPHP(list))); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // The dry run predicts exactly what a run then does, row for row, and sends

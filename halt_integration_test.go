@@ -32,7 +32,7 @@ func organizer(t *testing.T, w *wikitest.Wiki) wikitest.Creator {
 // on every request.
 func captchaAfter(t *testing.T, w *wikitest.Wiki, n int) {
 	t.Helper()
-	count := fmt.Sprintf("%q", filepath.Join(w.Dir, "created.count"))
+	count := fmt.Sprintf("%q", w.PathForPHP(filepath.Join(w.Dir, "created.count")))
 	err := w.AppendSettings(`wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
 $wgCaptchaClass = 'QuestyCaptcha';
 $wgCaptchaQuestions = [ 'What is the name of this wiki?' => 'Test wiki' ];

@@ -25,14 +25,17 @@ func (w *Wiki) LoadExtensions(names ...string) error {
 
 // EnableTwoFactor gives user a TOTP key with OATHAuth (LoadExtensions
 // "OATHAuth" first), as if they had enabled two-factor authentication on
-// Special:OATHManage.
+// Special:OATHManage. OATHAuth changed its API between the releases: 1.43
+// creates keys through the repository, 1.39 persists the user's key set.
+// (eval.php runs each line by itself: a statement must not span lines.)
 func (w *Wiki) EnableTwoFactor(user string) error {
 	code := fmt.Sprintf(`$services = MediaWiki\MediaWikiServices::getInstance();
 $repo = $services->getService( 'OATHUserRepository' );
 $ou = $repo->findByUser( $services->getUserFactory()->newFromName( %s ) );
-$ou->setModule( $services->getService( 'OATHAuth' )->getModuleByKey( 'totp' ) );
-$ou->addKey( \MediaWiki\Extension\OATHAuth\Key\TOTPKey::newFromRandom() );
-$repo->persist( $ou, '127.0.0.1' );
+$key = \MediaWiki\Extension\OATHAuth\Key\TOTPKey::newFromRandom();
+$v143 = method_exists( $repo, 'createKey' );
+if ( $v143 ) { $repo->createKey( $ou, $services->getService( 'OATHAuthModuleRegistry' )->getModuleByKey( 'totp' ), $key->jsonSerialize(), '127.0.0.1' ); }
+if ( !$v143 ) { $ou->setModule( $services->getService( 'OATHAuth' )->getModuleByKey( 'totp' ) ); $ou->addKey( $key ); $repo->persist( $ou, '127.0.0.1' ); }
 echo "two-factor on\n";`, phpString(user))
 	return w.evalExpect(fmt.Sprintf("EnableTwoFactor %s", user), code, "two-factor on")
 }

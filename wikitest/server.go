@@ -1,6 +1,7 @@
 package wikitest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +63,7 @@ func (w *Wiki) Start() error { return w.start(false) }
 func (w *Wiki) StartDetached() error { return w.start(true) }
 
 func (w *Wiki) start(detached bool) error {
-	if err := Check(); err != nil {
+	if err := w.Release.Check(); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -82,25 +83,26 @@ func (w *Wiki) start(detached bool) error {
 	}
 	fmt.Fprintf(logf, "=== wikitest: starting php -S %s (%s)\n", addr, time.Now().Format(time.RFC3339))
 
-	phpArgs := []string{"-S", addr, "-t", filepath.Join(w.Dir, "htdocs"),
+	phpArgs := []string{"-S", addr, "-t", w.Release.inside(filepath.Join(w.Dir, "htdocs")),
 		"-d", "sendmail_path=" + w.sendmailPath(),
 		// OPcache serves the built-in server (its SAPI is not "cli"): check
 		// LocalSettings.php on every request, so that AppendSettings takes
 		// effect at the next one, not up to 2 seconds later.
 		"-d", "opcache.revalidate_freq=0"}
 	s := &server{detached: detached, log: logf, exited: make(chan struct{})}
+	s.cmd = w.Release.command(context.Background(), w.settingsFile(), phpArgs, "PHP_CLI_SERVER_WORKERS="+strconv.Itoa(ServerWorkers))
 	if detached {
-		s.cmd = exec.Command("php", phpArgs...)
 		s.cmd.SysProcAttr = detachedAttr()
 	} else {
-		s.cmd = exec.Command("/bin/sh", append([]string{"-c", watchdog, "wikitest-server", "php"}, phpArgs...)...)
+		// The same command, under the watchdog.
+		s.cmd.Args = append([]string{"/bin/sh", "-c", watchdog, "wikitest-server"}, s.cmd.Args...)
+		s.cmd.Path = "/bin/sh"
 		s.cmd.SysProcAttr = childAttr()
 		if s.stdin, err = s.cmd.StdinPipe(); err != nil {
 			logf.Close()
 			return err
 		}
 	}
-	s.cmd.Env = append(phpEnv(w.settingsFile()), "PHP_CLI_SERVER_WORKERS="+strconv.Itoa(ServerWorkers))
 	s.cmd.Dir = w.Dir
 	s.cmd.Stdout = logf
 	s.cmd.Stderr = logf
@@ -250,7 +252,7 @@ func (w *Wiki) RunningPID() int {
 	if err != nil || pid <= 1 {
 		return 0
 	}
-	if !isServerProcess(pid, filepath.Join(w.Dir, "htdocs")) {
+	if !isServerProcess(pid, w.Release.inside(filepath.Join(w.Dir, "htdocs"))) {
 		return 0
 	}
 	return pid

@@ -15,10 +15,17 @@ func Start(t testing.TB, opts Options) *Wiki {
 	if testing.Short() {
 		t.Skip("needs a real MediaWiki: run without -short (make test)")
 	}
-	if err := Check(); err != nil {
+	rel, err := ReleaseNamed(opts.MediaWiki)
+	if err == nil {
+		err = rel.Check()
+	}
+	if err != nil {
 		t.Fatalf("wikitest: cannot run a MediaWiki for this test: %v", err)
 	}
-	dir := t.TempDir()
+	dir, err := rel.tempDir(t)
+	if err != nil {
+		t.Fatalf("wikitest: no directory for the wiki: %v", err)
+	}
 	port, err := FreePort()
 	if err != nil {
 		t.Fatalf("wikitest: no free port on 127.0.0.1: %v", err)
@@ -52,4 +59,17 @@ func Start(t testing.TB, opts Options) *Wiki {
 		}
 	})
 	return w
+}
+
+// StartWikimediaLike starts a wiki like Start, with the throttle at
+// WikimediaThrottle a day, and makes it Wikimedia-like (MakeWikimediaLike).
+func StartWikimediaLike(t testing.TB, opts Options) (*Wiki, WikimediaLike) {
+	t.Helper()
+	opts.ThrottleCount, opts.ThrottleSeconds = WikimediaThrottle, 86400
+	w := Start(t, opts)
+	wm, err := w.MakeWikimediaLike()
+	if err != nil {
+		t.Fatalf("wikitest: making the wiki Wikimedia-like: %v", err)
+	}
+	return w, wm
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # A Debian trixie chroot from Debian's own packages, for what bookworm
 # cannot run: Wine 10, which starts the Windows build of mwprovision (Wine 8
-# cannot start a Go 1.26 binary). Built once, then reused.
+# cannot start a Go 1.26 binary), and MediaWiki 1.43 LTS with PHP 8.4, the
+# second wiki version of the integration tests (bookworm's is 1.39). Built
+# once, then reused.
 #
 #   wikitest/trixie.sh ensure        build it when missing (≈ 3 minutes), mount /proc and /dev
 #   wikitest/trixie.sh root          print its path
@@ -38,9 +40,21 @@ inside() {
 		sh -c 'cd "$0" && exec "$@"' "${IN_DIR:-/}" "$@"
 }
 
+# MEDIAWIKI is what MediaWiki 1.43 needs, as wikitest runs it (php -S, the
+# maintenance scripts, SQLite).
+MEDIAWIKI="mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml"
+
+# mediawiki installs MediaWiki 1.43 into a chroot built before it had it.
+mediawiki() {
+	[ -f "$ROOT/usr/share/mediawiki/maintenance/run.php" ] && return
+	echo "trixie.sh: installing MediaWiki 1.43 and PHP" >&2
+	inside apt-get install -y -qq --no-install-recommends $MEDIAWIKI >/dev/null
+}
+
 ensure() {
 	if [ -f "$STAMP" ]; then
 		mounts
+		mediawiki
 		return
 	fi
 	if [ "$(id -u)" != 0 ]; then
@@ -65,8 +79,8 @@ ensure() {
 	echo "trixie.sh: debootstrap trixie into $ROOT from $mirror" >&2
 	debootstrap --variant=minbase --include=ca-certificates trixie "$ROOT" "$mirror" >/dev/null
 	mounts
-	echo "trixie.sh: installing wine64" >&2
-	inside apt-get install -y -qq --no-install-recommends wine64 >/dev/null
+	echo "trixie.sh: installing wine64, MediaWiki 1.43 and PHP" >&2
+	inside apt-get install -y -qq --no-install-recommends wine64 $MEDIAWIKI >/dev/null
 	# The first start makes the Wine prefix (≈ 9 s): once, here.
 	inside /usr/lib/wine/wine64 cmd /c ver >/dev/null 2>&1 || true
 	touch "$STAMP"

@@ -1,6 +1,7 @@
 // Package wikitest installs and runs a real MediaWiki (Debian's mediawiki
-// 1.39 package with SQLite) behind PHP's built-in web server on 127.0.0.1,
-// for integration tests and demos.
+// package with SQLite: bookworm's 1.39, or trixie's 1.43 in a chroot; see
+// Release) behind PHP's built-in web server on 127.0.0.1, for integration
+// tests and demos.
 //
 // A wiki lives entirely in one directory DIR:
 //
@@ -29,7 +30,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -61,6 +61,9 @@ type Options struct {
 	StockCrypto bool
 	// Extra is PHP appended verbatim to LocalSettings.php.
 	Extra string
+	// MediaWiki is the release: "1.39" or "1.43"; "" is the default,
+	// from the environment variable EnvMediaWiki.
+	MediaWiki string
 }
 
 // Creator is a bot-password login that may create accounts.
@@ -76,6 +79,8 @@ type Wiki struct {
 	API  string // http://127.0.0.1:PORT/w/api.php
 	URL  string // http://127.0.0.1:PORT
 	Port int
+	// Release is the MediaWiki that serves it.
+	Release Release
 
 	AdminPassword     string // password of AdminUser ("Admin")
 	AdminPasswordFile string // DIR/admin.password, mode 0600
@@ -94,6 +99,8 @@ type state struct {
 	Port    int    `json:"port"`
 	Bulk    string `json:"bulk_login"`
 	Limited string `json:"limited_login"`
+	// MediaWiki is the release's name; none means 1.39.
+	MediaWiki string `json:"mediawiki,omitempty"`
 }
 
 const (
@@ -103,49 +110,17 @@ const (
 	logFile       = "server.log"
 )
 
-var (
-	preflightOnce sync.Once
-	preflightErr  error
-)
-
-// Check reports whether php (with the needed modules) and MediaWiki are
-// installed, with an error that says how to fix it.
+// Check reports whether the default release (see EnvMediaWiki) can run,
+// with an error that says how to fix it.
 func Check() error {
-	preflightOnce.Do(func() { preflightErr = preflight() })
-	return preflightErr
+	r, err := ReleaseNamed("")
+	if err != nil {
+		return err
+	}
+	return r.Check()
 }
 
 const fixHint = "run `make wiki-deps` (as root: wikitest/install-deps.sh)"
-
-func preflight() error {
-	installer := filepath.Join(MediaWikiDir, "maintenance", "install.php")
-	if _, err := os.Stat(installer); err != nil {
-		return fmt.Errorf("MediaWiki is not installed at %s (%v): %s", MediaWikiDir, err, fixHint)
-	}
-	if _, err := exec.LookPath("php"); err != nil {
-		return fmt.Errorf("php is not installed (no php in PATH): %s", fixHint)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "php", "-m").Output()
-	if err != nil {
-		return fmt.Errorf("php -m failed: %v: %s", err, fixHint)
-	}
-	have := map[string]bool{}
-	for _, l := range strings.Split(string(out), "\n") {
-		have[strings.ToLower(strings.TrimSpace(l))] = true
-	}
-	var missing []string
-	for _, m := range []string{"sqlite3", "pdo_sqlite", "intl", "mbstring", "xml"} {
-		if !have[m] {
-			missing = append(missing, m)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("php modules missing: %s: %s", strings.Join(missing, ", "), fixHint)
-	}
-	return nil
-}
 
 // Install installs a new wiki into dir (created if needed; it must not
 // hold a LocalSettings.php yet) for http://127.0.0.1:port: runs
@@ -153,17 +128,23 @@ func preflight() error {
 // capture and creates the bot passwords Admin@bulk and Admin@limited.
 // It does not start the server. Takes about 2 s.
 func Install(dir string, port int, opts Options) (*Wiki, error) {
-	if err := Check(); err != nil {
+	rel, err := ReleaseNamed(opts.MediaWiki)
+	if err != nil {
+		return nil, err
+	}
+	if err := rel.Check(); err != nil {
 		return nil, err
 	}
 	if port <= 0 || port > 65535 {
 		return nil, fmt.Errorf("wikitest: invalid port %d", port)
 	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
+	if dir, err = filepath.Abs(dir); err != nil {
 		return nil, err
 	}
 	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	if err := rel.holds(dir); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "LocalSettings.php")); err == nil {
@@ -172,43 +153,34 @@ func Install(dir string, port int, opts Options) (*Wiki, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	w := newWiki(dir, port)
+	w := newWiki(dir, port, rel)
 	w.AdminPassword = "Adm" + randomString(20, alnum)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "php", filepath.Join(MediaWikiDir, "maintenance", "install.php"),
+	// No MW_CONFIG_FILE: the installer must not see one.
+	cmd := rel.command(ctx, "", []string{filepath.Join(MediaWikiDir, "maintenance", "install.php"),
 		"--dbtype", "sqlite",
-		"--dbpath", filepath.Join(dir, "data"),
+		"--dbpath", rel.inside(filepath.Join(dir, "data")),
 		"--dbname", "wiki",
-		"--confpath", dir,
+		"--confpath", rel.inside(dir),
 		"--server", w.URL,
 		"--scriptpath", "/w",
 		"--pass", w.AdminPassword,
-		Sitename, AdminUser)
-	cmd.Env = phpEnv("") // no MW_CONFIG_FILE: the installer must not see one
+		Sitename, AdminUser})
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("wikitest: MediaWiki installer failed: %v\n%s", err, tail(string(out), 30))
 	}
 
-	// Docroot: DIR/htdocs/w -> MediaWiki.
+	// Docroot: DIR/htdocs/w -> MediaWiki (where php runs).
 	if err := os.MkdirAll(filepath.Join(dir, "htdocs"), 0o755); err != nil {
 		return nil, err
 	}
 	if err := os.Symlink(MediaWikiDir, filepath.Join(dir, "htdocs", "w")); err != nil {
 		return nil, err
 	}
-	// Mail capture, written atomically (tmp + rename) so readers never see
-	// half a mail.
-	if err := os.MkdirAll(filepath.Join(dir, "mail"), 0o755); err != nil {
-		return nil, err
-	}
-	sendmail := "#!/bin/sh\n" +
-		"# wikitest: PHP's sendmail_path; stores each mail as one file.\n" +
-		"f=" + shellQuote(filepath.Join(dir, "mail")) + "/\"$(date +%s%N).$$\"\n" +
-		"cat > \"$f.tmp\" && mv \"$f.tmp\" \"$f.eml\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "sendmail.sh"), []byte(sendmail), 0o755); err != nil {
+	if err := w.setUpMail(); err != nil {
 		return nil, err
 	}
 	if err := w.AppendSettings(settings(opts)); err != nil {
@@ -229,6 +201,20 @@ func Install(dir string, port int, opts Options) (*Wiki, error) {
 	return w, nil
 }
 
+// setUpMail makes DIR/mail and DIR/sendmail.sh, which stores each mail
+// there atomically (tmp + rename), so readers never see half a mail.
+func (w *Wiki) setUpMail() error {
+	dir := filepath.Join(w.Dir, "mail")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	sendmail := "#!/bin/sh\n" +
+		"# wikitest: PHP's sendmail_path; stores each mail as one file.\n" +
+		"f=" + shellQuote(w.Release.inside(dir)) + "/\"$(date +%s%N).$$\"\n" +
+		"cat > \"$f.tmp\" && mv \"$f.tmp\" \"$f.eml\"\n"
+	return os.WriteFile(filepath.Join(w.Dir, "sendmail.sh"), []byte(sendmail), 0o755)
+}
+
 // Open loads a wiki that Install put into dir. It does not start it.
 func Open(dir string) (*Wiki, error) {
 	dir, err := filepath.Abs(dir)
@@ -243,7 +229,14 @@ func Open(dir string) (*Wiki, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("wikitest: %s: %w", filepath.Join(dir, stateFile), err)
 	}
-	w := newWiki(dir, st.Port)
+	rel, err := ReleaseNamed(st.MediaWiki)
+	if err != nil {
+		return nil, err
+	}
+	if st.MediaWiki == "" {
+		rel = Release{Name: "1.39"}
+	}
+	w := newWiki(dir, st.Port, rel)
 	if w.AdminPassword, err = readSecret(w.AdminPasswordFile); err != nil {
 		return nil, err
 	}
@@ -262,8 +255,8 @@ func Open(dir string) (*Wiki, error) {
 	return w, nil
 }
 
-func newWiki(dir string, port int) *Wiki {
-	w := &Wiki{Dir: dir, AdminPasswordFile: filepath.Join(dir, adminPassFile)}
+func newWiki(dir string, port int, rel Release) *Wiki {
+	w := &Wiki{Dir: dir, Release: rel, AdminPasswordFile: filepath.Join(dir, adminPassFile)}
 	w.setPort(port)
 	return w
 }
@@ -275,7 +268,7 @@ func (w *Wiki) setPort(port int) {
 }
 
 func (w *Wiki) saveState() error {
-	b, err := json.MarshalIndent(state{Port: w.Port, Bulk: w.Bulk.Login, Limited: w.Limited.Login}, "", "  ")
+	b, err := json.MarshalIndent(state{Port: w.Port, Bulk: w.Bulk.Login, Limited: w.Limited.Login, MediaWiki: w.Release.Name}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -360,8 +353,7 @@ func (w *Wiki) maintenance(split bool, secret, script string, args ...string) (s
 	defer cancel()
 	argv := append([]string{"-d", "sendmail_path=" + w.sendmailPath(),
 		filepath.Join(MediaWikiDir, "maintenance", script)}, args...)
-	cmd := exec.CommandContext(ctx, "php", argv...)
-	cmd.Env = phpEnv(w.settingsFile())
+	cmd := w.Release.command(ctx, w.settingsFile(), argv)
 	cmd.Dir = w.Dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
@@ -441,8 +433,7 @@ func (w *Wiki) groups() ([]string, error) {
 func (w *Wiki) eval(code string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "php", filepath.Join(MediaWikiDir, "maintenance", "eval.php"))
-	cmd.Env = phpEnv(w.settingsFile())
+	cmd := w.Release.command(ctx, w.settingsFile(), []string{filepath.Join(MediaWikiDir, "maintenance", "eval.php")})
 	cmd.Dir = w.Dir
 	cmd.Stdin = strings.NewReader(code + "\n")
 	var stdout, stderr bytes.Buffer
@@ -521,7 +512,7 @@ func (w *Wiki) settingsFile() string { return filepath.Join(w.Dir, "LocalSetting
 // /bin/sh, so the path is shell-quoted; checkDir keeps it free of
 // characters that would need more.
 func (w *Wiki) sendmailPath() string {
-	return shellQuote(filepath.Join(w.Dir, "sendmail.sh"))
+	return shellQuote(w.Release.inside(filepath.Join(w.Dir, "sendmail.sh")))
 }
 
 // checkDir rejects paths that cannot be embedded safely in shell
@@ -624,7 +615,7 @@ func (w *Wiki) Block(user, reason string) error {
 		return err
 	}
 	defer os.Remove(list)
-	out, _, err := w.maintenance(false, "", "blockUsers", "--performer", AdminUser, "--reason", reason, list)
+	out, _, err := w.maintenance(false, "", "blockUsers", "--performer", AdminUser, "--reason", reason, w.Release.inside(list))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,10 @@ func TestHarnessStartsRealWiki(t *testing.T) {
 	start := time.Now()
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 3, ThrottleSeconds: 60})
 	t.Logf("wiki up at %s after %v (dir %s)", w.API, time.Since(start).Round(time.Millisecond), w.Dir)
+	// The wiki is the release asked for (the environment's, see EnvMediaWiki).
+	if v, err := w.Version(); err != nil || !strings.HasPrefix(v, "MediaWiki "+w.Release.Name+".") {
+		t.Fatalf("the wiki says it is %q (%v); want %s", v, err, w.Release)
+	}
 
 	bulk := checkCreatorsLogIn(t, w)
 	checkUsers(t, w)

@@ -1,0 +1,100 @@
+package wikitest
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// A "Wikimedia-like" wiki: defended as Wikimedia's wikis are, with the
+// anti-abuse and login extensions that MediaWiki bundles (Debian's
+// extensions-core).
+const (
+	// WikimediaThrottle is $wgAccountCreationThrottle there: 6 accounts a
+	// day from one IP address for a creator without noratelimit.
+	WikimediaThrottle = 6
+	// WikimediaFiltered: AbuseFilter disallows creating an account whose
+	// name contains it.
+	WikimediaFiltered = "Spam"
+	// WikimediaBlacklisted: the title blacklist page forbids new accounts
+	// whose name contains it (a <newaccountonly> rule).
+	WikimediaBlacklisted = "Troll"
+)
+
+// WikimediaLike is what MakeWikimediaLike set up beyond the wiki's usual
+// creators (Bulk and Limited are Admin's, a sysop: skipcaptcha).
+type WikimediaLike struct {
+	// NoCaptchaRight is Organizer@events (basic, createaccount), a bot
+	// password of a plain user, who lacks skipcaptcha: the wiki asks it
+	// for a CAPTCHA on every account creation.
+	NoCaptchaRight Creator
+}
+
+// MakeWikimediaLike turns a running wiki installed with ThrottleCount
+// WikimediaThrottle into a Wikimedia-like one:
+//   - AbuseFilter, with a filter that disallows account names containing
+//     WikimediaFiltered;
+//   - TitleBlacklist, with the page MediaWiki:Titleblacklist forbidding new
+//     accounts whose name contains WikimediaBlacklisted;
+//   - ConfirmEdit (QuestyCaptcha) asking for a CAPTCHA on every account
+//     creation, except of creators with skipcaptcha (sysops, bots);
+//   - OATHAuth, with two-factor authentication on Admin's main account
+//     (its bot passwords go on working);
+//   - the plain user Organizer and the bot password NoCaptchaRight.
+func (w *Wiki) MakeWikimediaLike() (WikimediaLike, error) {
+	if err := w.LoadExtensions("AbuseFilter", "OATHAuth", "TitleBlacklist", "ConfirmEdit", "ConfirmEdit/QuestyCaptcha"); err != nil {
+		return WikimediaLike{}, err
+	}
+	err := w.AppendSettings(`$wgCaptchaClass = 'QuestyCaptcha';
+$wgCaptchaQuestions = [ 'What is the name of this wiki?' => ` + phpString(Sitename) + ` ];
+$wgCaptchaTriggers['createaccount'] = true;`)
+	if err != nil {
+		return WikimediaLike{}, err
+	}
+	rule := fmt.Sprintf(`action == "createaccount" & accountname rlike %s`, phpString(WikimediaFiltered))
+	if err := w.AddAbuseFilter("No "+WikimediaFiltered+" accounts", rule); err != nil {
+		return WikimediaLike{}, err
+	}
+	if err := w.EditPage("MediaWiki:Titleblacklist", ".*"+WikimediaBlacklisted+".* <newaccountonly>\n"); err != nil {
+		return WikimediaLike{}, err
+	}
+	if err := w.CreateUser("Organizer", "Organizer-Password-"+randomString(8, alnum)); err != nil {
+		return WikimediaLike{}, err
+	}
+	organizer, err := w.CreateBotPassword("Organizer", "events", "basic", "createaccount")
+	if err != nil {
+		return WikimediaLike{}, err
+	}
+	// Last: Admin's main password no longer logs in by itself after this.
+	if err := w.EnableTwoFactor(AdminUser); err != nil {
+		return WikimediaLike{}, err
+	}
+	return WikimediaLike{NoCaptchaRight: organizer}, nil
+}
+
+// AbuseHit is an entry of AbuseFilter's log (list=abuselog).
+type AbuseHit struct {
+	Filter string `json:"filter"` // the filter's name
+	User   string `json:"user"`   // who acted: for account creation, the creator
+	Title  string `json:"title"`  // for account creation, "Special:UserLogin"
+	Action string `json:"action"` // "createaccount"
+	Result string `json:"result"` // what the filter did: "disallow"
+}
+
+// AbuseLog returns AbuseFilter's log (which anybody may read), newest
+// first.
+func (w *Wiki) AbuseLog() ([]AbuseHit, error) {
+	var all []AbuseHit
+	err := w.Anonymous().query(params("action", "query", "list", "abuselog", "afllimit", "max",
+		"aflprop", "filter|user|title|action|result"),
+		func(q json.RawMessage) error {
+			var r struct {
+				AbuseLog []AbuseHit `json:"abuselog"`
+			}
+			if err := json.Unmarshal(q, &r); err != nil {
+				return err
+			}
+			all = append(all, r.AbuseLog...)
+			return nil
+		})
+	return all, err
+}
