@@ -3,6 +3,7 @@ package provision
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -368,9 +369,14 @@ var wikiLink = regexp.MustCompile(`\[\[(?:[^|\]]*\|)?([^\]]*)\]\]`)
 
 // plainParam is a message parameter as one line of plain text: without
 // bidi marks, with a link's text for the link, a block's reason (which may
-// span several lines) on one line.
+// span several lines) on one line, and characters the wiki escaped for
+// wikitext as themselves (MediaWiki 1.43's TitleBlacklist sends its rule
+// ".*Troll.* <newaccountonly>" as ".*Troll.* &#60;newaccountonly&#62;").
 func plainParam(s string) string {
 	s = strings.Map(dropBidi, s)
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
 	if strings.Contains(s, "[[") {
 		s = wikiLink.ReplaceAllString(s, "$1")
 	}
