@@ -183,30 +183,31 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 	return o.finish(s.err, log, con, results, plan.Counts.Unmatched, sum, runErr)
 }
 
-// learnLanguage learns the wiki's content language, whose rules make the
-// names canonical: from the wiki when the run has one (a --wiki-language
-// that says otherwise is refused), else from --wiki-language, else English.
+// learnLanguage learns the wiki's content language and namespace names,
+// whose rules make the names canonical: from the wiki when the run has one
+// (a --wiki-language that says otherwise is refused), else the language
+// from --wiki-language, else English, with English namespace names.
 // A wiki that cannot say is warned of; the pre-flight then tells what is
 // wrong with it.
 func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer) error {
-	o.lang = cmp.Or(strings.ToLower(o.WikiLanguage), "en")
+	o.names = provision.NameRules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
 	if o.API == "" {
 		return nil
 	}
 	site, err := provision.AskSite(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.oauth, o.Timeout)
-	lang := site.Lang
+	lang := site.Names.Lang
 	o.decidesAtCreation = site.DecidesAtCreation
 	switch {
 	case ctx.Err() != nil:
 		return errInterruptedEarly
 	case err != nil:
-		fmt.Fprintf(stderr, "warning: %s; names are checked by the rules of a wiki in %s (--wiki-language sets the wiki's)\n", reword(err.Error(), err), o.lang)
+		fmt.Fprintf(stderr, "warning: %s; names are checked by the rules of a wiki in %s (--wiki-language sets the wiki's)\n", reword(err.Error(), err), o.names.Lang)
 		return nil
 	}
 	if o.WikiLanguage != "" && !strings.EqualFold(o.WikiLanguage, lang) {
 		return fmt.Errorf("--wiki-language %s, but the wiki's content language is %s: leave --wiki-language out, the wiki's is used", o.WikiLanguage, lang)
 	}
-	o.lang = lang
+	o.names = site.Names
 	return nil
 }
 
@@ -352,7 +353,7 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	con.printProblems(o.Out)
 	sum.Print(stderr)
 	if o.API == "" {
-		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s (--wiki-language for another)\n", o.lang)
+		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s, English namespace names only (--wiki-language for another language; --api asks the wiki)\n", o.names.Lang)
 	}
 	if o.DryRun && len(o.decidesAtCreation) > 0 && sum.Counts[report.WouldCreate] > 0 {
 		fmt.Fprintf(stderr, "note: the wiki runs %s, which judges an account only when it is created: a would-create row may still be refused then, and no dry run can know\n",

@@ -36,7 +36,7 @@ var runCommandTests = []runCommandTest{
 			"invalid: forbidden-character (1 row)\n  line 3: \"bad#name\": a username cannot contain '#'\n" +
 			"invalid: missing-email (1 row)\n  line 5: \"no_mail\": no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\n" +
 			"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
-			"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\nnames: by the rules of a wiki in en (--wiki-language for another)\n" +
+			"4 rows: 1 would-create, 2 invalid, 1 duplicate\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\n" +
 			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n" +
 			"2,maria_garcia,Maria garcia,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T,\n" +
@@ -49,14 +49,14 @@ var runCommandTests = []runCommandTest{
 		sheet:  "user;password\nold_one;Correct-Horse-1\nold_two;\n",
 		args:   []string{"run", "--dry-run", "--quiet", "--mailpassword=false", "--out", "DIR/out.csv", "DIR/s.csv"},
 		code:   1,
-		stderr: "invalid: missing-password (1 row)\n  line 3: \"old_two\": no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)\n2 rows: 1 would-create, 1 invalid\nelapsed X\nnames: by the rules of a wiki in en (--wiki-language for another)\nresults: DIR/out.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		stderr: "invalid: missing-password (1 row)\n  line 3: \"old_two\": no password: with --mailpassword=false every row needs a password (or leave mailpassword on and give an email)\n2 rows: 1 would-create, 1 invalid\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/out.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:  "every row fine: exit 0",
 		sheet: "username,email\nfine_one,f@example.org\n",
 		args:  []string{"run", "--dry-run", "DIR/s.csv"},
 		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
-			"1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en (--wiki-language for another)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+			"1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:  "a terminal gets a progress bar",
@@ -65,7 +65,7 @@ var runCommandTests = []runCommandTest{
 		tty:   true,
 		// The bar is drawn with \r and cleared before the summary.
 		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
-			"1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en (--wiki-language for another)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+			"1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:   "no username column",

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/report"
@@ -38,7 +40,7 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 	sheet := writeSheet(t, dir, "s.csv", "username,email\nivan,ivan@example.org\nİvan,ivan2@example.org\n")
 	results := filepath.Join(dir, "s.dry-run.results.csv")
 	r := runCLI(t, nil, "run", "--dry-run", sheet)
-	if r.code != 0 || !strings.Contains(r.stderr, "names: by the rules of a wiki in en (--wiki-language for another)") {
+	if r.code != 0 || !strings.Contains(r.stderr, "names: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)") {
 		t.Errorf("offline, English assumed: exit %d", r.code)
 	}
 	checkResults(t, readResults(t, results), []expect{{2, report.WouldCreate, "Ivan", ""}, {3, report.WouldCreate, "İvan", ""}})
@@ -59,4 +61,57 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 	}
 	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), []expect{{2, report.Created, "İvan", ""}, {3, report.Duplicate, "İvan", "duplicate"}})
 	checkWikiHolds(t, w, "İvan", map[string]bool{"İvan": true})
+}
+
+// On a wiki in German the User namespace is "Benutzer" (and "Benutzerin"):
+// a sign-up sheet that copied user page titles names accounts the wiki
+// creates without the prefix. The tool learns the wiki's namespace names
+// from it, so "Benutzer:hans" and "Hans" are one account, as the wiki
+// says, and a name in another namespace ("Diskussion:") is refused.
+func TestGermanNamespacePrefixesAreTheWikis(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: "$wgLanguageCode = 'de';"})
+	site, err := provision.AskSite(t.Context(), http.DefaultClient, provision.SystemClock{}, w.API, "mwprovision-test", "", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Benutzer:hans", "benutzerin:Grete", "BENUTZER_DISKUSSION:x", "User:Hans", "Diskussion:Karl", "Hilfe:Karl", "Foo:Bar", "Benutzer: hans "} {
+		var resp struct {
+			Query struct {
+				Users []struct {
+					Name      string `json:"name"`
+					CanCreate bool   `json:"cancreate"`
+				} `json:"users"`
+			} `json:"query"`
+		}
+		if err := w.Anonymous().Post(url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + name}, "usprop": {"cancreate"}}, &resp); err != nil {
+			t.Fatal(err)
+		}
+		got, p := site.Names.Canonical(name)
+		if len(resp.Query.Users) != 1 || (p == nil) != resp.Query.Users[0].CanCreate || (p == nil && resp.Query.Users[0].Name != got) {
+			t.Errorf("%q: we say %q (%v), the German wiki %+v", name, got, p, resp.Query.Users)
+		}
+	}
+
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nBenutzer:hans,h1@example.org\nHans,h2@example.org\nBenutzerin:Grete,g@example.org\nDiskussion:Karl,k@example.org\n")
+	want := []expect{{2, report.WouldCreate, "Hans", ""}, {3, report.Duplicate, "Hans", "duplicate"},
+		{4, report.WouldCreate, "Grete", ""}, {5, report.Invalid, "", "namespace-prefix"}}
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != exitRowsNotOK {
+		t.Errorf("dry run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.dry-run.results.csv")), want)
+	if r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...); r.code != exitRowsNotOK {
+		t.Errorf("run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	want[0].status, want[2].status = report.Created, report.Created
+	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), want)
+	users, err := w.Users("Hans", "Grete", "Benutzer:hans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users[:2] {
+		if u.Missing || u.Invalid {
+			t.Errorf("the wiki has no account %q: %+v", u.Name, u)
+		}
+	}
 }

@@ -68,8 +68,8 @@ type runOptions struct {
 	// started is when this run started: a duration of --group-expiry
 	// counts from the record's first run.
 	started time.Time
-	groups  []string // --add-groups
-	lang    string   // the wiki's content language: the wiki's, --wiki-language or en
+	groups  []string            // --add-groups
+	names   provision.NameRules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
 	// decidesAtCreation are the wiki's extensions that judge an account
 	// only at creation (AbuseFilter): a dry run says it cannot foresee them.
 	decidesAtCreation []string
@@ -364,7 +364,7 @@ func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOption
 		from = previous.About.FirstRun
 	}
 	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
-		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Lang: o.lang}
+		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Names: o.names}
 }
 
 func isLoopback(api string) bool {

@@ -20,9 +20,9 @@ type Checker struct {
 	// GrantOnly: the run creates nothing, it adds existing accounts to
 	// groups: a row needs no email or password, but a group.
 	GrantOnly bool
-	// Lang is the wiki's content language, whose rules capitalize names
-	// (CanonicalUsernameIn); empty: English.
-	Lang string
+	// Names are the wiki's rules for names (its language); zero: an
+	// English wiki's.
+	Names NameRules
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit
@@ -46,7 +46,7 @@ func (c *Checker) Check(a *Account) {
 	if a.Problem != nil {
 		return
 	}
-	canonical, p := CanonicalUsernameIn(a.Username, c.Lang)
+	canonical, p := c.Names.Canonical(a.Username)
 	if p != nil {
 		a.Problem = p
 		return

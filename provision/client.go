@@ -104,6 +104,15 @@ type apiResponse struct {
 		Extensions      []struct {
 			Name string `json:"name"`
 		} `json:"extensions"`
+		Namespaces map[string]struct {
+			ID        int    `json:"id"`
+			Name      string `json:"name"`
+			Canonical string `json:"canonical"`
+		} `json:"namespaces"`
+		NamespaceAliases []struct {
+			ID    int    `json:"id"`
+			Alias string `json:"alias"`
+		} `json:"namespacealiases"`
 		Users     []userAnswer `json:"users"`
 		LogEvents []struct {
 			Title     string `json:"title"`

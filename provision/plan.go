@@ -30,9 +30,9 @@ type PlanOptions struct {
 	// GrantOnly: the run creates nothing; it adds the existing accounts
 	// of the sheet to groups.
 	GrantOnly bool
-	// Lang is the wiki's content language, whose rules make the names
-	// canonical (empty: English).
-	Lang string
+	// Names are the wiki's rules for names, from its language (zero: an
+	// English wiki's).
+	Names NameRules
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -219,7 +219,7 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 	return func(yield func(step, error) bool) {
 		check := NewChecker(p.opts.MailPassword)
 		check.Carried = p.carried
-		check.Groups, check.GrantOnly, check.Lang = &p.opts.Groups, p.opts.GrantOnly, p.opts.Lang
+		check.Groups, check.GrantOnly, check.Names = &p.opts.Groups, p.opts.GrantOnly, p.opts.Names
 		for {
 			a, err := sh.Next()
 			if err == io.EOF {

@@ -323,8 +323,9 @@ func (e *Engine) batchSize(c *Creator) int {
 
 // Site is what a wiki says of itself before a run reads the sheet.
 type Site struct {
-	// Lang is its content language, whose rules make usernames canonical.
-	Lang string
+	// Names are its rules for usernames: its content language and its
+	// namespace names.
+	Names NameRules
 	// DecidesAtCreation names the installed extensions that judge an
 	// account only when it is created, which no dry run can foresee
 	// (AbuseFilter).
@@ -344,7 +345,7 @@ func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, 
 	if oauthToken != "" {
 		s.UseOAuth(oauthToken, "")
 	}
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions"}})
+	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions|namespaces|namespacealiases"}})
 	if err := ans.err(); err != nil {
 		return Site{}, fmt.Errorf("ask %s for its language: %w", api, err)
 	}
@@ -352,7 +353,19 @@ func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, 
 	if q == nil || q.General == nil || q.General.Lang == "" {
 		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
-	site := Site{Lang: q.General.Lang}
+	site := Site{Names: NameRules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
+	for _, ns := range q.Namespaces {
+		for _, name := range []string{ns.Name, ns.Canonical} {
+			if name != "" {
+				site.Names.Namespaces[strings.ToLower(name)] = ns.ID
+			}
+		}
+	}
+	for _, a := range q.NamespaceAliases {
+		if a.Alias != "" {
+			site.Names.Namespaces[strings.ToLower(strings.ReplaceAll(a.Alias, "_", " "))] = a.ID
+		}
+	}
 	for _, ext := range q.Extensions {
 		if name, ok := atCreation[strings.ToLower(strings.ReplaceAll(ext.Name, " ", ""))]; ok {
 			site.DecidesAtCreation = append(site.DecidesAtCreation, name)

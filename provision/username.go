@@ -95,7 +95,7 @@ func CanonicalUsername(raw string) (string, *Problem) {
 	if name, ok := canonicalFast(raw); ok {
 		return name, nil
 	}
-	return canonicalFull(raw, false)
+	return canonicalFull(raw, false, nil)
 }
 
 // CanonicalUsernameIn is CanonicalUsername on a wiki whose content
@@ -103,15 +103,40 @@ func CanonicalUsername(raw string) (string, *Problem) {
 // how the first letter is capitalized, so on a Turkish wiki "ivan" is
 // "İvan", not "Ivan".
 func CanonicalUsernameIn(raw, lang string) (string, *Problem) {
-	dotted := DottedCapitalI(lang)
-	// Only a first letter i is capitalized otherwise there.
+	return NameRules{Lang: lang}.Canonical(raw)
+}
+
+// NameRules are what a wiki's language decides about its usernames.
+type NameRules struct {
+	// Lang is the wiki's content language (siteinfo's lang, such as
+	// "tr"): it decides how the first letter is capitalized. Empty:
+	// English.
+	Lang string
+	// Namespaces maps the wiki's own names of its namespaces, aliases
+	// included (siteinfo's namespaces and namespacealiases, such as
+	// "Benutzer" and "Benutzerin" on a German wiki), in lower case, to
+	// their numbers. A name may start with a prefix for the User namespace
+	// (2), which the wiki drops ("Benutzer:Hans" is "Hans" there); any
+	// other namespace makes it a page title. English names always count.
+	// Nil: English names only.
+	Namespaces map[string]int
+}
+
+// Canonical is CanonicalUsername by the wiki's rules.
+func (r NameRules) Canonical(raw string) (string, *Problem) {
+	dotted := DottedCapitalI(r.Lang)
+	// Only a first letter i is capitalized otherwise there, and a ':'
+	// (a namespace prefix) always takes the full path.
 	if !dotted || !strings.HasPrefix(strings.TrimLeft(raw, " _"), "i") {
 		if name, ok := canonicalFast(raw); ok {
 			return name, nil
 		}
 	}
-	return canonicalFull(raw, dotted)
+	return canonicalFull(raw, dotted, r.Namespaces)
 }
+
+// NamespaceUser is the number of the User namespace.
+const NamespaceUser = 2
 
 // dottedILanguages are the content languages whose Language class
 // capitalizes i as İ (MediaWiki's LanguageTr, LanguageAz and LanguageKaa),
@@ -208,7 +233,7 @@ func canonicalFast(raw string) (name string, ok bool) {
 
 // canonicalFull mirrors MediaWiki step by step; see the comment at the top of
 // this file.
-func canonicalFull(raw string, dottedI bool) (string, *Problem) {
+func canonicalFull(raw string, dottedI bool, namespaces map[string]int) (string, *Problem) {
 	// Step 1, WebRequest: invalid UTF-8 and some code points become U+FFFD,
 	// which splitTitleString refuses anywhere in the name.
 	if !utf8.ValidString(raw) {
@@ -256,7 +281,7 @@ func canonicalFull(raw string, dottedI bool) (string, *Problem) {
 		rest := strings.TrimLeft(s[i+1:], " ")
 		restBody := strings.TrimSuffix(rest, "\n")
 		if strings.IndexByte(prefix, '\n') < 0 && strings.IndexByte(restBody, '\n') < 0 {
-			switch ns := namespaceOf(prefix); {
+			switch ns := namespaceOf(prefix, namespaces); {
 			case ns == "User":
 				s = restBody
 				mainNamespace = false
@@ -569,11 +594,19 @@ func isTitleSpace(r rune) bool {
 }
 
 // namespaceOf returns the canonical English namespace named by prefix (as
-// Language::getNsIndex matches it: case-insensitively, aliases included), or
-// "" when prefix names none we know. The wiki's own project namespace and
-// interwiki prefixes are not known here; they keep their ':', which is
-// refused anyway.
-func namespaceOf(prefix string) string {
+// Language::getNsIndex matches it: case-insensitively, aliases included),
+// "User" or prefix itself for one of the wiki's own names in namespaces,
+// or "" when prefix names none we know. Interwiki prefixes are not known
+// here; they keep their ':', which is refused anyway.
+func namespaceOf(prefix string, namespaces map[string]int) string {
+	if namespaces != nil {
+		if ns, ok := namespaces[strings.ToLower(prefix)]; ok {
+			if ns == NamespaceUser {
+				return "User"
+			}
+			return prefix
+		}
+	}
 	if len(prefix) > len("MediaWiki talk") {
 		return ""
 	}

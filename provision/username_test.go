@@ -269,7 +269,7 @@ func FuzzCanonicalUsername(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got, p := CanonicalUsername(in)
-		full, fullP := canonicalFull(in, false)
+		full, fullP := canonicalFull(in, false, nil)
 		if got != full || (p == nil) != (fullP == nil) {
 			t.Fatalf("%q: fast path gives %q, %v; full path %q, %v", in, got, p, full, fullP)
 		}
@@ -351,11 +351,43 @@ func TestCanonicalUsernameInTheWikisLanguage(t *testing.T) {
 		}
 	}
 	check := NewChecker(true)
-	check.Lang = "tr"
+	check.Names.Lang = "tr"
 	a, b := Account{Line: 2, Username: "ivan", Email: "a@example.org"}, Account{Line: 3, Username: "İvan", Email: "b@example.org"}
 	check.Check(&a)
 	check.Check(&b)
 	if a.Problem != nil || b.Problem == nil || !b.Problem.Duplicate || b.Problem.FirstLine != 2 {
 		t.Errorf("on a Turkish wiki, ivan then İvan: %+v, %+v; want the second a duplicate of line 2", a.Problem, b.Problem)
+	}
+}
+
+// The wiki's own namespace names, asked of it: on a German wiki a
+// "Benutzer:" (or "Benutzerin:") prefix names the User namespace, which
+// the wiki drops, and "Diskussion:" another namespace, which it refuses;
+// without them only English names count.
+func TestNameRulesKnowTheWikisNamespaces(t *testing.T) {
+	de := NameRules{Lang: "de", Namespaces: map[string]int{"benutzer": 2, "benutzerin": 2, "user": 2, "diskussion": 1, "benutzer diskussion": 3}}
+	for _, tt := range []struct {
+		rules     NameRules
+		raw, want string
+		problemOf string
+	}{
+		{de, "Benutzer:hans", "Hans", ""},
+		{de, "benutzerin: Grete", "Grete", ""},
+		{de, "BENUTZER_Diskussion:Hans", "", "namespace-prefix"},
+		{de, "Diskussion:Hans", "", "namespace-prefix"},
+		{de, "User:Hans", "Hans", ""},
+		{de, "Talk:Hans", "", "namespace-prefix"},
+		{de, "Foo:Hans", "", "forbidden-character"},
+		{NameRules{}, "Benutzer:hans", "", "forbidden-character"},
+		{NameRules{Lang: "de"}, "User:hans", "Hans", ""},
+	} {
+		got, p := tt.rules.Canonical(tt.raw)
+		code := ""
+		if p != nil {
+			code = p.Code
+		}
+		if got != tt.want || code != tt.problemOf {
+			t.Errorf("%+v.Canonical(%q) = %q, %v; want %q, problem %q", tt.rules.Namespaces, tt.raw, got, p, tt.want, tt.problemOf)
+		}
 	}
 }
