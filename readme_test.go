@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,4 +45,71 @@ func TestReadmeGivesEveryCommandInPowerShell(t *testing.T) {
 	if checked < 8 {
 		t.Errorf("only %d command blocks checked: the README's fences are not read as they should be", checked)
 	}
+}
+
+// The README's "Tested with" table names tests that exist, and its 1.43
+// column is exactly the list of tests that make test runs against
+// MediaWiki 1.43 (MW143_TESTS in the Makefile).
+func TestReadmeTestedWithTableIsTheTests(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^MW143_TESTS := \^\((.*)\)\$\$$`).FindSubmatch(makefile)
+	if m == nil {
+		t.Fatal("no MW143_TESTS := ^(…)$$ line in the Makefile")
+	}
+	on143 := map[string]bool{}
+	for _, name := range strings.Split(string(m[1]), "|") {
+		on143[name] = true
+	}
+	defined := definedTests(t)
+	for name := range on143 {
+		if !defined[name] {
+			t.Errorf("MW143_TESTS names %s, which is no test", name)
+		}
+	}
+	_, table, _ := strings.Cut(string(readme), "## Tested with")
+	table, _, _ = strings.Cut(table, "\n## ")
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 5 || !strings.Contains(cells[3], "`Test") {
+			continue
+		}
+		rows++
+		for _, n := range regexp.MustCompile("`(Test\\w+)`").FindAllStringSubmatch(cells[3], -1) {
+			if !defined[n[1]] {
+				t.Errorf("README's Tested with names %s, which is no test", n[1])
+			}
+			if want := on143[n[1]]; want != (cells[4] == "yes") {
+				t.Errorf("README's Tested with says %q for %s on 1.43; MW143_TESTS has it: %v", cells[4], n[1], want)
+			}
+		}
+	}
+	if rows < 10 {
+		t.Errorf("found %d rows in README's Tested with table; has its layout changed?", rows)
+	}
+}
+
+// definedTests are the Test functions of this module's test files.
+func definedTests(t *testing.T) map[string]bool {
+	t.Helper()
+	defined := map[string]bool{}
+	files, _ := filepath.Glob("*_test.go")
+	more, _ := filepath.Glob("*/*_test.go")
+	for _, f := range append(files, more...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`).FindAllSubmatch(b, -1) {
+			defined[string(m[1])] = true
+		}
+	}
+	return defined
 }

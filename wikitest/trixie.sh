@@ -44,11 +44,22 @@ inside() {
 # maintenance scripts, SQLite).
 MEDIAWIKI="mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml"
 
+# quietly runs a command inside, its output kept for when it fails (apt's
+# notes on a chroot without init are noise).
+quietly() {
+	local log=$ROOT/tmp/trixie-apt.log
+	if ! inside "$@" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		echo "trixie.sh: failed: $*" >&2
+		exit 1
+	fi
+}
+
 # mediawiki installs MediaWiki 1.43 into a chroot built before it had it.
 mediawiki() {
 	[ -f "$ROOT/usr/share/mediawiki/maintenance/run.php" ] && return
 	echo "trixie.sh: installing MediaWiki 1.43 and PHP" >&2
-	inside apt-get install -y -qq --no-install-recommends $MEDIAWIKI >/dev/null
+	quietly apt-get install -y -qq --no-install-recommends $MEDIAWIKI
 }
 
 ensure() {
@@ -80,7 +91,7 @@ ensure() {
 	debootstrap --variant=minbase --include=ca-certificates trixie "$ROOT" "$mirror" >/dev/null
 	mounts
 	echo "trixie.sh: installing wine64, MediaWiki 1.43 and PHP" >&2
-	inside apt-get install -y -qq --no-install-recommends wine64 $MEDIAWIKI >/dev/null
+	quietly apt-get install -y -qq --no-install-recommends wine64 $MEDIAWIKI
 	# The first start makes the Wine prefix (≈ 9 s): once, here.
 	inside /usr/lib/wine/wine64 cmd /c ver >/dev/null 2>&1 || true
 	touch "$STAMP"
