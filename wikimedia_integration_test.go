@@ -51,8 +51,9 @@ func TestWikimediaLikeWiki(t *testing.T) {
 
 	// The run, one worker so that the order is the sheet's: the filter
 	// refuses its row (and the refusal uses up one of the day's 6), the
-	// blacklisted row is not sent, five guests are created and the sixth
-	// waits for tomorrow: pending, past --max-wait.
+	// title blacklist refuses its row before the wiki counts it, five
+	// guests are created and the sixth waits for tomorrow: pending, past
+	// --max-wait.
 	run := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...),
 		"--workers", "1", "--rate", "0", "--max-wait", "3s", "--yes", sheet)...)
 	if run.code != exitRowsNotOK {
