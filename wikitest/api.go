@@ -313,19 +313,27 @@ func (w *Wiki) NewUsersLog() ([]LogEvent, error) {
 // wholeLog returns every entry of the log of type letype, oldest first,
 // with the properties leprop.
 func wholeLog[E any](w *Wiki, letype, leprop string) ([]E, error) {
+	return wholeList[E](w, "logevents", params("letype", letype, "lelimit", "max", "ledir", "newer", "leprop", leprop))
+}
+
+// wholeList returns every entry of list=list, asked anonymously with the
+// further parameters p.
+func wholeList[E any](w *Wiki, list string, p url.Values) ([]E, error) {
+	p.Set("action", "query")
+	p.Set("list", list)
 	var all []E
-	err := w.Anonymous().query(params("action", "query", "list", "logevents", "letype", letype,
-		"lelimit", "max", "ledir", "newer", "leprop", leprop),
-		func(q json.RawMessage) error {
-			var r struct {
-				LogEvents []E `json:"logevents"`
-			}
-			if err := json.Unmarshal(q, &r); err != nil {
-				return err
-			}
-			all = append(all, r.LogEvents...)
-			return nil
-		})
+	err := w.Anonymous().query(p, func(q json.RawMessage) error {
+		var r map[string]json.RawMessage
+		var page []E
+		if err := json.Unmarshal(q, &r); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(r[list], &page); err != nil {
+			return fmt.Errorf("wikitest: list=%s: %w", list, err)
+		}
+		all = append(all, page...)
+		return nil
+	})
 	return all, err
 }
 

@@ -1,7 +1,6 @@
 package wikitest
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -83,18 +82,5 @@ type AbuseHit struct {
 // AbuseLog returns AbuseFilter's log (which anybody may read), newest
 // first.
 func (w *Wiki) AbuseLog() ([]AbuseHit, error) {
-	var all []AbuseHit
-	err := w.Anonymous().query(params("action", "query", "list", "abuselog", "afllimit", "max",
-		"aflprop", "filter|user|title|action|result"),
-		func(q json.RawMessage) error {
-			var r struct {
-				AbuseLog []AbuseHit `json:"abuselog"`
-			}
-			if err := json.Unmarshal(q, &r); err != nil {
-				return err
-			}
-			all = append(all, r.AbuseLog...)
-			return nil
-		})
-	return all, err
+	return wholeList[AbuseHit](w, "abuselog", params("afllimit", "max", "aflprop", "filter|user|title|action|result"))
 }
