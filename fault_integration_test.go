@@ -21,6 +21,8 @@ import (
 // created (those whose answer was lost too), the wiki holds exactly those
 // accounts, and the log shows every retry with its cause.
 func TestFaultsBetweenToolAndWiki(t *testing.T) {
+	// Long, and mostly waiting on retries: alongside the other long ones.
+	t.Parallel()
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()
 	const rows = 200
@@ -191,6 +193,8 @@ func TestSessionsPurgedMidRun(t *testing.T) {
 // the wiki has refused readOnlyRefusals requests with readonly, before the
 // last refusal is passed on.
 func TestReadOnlyModeMidRun(t *testing.T) {
+	// Long, and mostly waiting out the read-only pauses: alongside the other long ones.
+	t.Parallel()
 	const readOnlyRefusals = 2 // each costs the run a 15 s pause
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()

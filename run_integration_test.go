@@ -214,6 +214,8 @@ func TestRunMigrationModeSetsWorkingPasswords(t *testing.T) {
 // noratelimit. Ten rows with four workers must all be created, waiting once
 // per window for every worker, never failing a row for throttling.
 func TestRunWaitsOutWikiThrottle(t *testing.T) {
+	// Long, and mostly waiting out the windows: alongside the other long ones.
+	t.Parallel()
 	const count, window = 3, 20 * time.Second
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: count, ThrottleSeconds: int(window / time.Second)})
 	dir := t.TempDir()
