@@ -203,3 +203,33 @@ func TestCreatorBlockedStopsTheRun(t *testing.T) {
 		}
 	}
 }
+
+// A CAPTCHA refusal counts against the wiki's per-IP throttle: the
+// throttle's test runs before ConfirmEdit's and counts the attempt. With
+// 4 a day: 3 created, the 4th asked for a CAPTCHA (the day is used up);
+// a resume by a creator with skipcaptcha but without noratelimit
+// (Admin@limited) meets the throttle at once and creates nothing more. Had
+// the refusal not counted, it would have created one.
+func TestCaptchaRefusalCountsAgainstTheThrottle(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 4})
+	org := organizer(t, w)
+	captchaAfter(t, w, 3)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "guest", 6)
+	results := filepath.Join(dir, "room.results.csv")
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(org, w)...), "--workers", "1", "--rate", "0", "--yes", sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Fatalf("exit %d, want %d:\n%s", r.code, exitRowsNotOK, r.stderr)
+	}
+	if got := fmt.Sprint(checkStoppedRecord(t, w, results, "Guest", "captcha-createaccount-fail", 6)); got != "[2 3 4]" {
+		t.Errorf("created the rows on lines %s, want 2 to 4", got)
+	}
+	r = runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Limited, w)...),
+		"--rate", "0", "--max-wait", "3s", "--resume", "--yes", sheet)...)
+	if r.code != exitRowsNotOK || !strings.Contains(r.stderr, "wiki throttle: 4 per 24h0m0s") {
+		t.Fatalf("resume: exit %d, want %d, stopped by the day's throttle:\n%s", r.code, exitRowsNotOK, r.stderr)
+	}
+	if got := fmt.Sprint(checkStoppedRecord(t, w, results, "Guest", "pending", 6)); got != "[2 3 4]" {
+		t.Errorf("after the resume, created the rows on lines %s, want still 2 to 4: the CAPTCHA refusal used the day's 4th", got)
+	}
+}
