@@ -131,8 +131,24 @@ func redactValue(v any, secrets []string) any {
 
 // redactText replaces every secret in s, in each form a server may echo it
 // in: as sent, URL-encoded (once, or twice when a request body is quoted in
-// a URL), HTML-escaped, or escaped inside a JSON string.
+// a URL), HTML-escaped, or escaped inside a JSON string. A secret behind
+// character references of any spelling (MediaWiki 1.43 escapes message
+// parameters for wikitext: '<' as "&#60;", '|' as "&#124;"), which a
+// message shows decoded (plainParam), is found in the decoded text, which
+// then stands for s.
 func redactText(s string, secrets []string) string {
+	s = replaceSecrets(s, secrets)
+	if strings.IndexByte(s, '&') >= 0 {
+		if decoded := html.UnescapeString(s); decoded != s {
+			if cleaned := replaceSecrets(decoded, secrets); cleaned != decoded {
+				return cleaned
+			}
+		}
+	}
+	return s
+}
+
+func replaceSecrets(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if len(sec) < minSecret {
 			continue

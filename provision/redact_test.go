@@ -122,3 +122,21 @@ func TestCleaningKeepsCodesAndStructure(t *testing.T) {
 		t.Errorf("error %+v", r.Error)
 	}
 }
+
+// A secret echoed in a message parameter escaped for wikitext, as
+// MediaWiki 1.43 escapes parameters (numeric character references), is
+// found, though a message shows parameters decoded.
+func TestWikitextEscapedSecretsAreRedacted(t *testing.T) {
+	const secret = "pa<ss>|word[1]"
+	escaped := "pa&#60;ss&#62;&#124;word&#91;1&#93;"
+	r := apiResponse{CreateAccount: &createAccountResult{
+		Message: json.RawMessage(`{"key":"some-extension-refusal","params":["before ` + escaped + ` after","&#60;kept&#62;"]}`)}}
+	r.clean([]string{secret})
+	got := messageText(r.CreateAccount.Message)
+	if strings.Contains(got, secret) || strings.Contains(got, escaped) || !strings.Contains(got, "before [secret] after") {
+		t.Errorf("message %q: want the secret redacted", got)
+	}
+	if !strings.Contains(got, "<kept>") {
+		t.Errorf("message %q: want the other parameter decoded", got)
+	}
+}
