@@ -33,7 +33,8 @@ type WikimediaLike struct {
 //   - AbuseFilter, with a filter that disallows account names containing
 //     WikimediaFiltered;
 //   - TitleBlacklist, with the page MediaWiki:Titleblacklist forbidding new
-//     accounts whose name contains WikimediaBlacklisted;
+//     accounts whose name contains WikimediaBlacklisted, configured as on
+//     Wikimedia's wikis ($wgTitleBlacklistBlockAutoAccountCreation = false);
 //   - ConfirmEdit (QuestyCaptcha) asking for a CAPTCHA on every account
 //     creation, except of creators with skipcaptcha (sysops, bots);
 //   - OATHAuth, with two-factor authentication on Admin's main account
@@ -43,7 +44,10 @@ func (w *Wiki) MakeWikimediaLike() (WikimediaLike, error) {
 	if err := w.LoadExtensions("AbuseFilter", "OATHAuth", "TitleBlacklist", "ConfirmEdit", "ConfirmEdit/QuestyCaptcha"); err != nil {
 		return WikimediaLike{}, err
 	}
-	err := w.AppendSettings(`$wgCaptchaClass = 'QuestyCaptcha';
+	// Wikimedia's setting: TitleBlacklist judges a new account's name
+	// with the other pre-authentication tests, after the throttle counts.
+	err := w.AppendSettings(`$wgTitleBlacklistBlockAutoAccountCreation = false;
+$wgCaptchaClass = 'QuestyCaptcha';
 $wgCaptchaQuestions = [ 'What is the name of this wiki?' => ` + phpString(Sitename) + ` ];
 $wgCaptchaTriggers['createaccount'] = true;`)
 	if err != nil {
