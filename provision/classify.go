@@ -3,7 +3,6 @@ package provision
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
 	"regexp"
 	"strings"
@@ -379,12 +378,10 @@ var wikiLink = regexp.MustCompile(`\[\[(?:[^|\]]*\|)?([^\]]*)\]\]`)
 // ".*Troll.* <newaccountonly>" as ".*Troll.* &#60;newaccountonly&#62;").
 func plainParam(s string) string {
 	s = strings.Map(dropBidi, s)
-	if strings.IndexByte(s, '&') >= 0 {
-		s = html.UnescapeString(s)
-	}
 	if strings.Contains(s, "[[") {
 		s = wikiLink.ReplaceAllString(s, "$1")
 	}
+	s = decodeReferences(s)
 	return strings.Join(strings.Fields(s), " ")
 }
 

@@ -138,11 +138,11 @@ func redactValue(v any, secrets []string) any {
 // then stands for s.
 func redactText(s string, secrets []string) string {
 	s = replaceSecrets(s, secrets)
-	if strings.IndexByte(s, '&') >= 0 {
-		if decoded := html.UnescapeString(s); decoded != s {
-			if cleaned := replaceSecrets(decoded, secrets); cleaned != decoded {
-				return cleaned
-			}
+	if decoded := decodeReferences(s); decoded != s {
+		if cleaned := replaceSecrets(decoded, secrets); cleaned != decoded {
+			// Its '&' escaped, so that a message shows this text as it
+			// is (plainParam decodes).
+			return strings.ReplaceAll(cleaned, "&", "&#38;")
 		}
 	}
 	return s
