@@ -354,17 +354,22 @@ func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, 
 		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
 	site := Site{Names: NameRules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
-	for _, ns := range q.Namespaces {
-		for _, name := range []string{ns.Name, ns.Canonical} {
-			if name != "" {
-				site.Names.Namespaces[strings.ToLower(name)] = ns.ID
-			}
+	// As Language::getNsIndex decides between names that collide: the
+	// canonical (English) names first, then the aliases, then the local
+	// names, so each is written over the ones it beats.
+	add := func(name string, id int) {
+		if name != "" {
+			site.Names.Namespaces[namespaceKey(strings.ReplaceAll(name, "_", " "))] = id
 		}
 	}
+	for _, ns := range q.Namespaces {
+		add(ns.Name, ns.ID)
+	}
 	for _, a := range q.NamespaceAliases {
-		if a.Alias != "" {
-			site.Names.Namespaces[strings.ToLower(strings.ReplaceAll(a.Alias, "_", " "))] = a.ID
-		}
+		add(a.Alias, a.ID)
+	}
+	for _, ns := range q.Namespaces {
+		add(ns.Canonical, ns.ID)
 	}
 	for _, ext := range q.Extensions {
 		if name, ok := atCreation[strings.ToLower(strings.ReplaceAll(ext.Name, " ", ""))]; ok {

@@ -114,8 +114,8 @@ type NameRules struct {
 	Lang string
 	// Namespaces maps the wiki's own names of its namespaces, aliases
 	// included (siteinfo's namespaces and namespacealiases, such as
-	// "Benutzer" and "Benutzerin" on a German wiki), in lower case, to
-	// their numbers. A name may start with a prefix for the User namespace
+	// "Benutzer" and "Benutzerin" on a German wiki), in lower case
+	// (namespaceKey), to their numbers. A name may start with a prefix for the User namespace
 	// (2), which the wiki drops ("Benutzer:Hans" is "Hans" there); any
 	// other namespace makes it a page title. English names always count.
 	// Nil: English names only.
@@ -416,6 +416,22 @@ func codePoint(r rune) string {
 	return fmt.Sprintf("U+%04X (%s)", r, name)
 }
 
+// namespaceKey is a namespace name as Language::getNsIndex compares it:
+// in lower case by PHP's mb_strtolower, full case mapping included ("İ" is
+// "i̇", as on PHP 8.2 and 8.4). A final Σ becomes ς as on PHP 8.3 and later
+// (MediaWiki 1.43 on Debian trixie); PHP 8.2 (1.39 on bookworm) makes it σ,
+// so there a Greek namespace name typed in capitals is not found by the
+// wiki, which refuses the name that we take: the dry run mispredicts, the
+// run gets the wiki's refusal.
+func namespaceKey(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return cases.Lower(language.Und).String(name)
+		}
+	}
+	return strings.ToLower(name)
+}
+
 // upperCasers holds golang.org/x/text/cases uppercasers, which are stateful.
 // For every single code point they give the same result as PHP 8.2's
 // mb_strtoupper, full case mapping included ("ß" becomes "SS"); this was
@@ -600,7 +616,7 @@ func isTitleSpace(r rune) bool {
 // here; they keep their ':', which is refused anyway.
 func namespaceOf(prefix string, namespaces map[string]int) string {
 	if namespaces != nil {
-		if ns, ok := namespaces[strings.ToLower(prefix)]; ok {
+		if ns, ok := namespaces[namespaceKey(prefix)]; ok {
 			if ns == NamespaceUser {
 				return "User"
 			}

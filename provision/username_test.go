@@ -391,3 +391,28 @@ func TestNameRulesKnowTheWikisNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// Namespace names are compared in lower case as PHP's mb_strtolower makes
+// it: "İ" is "i" with a combining dot, so on an Azerbaijani wiki the
+// capitals "İSTİFADƏÇİ:" are not its User namespace "İstifadəçi" (whose
+// lower case keeps only the first dot), and the wiki refuses the ':'.
+// strings.ToLower would have made both "istifadəçi".
+func TestNamespaceKeyIsPHPsLowerCase(t *testing.T) {
+	for in, want := range map[string]string{
+		"Benutzer Diskussion": "benutzer diskussion",
+		"İstifadəçi":          "i̇stifadəçi",
+		"İSTİFADƏÇİ":          "i̇sti̇fadəçi̇",
+		"ΧΡΉΣΤΗΣ":             "χρήστης",
+	} {
+		if got := namespaceKey(in); got != want {
+			t.Errorf("namespaceKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	az := NameRules{Lang: "az", Namespaces: map[string]int{namespaceKey("İstifadəçi"): 2}}
+	if got, p := az.Canonical("İstifadəçi:Ali"); p != nil || got != "Ali" {
+		t.Errorf("İstifadəçi:Ali = %q, %v; want Ali", got, p)
+	}
+	if _, p := az.Canonical("İSTİFADƏÇİ:Ali"); p == nil {
+		t.Error("İSTİFADƏÇİ:Ali taken; MediaWiki does not find the prefix and refuses the ':'")
+	}
+}
