@@ -22,7 +22,7 @@ test: wiki-deps mediawiki-1.43 lint other-systems
 	@mkdir -p build; \
 	MWPROVISION_TEST_MEDIAWIKI=1.43 $(GO) test -count=1 -timeout 12m -run '$(MW143_TESTS)' . ./wikitest \
 	  > build/test-mediawiki-1.43.out 2>&1 & mw143=$$!; \
-	$(GO) test -count=1 -timeout 14m ./...; s139=$$?; \
+	MWPROVISION_TEST_MEDIAWIKI=1.39 $(GO) test -count=1 -timeout 14m ./...; s139=$$?; \
 	wait $$mw143; s143=$$?; \
 	echo "=== the core tests against MediaWiki 1.43 LTS (exit $$s143):"; cat build/test-mediawiki-1.43.out; \
 	[ $$s139 = 0 ] && [ $$s143 = 0 ]

@@ -35,9 +35,11 @@ func killGroup(pgid int) error {
 }
 
 // isServerProcess reports whether pid exists and is a php -S serving
-// htdocs. Where /proc is missing it trusts any existing pid. A zombie
-// (php's master died, its workers may live on in its group) counts.
-func isServerProcess(pid int, htdocs string) bool {
+// htdocs, run in root ("/", or the chroot of its release: a wiki's htdocs
+// in a chroot may have the path of another's on this system). Where /proc
+// is missing it trusts any existing pid. A zombie (php's master died, its
+// workers may live on in its group) counts.
+func isServerProcess(pid int, root, htdocs string) bool {
 	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
 		return false
 	}
@@ -62,5 +64,11 @@ func isServerProcess(pid int, htdocs string) bool {
 		hasS = hasS || string(a) == "-S"
 		hasDocroot = hasDocroot || string(a) == htdocs
 	}
-	return hasS && hasDocroot
+	if !hasS || !hasDocroot {
+		return false
+	}
+	if link, err := os.Readlink(proc + "/root"); err == nil && link != root {
+		return false
+	}
+	return true
 }

@@ -43,7 +43,7 @@ func ReleaseNamed(name string) (Release, error) {
 	case "", "1.39":
 		return Release{Name: "1.39"}, nil
 	case "1.43":
-		return Release{Name: "1.43", Root: trixieRoot()}, nil
+		return Release{Name: "1.43", Root: filepath.Clean(trixieRoot())}, nil
 	}
 	return Release{}, fmt.Errorf("wikitest: no MediaWiki %q to run: choose 1.39 or 1.43 (%s)", name, EnvMediaWiki)
 }
@@ -51,12 +51,16 @@ func ReleaseNamed(name string) (Release, error) {
 func (r Release) String() string { return "MediaWiki " + r.Name }
 
 // inside is the path that php, where it runs, sees for a path of this
-// system.
+// system. A path outside the chroot is returned as it is, which php does
+// not see: a wiki's files are all in its directory (see holds).
 func (r Release) inside(path string) string {
 	if r.Root == "" {
 		return path
 	}
-	return strings.TrimPrefix(path, r.Root)
+	if rest, ok := strings.CutPrefix(path, r.Root); ok && strings.HasPrefix(rest, "/") {
+		return rest
+	}
+	return path
 }
 
 // holds reports whether dir is a place for a wiki of this release.
@@ -64,7 +68,7 @@ func (r Release) holds(dir string) error {
 	if r.Root == "" {
 		return nil
 	}
-	if rel, err := filepath.Rel(r.Root, dir); err != nil || !strings.HasPrefix(rel, "tmp"+string(filepath.Separator)) {
+	if rel, err := filepath.Rel(r.Root, dir); err != nil || !strings.HasPrefix(rel, "tmp"+string(filepath.Separator)) || strings.Contains(rel, "..") {
 		return fmt.Errorf("wikitest: a wiki of %s must live under %s/tmp, where its php runs; %s is not", r, r.Root, dir)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package wikitest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -252,7 +253,7 @@ func (w *Wiki) RunningPID() int {
 	if err != nil || pid <= 1 {
 		return 0
 	}
-	if !isServerProcess(pid, w.Release.inside(filepath.Join(w.Dir, "htdocs"))) {
+	if !isServerProcess(pid, cmp.Or(w.Release.Root, "/"), w.Release.inside(filepath.Join(w.Dir, "htdocs"))) {
 		return 0
 	}
 	return pid

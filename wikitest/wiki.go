@@ -22,6 +22,7 @@ package wikitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -99,8 +100,9 @@ type state struct {
 	Port    int    `json:"port"`
 	Bulk    string `json:"bulk_login"`
 	Limited string `json:"limited_login"`
-	// MediaWiki is the release's name; none means 1.39.
+	// MediaWiki is the release's name (none: 1.39), Root its chroot.
 	MediaWiki string `json:"mediawiki,omitempty"`
+	Root      string `json:"root,omitempty"`
 }
 
 const (
@@ -229,12 +231,11 @@ func Open(dir string) (*Wiki, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("wikitest: %s: %w", filepath.Join(dir, stateFile), err)
 	}
-	rel, err := ReleaseNamed(st.MediaWiki)
-	if err != nil {
+	// The release it was installed for, where it was: not the
+	// environment's of today.
+	rel := Release{Name: cmp.Or(st.MediaWiki, "1.39"), Root: st.Root}
+	if err := rel.holds(dir); err != nil {
 		return nil, err
-	}
-	if st.MediaWiki == "" {
-		rel = Release{Name: "1.39"}
 	}
 	w := newWiki(dir, st.Port, rel)
 	if w.AdminPassword, err = readSecret(w.AdminPasswordFile); err != nil {
@@ -268,7 +269,7 @@ func (w *Wiki) setPort(port int) {
 }
 
 func (w *Wiki) saveState() error {
-	b, err := json.MarshalIndent(state{Port: w.Port, Bulk: w.Bulk.Login, Limited: w.Limited.Login, MediaWiki: w.Release.Name}, "", "  ")
+	b, err := json.MarshalIndent(state{Port: w.Port, Bulk: w.Bulk.Login, Limited: w.Limited.Login, MediaWiki: w.Release.Name, Root: w.Release.Root}, "", "  ")
 	if err != nil {
 		return err
 	}
