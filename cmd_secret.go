@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,23 +41,30 @@ Examples:
 	}
 }
 
+// readSecretToSave reads the secret from the terminal, without echo, or
+// as the first line of standard input (its newline may be missing).
+func readSecretToSave(ctx context.Context, s *streams) (string, error) {
+	if s.interactive() {
+		return promptSecret(ctx, s.readSecret, s.err, "Bot password (not shown): ")
+	}
+	line, err := s.readLine(ctx)
+	secret := strings.TrimSpace(line)
+	switch {
+	case ctx.Err() != nil:
+		return "", errInterruptedEarly
+	case secret != "":
+		return secret, nil
+	case err != nil && err != io.EOF:
+		return "", fmt.Errorf("cannot read the secret from standard input: %v", err)
+	}
+	return "", errors.New("no secret on standard input: give it as its first line, or run this on a terminal")
+}
+
 // savePassword reads the secret and writes it to path through a private
 // file beside it, renamed into place: a reader never sees half of it, nor
 // a moment when others may read it.
 func savePassword(c *cli.Context, s *streams, path string) error {
-	var secret string
-	var err error
-	if s.interactive() {
-		secret, err = promptSecret(c.Context, s.readSecret, s.err, "Bot password (not shown): ")
-	} else {
-		secret, err = s.readLine(c.Context)
-		secret = strings.TrimSpace(secret)
-		if secret == "" {
-			err = errors.New("no secret on standard input: give it as its first line, or run this on a terminal")
-		} else {
-			err = nil
-		}
-	}
+	secret, err := readSecretToSave(c.Context, s)
 	if err != nil {
 		return err
 	}
