@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -200,10 +201,7 @@ func (r *retry) follow(ans Answer, o Outcome) bool {
 func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	s := w.s
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", w.id))
-	reason := a.Reason
-	if reason == "" {
-		reason = e.cfg.Reason
-	}
+	reason := e.reasonFor(a)
 	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) Answer {
 		return s.createAccount(ctx, a, reason, e.cfg.MailPassword)
 	}, classify: Classify})
@@ -232,6 +230,9 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}, nil)
 }
 
+// reasonFor is the public reason of a's row: its own, or the run's.
+func (e *Engine) reasonFor(a *Account) string { return cmp.Or(a.Reason, e.cfg.Reason) }
+
 // withGroups adds the account of a decided row to the row's groups, when
 // it asks for any and the account is there (created, or existing); u is
 // what the wiki said about the account, or nil.
@@ -243,11 +244,7 @@ func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided
 		d.row.Groups = groupResults(a.Grants, report.GrantWould)
 		return d
 	}
-	reason := a.Reason
-	if reason == "" {
-		reason = e.cfg.Reason
-	}
-	e.addGroups(ctx, w, a, d.row.Canonical, reason, u).apply(&d.row)
+	e.addGroups(ctx, w, a, d.row.Canonical, e.reasonFor(a), u).apply(&d.row)
 	return d
 }
 
