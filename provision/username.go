@@ -98,14 +98,6 @@ func CanonicalUsername(raw string) (string, *Problem) {
 	return canonicalFull(raw, false, nil)
 }
 
-// CanonicalUsernameIn is CanonicalUsername on a wiki whose content
-// language is lang (siteinfo's lang, such as "tr"): the language decides
-// how the first letter is capitalized, so on a Turkish wiki "ivan" is
-// "İvan", not "Ivan".
-func CanonicalUsernameIn(raw, lang string) (string, *Problem) {
-	return NameRules{Lang: lang}.Canonical(raw)
-}
-
 // NameRules are what a wiki's language decides about its usernames.
 type NameRules struct {
 	// Lang is the wiki's content language (siteinfo's lang, such as
@@ -115,14 +107,15 @@ type NameRules struct {
 	// Namespaces maps the wiki's own names of its namespaces, aliases
 	// included (siteinfo's namespaces and namespacealiases, such as
 	// "Benutzer" and "Benutzerin" on a German wiki), in lower case
-	// (namespaceKey), to their numbers. A name may start with a prefix for the User namespace
-	// (2), which the wiki drops ("Benutzer:Hans" is "Hans" there); any
-	// other namespace makes it a page title. English names always count.
-	// Nil: English names only.
+	// (namespaceKey), to their numbers. A name may start with a prefix for
+	// the User namespace (2), which the wiki drops ("Benutzer:Hans" is
+	// "Hans" there); any other namespace makes it a page title. English
+	// names always count. Nil: English names only.
 	Namespaces map[string]int
 }
 
-// Canonical is CanonicalUsername by the wiki's rules.
+// Canonical is CanonicalUsername by the wiki's rules: on a Turkish wiki
+// "ivan" is "İvan", not "Ivan".
 func (r NameRules) Canonical(raw string) (string, *Problem) {
 	dotted := DottedCapitalI(r.Lang)
 	// Only a first letter i is capitalized otherwise there, and a ':'

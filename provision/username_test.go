@@ -345,9 +345,9 @@ func TestCanonicalUsernameInTheWikisLanguage(t *testing.T) {
 		{"ivan", "de", "Ivan"},
 		{"maria", "tr", "Maria"},
 	} {
-		got, p := CanonicalUsernameIn(tt.raw, tt.lang)
+		got, p := NameRules{Lang: tt.lang}.Canonical(tt.raw)
 		if p != nil || got != tt.want {
-			t.Errorf("CanonicalUsernameIn(%q, %q) = %q, %v; want %q", tt.raw, tt.lang, got, p, tt.want)
+			t.Errorf("NameRules{Lang: %q}.Canonical(%q) = %q, %v; want %q", tt.lang, tt.raw, got, p, tt.want)
 		}
 	}
 	check := NewChecker(true)

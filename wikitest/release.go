@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -75,10 +76,7 @@ func (r Release) holds(dir string) error {
 }
 
 // tempDir makes a directory for a test's wiki, removed when the test ends.
-func (r Release) tempDir(t interface {
-	TempDir() string
-	Cleanup(func())
-}) (string, error) {
+func (r Release) tempDir(t testing.TB) (string, error) {
 	if r.Root == "" {
 		return t.TempDir(), nil
 	}
@@ -137,6 +135,8 @@ func (r Release) Check() error {
 	checked.Store(r.Name, err)
 	return err
 }
+
+const fixHint = "run `make wiki-deps` (as root: wikitest/install-deps.sh)"
 
 func (r Release) fixHint() string {
 	if r.Root == "" {

@@ -112,18 +112,6 @@ const (
 	logFile       = "server.log"
 )
 
-// Check reports whether the default release (see EnvMediaWiki) can run,
-// with an error that says how to fix it.
-func Check() error {
-	r, err := ReleaseNamed("")
-	if err != nil {
-		return err
-	}
-	return r.Check()
-}
-
-const fixHint = "run `make wiki-deps` (as root: wikitest/install-deps.sh)"
-
 // Install installs a new wiki into dir (created if needed; it must not
 // hold a LocalSettings.php yet) for http://127.0.0.1:port: runs
 // MediaWiki's installer, appends the wikitest settings, sets up mail
