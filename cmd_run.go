@@ -135,7 +135,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 		return err
 	}
 	defer lock.Release()
-	if err := o.learnLanguage(ctx, s.err); err != nil {
+	if err := o.learnLanguage(ctx, s.err, clock); err != nil {
 		return err
 	}
 	sheet, plan, err := o.readPlan(ctx, s.err)
@@ -189,12 +189,12 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 // from --wiki-language, else English, with English namespace names.
 // A wiki that cannot say is warned of; the pre-flight then tells what is
 // wrong with it.
-func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer) error {
+func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer, clock provision.Clock) error {
 	o.names = provision.NameRules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
 	if o.API == "" {
 		return nil
 	}
-	site, err := provision.AskSite(ctx, newHTTPClient(1), provision.SystemClock{}, o.API, o.userAgent(), o.oauth, o.Timeout)
+	site, err := provision.AskSite(ctx, newHTTPClient(1), clock, o.API, o.userAgent(), o.oauth, o.Timeout)
 	lang := site.Names.Lang
 	o.decidesAtCreation = site.DecidesAtCreation
 	switch {

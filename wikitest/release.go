@@ -90,27 +90,27 @@ func (r Release) tempDir(t testing.TB) (string, error) {
 
 // command is php with args, run where the release is, with MW_CONFIG_FILE
 // set to settings (a path of this system; none when "") and the extra
-// environment variables.
+// environment variables. On this system php gets our environment but
+// those two; in a chroot only what php needs (this system's TMPDIR and the
+// like mean nothing inside).
 func (r Release) command(ctx context.Context, settings string, args []string, extra ...string) *exec.Cmd {
+	var cmd *exec.Cmd
 	var env []string
 	if r.Root == "" {
-		env = phpEnv("")
+		cmd = exec.CommandContext(ctx, "php", args...)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "MW_CONFIG_FILE=") && !strings.HasPrefix(kv, "PHP_CLI_SERVER_WORKERS=") {
+				env = append(env, kv)
+			}
+		}
 	} else {
-		// Only what php needs: this system's TMPDIR and the like mean
-		// nothing inside.
+		cmd = exec.CommandContext(ctx, chrootProgram(), append([]string{r.Root, "php"}, args...)...)
 		env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"}
 	}
 	if settings != "" {
 		env = append(env, "MW_CONFIG_FILE="+r.inside(settings))
 	}
-	env = append(env, extra...)
-	var cmd *exec.Cmd
-	if r.Root == "" {
-		cmd = exec.CommandContext(ctx, "php", args...)
-	} else {
-		cmd = exec.CommandContext(ctx, chrootProgram(), append([]string{r.Root, "php"}, args...)...)
-	}
-	cmd.Env = env
+	cmd.Env = append(env, extra...)
 	return cmd
 }
 

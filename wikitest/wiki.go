@@ -515,22 +515,6 @@ func checkDir(dir string) error {
 	return nil
 }
 
-// phpEnv is the environment for php processes: ours, with
-// MW_CONFIG_FILE set to settings (or removed when settings is "").
-func phpEnv(settings string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "MW_CONFIG_FILE=") || strings.HasPrefix(kv, "PHP_CLI_SERVER_WORKERS=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	if settings != "" {
-		env = append(env, "MW_CONFIG_FILE="+settings)
-	}
-	return env
-}
-
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
