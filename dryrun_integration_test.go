@@ -169,18 +169,11 @@ func TestDryRunOfflineReportsEveryProblem(t *testing.T) {
 // The pre-flight refuses, before any row, a creator the wiki would ask for
 // a CAPTCHA — in the dry run and in the run — and names the missing right.
 func TestPreflightRefusesCreatorWithoutSkipcaptcha(t *testing.T) {
-	w := wikitest.Start(t, wikitest.Options{Extra: `
-wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
-$wgCaptchaQuestions = [ 'What is two plus two?' => '4' ];
-$wgCaptchaTriggers['createaccount'] = true;
-`})
-	if err := w.CreateUser("Organizer", "Organizer-Password-2026"); err != nil {
+	w := wikitest.Start(t, wikitest.Options{})
+	if err := w.AskCaptcha("true"); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := w.CreateBotPassword("Organizer", "events", "basic", "createaccount")
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := organizer(t, w)
 	dir := t.TempDir()
 	sheet := writeSheet(t, dir, "c.csv", "username,email\ncaptcha_one,c1@example.org\ncaptcha_two,c2@example.org\n")
 	before, _ := w.NewUsersLog()

@@ -12,14 +12,11 @@ import (
 	"github.com/mwprovision/mwprovision/wikitest"
 )
 
-// organizer makes a plain account, as an event organizer has, with a bot
-// password that may create accounts: no skipcaptcha, no block exemption.
+// organizer is wikitest.AddOrganizer's creator: no skipcaptcha, no block
+// exemption.
 func organizer(t *testing.T, w *wikitest.Wiki) wikitest.Creator {
 	t.Helper()
-	if err := w.CreateUser("Organizer", "organizer-password-2026"); err != nil {
-		t.Fatal(err)
-	}
-	c, err := w.CreateBotPassword("Organizer", "event", "basic", "createaccount")
+	c, err := w.AddOrganizer()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,11 +30,10 @@ func organizer(t *testing.T, w *wikitest.Wiki) wikitest.Creator {
 func captchaAfter(t *testing.T, w *wikitest.Wiki, n int) {
 	t.Helper()
 	count := fmt.Sprintf("%q", w.PathForPHP(filepath.Join(w.Dir, "created.count")))
-	err := w.AppendSettings(`wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
-$wgCaptchaClass = 'QuestyCaptcha';
-$wgCaptchaQuestions = [ 'What is the name of this wiki?' => 'Test wiki' ];
-$wgCaptchaTriggers['createaccount'] = (int)@file_get_contents( ` + count + ` ) >= ` + fmt.Sprint(n) + `;
-$wgHooks['LocalUserCreated'][] = static function ( $user, $autocreated ) {
+	if err := w.AskCaptcha(`(int)@file_get_contents( ` + count + ` ) >= ` + fmt.Sprint(n)); err != nil {
+		t.Fatal(err)
+	}
+	err := w.AppendSettings(`$wgHooks['LocalUserCreated'][] = static function ( $user, $autocreated ) {
 	if ( $autocreated ) {
 		return;
 	}

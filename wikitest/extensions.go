@@ -23,6 +23,17 @@ func (w *Wiki) LoadExtensions(names ...string) error {
 	return err
 }
 
+// AskCaptcha makes the wiki ask for a CAPTCHA (ConfirmEdit's
+// QuestyCaptcha) on account creation whenever the PHP expression when is
+// true ("true": always), except of creators with skipcaptcha (sysops,
+// bots). ConfirmEdit needs no tables: this takes effect at the next request.
+func (w *Wiki) AskCaptcha(when string) error {
+	return w.AppendSettings(`wfLoadExtensions( [ 'ConfirmEdit', 'ConfirmEdit/QuestyCaptcha' ] );
+$wgCaptchaClass = 'QuestyCaptcha';
+$wgCaptchaQuestions = [ 'What is the name of this wiki?' => ` + phpString(Sitename) + ` ];
+$wgCaptchaTriggers['createaccount'] = ` + when + `;`)
+}
+
 // EnableTwoFactor gives user a TOTP key with OATHAuth (LoadExtensions
 // "OATHAuth" first), as if they had enabled two-factor authentication on
 // Special:OATHManage. OATHAuth changed its API between the releases: 1.43

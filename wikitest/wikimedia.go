@@ -19,12 +19,26 @@ const (
 	WikimediaBlacklisted = "Troll"
 )
 
+// Organizer is the account AddOrganizer makes.
+const Organizer = "Organizer"
+
+// AddOrganizer makes a plain account, as an event organizer has
+// (Organizer), with the bot password Organizer@events that may create
+// accounts (basic, createaccount): no skipcaptcha, no noratelimit, no
+// block exemption.
+func (w *Wiki) AddOrganizer() (Creator, error) {
+	if err := w.CreateUser(Organizer, "Organizer-Password-"+randomString(8, alnum)); err != nil {
+		return Creator{}, err
+	}
+	return w.CreateBotPassword(Organizer, "events", "basic", "createaccount")
+}
+
 // WikimediaLike is what MakeWikimediaLike set up beyond the wiki's usual
 // creators (Bulk and Limited are Admin's, a sysop: skipcaptcha).
 type WikimediaLike struct {
-	// NoCaptchaRight is Organizer@events (basic, createaccount), a bot
-	// password of a plain user, who lacks skipcaptcha: the wiki asks it
-	// for a CAPTCHA on every account creation.
+	// NoCaptchaRight is Organizer@events (AddOrganizer), who lacks
+	// skipcaptcha: the wiki asks it for a CAPTCHA on every account
+	// creation.
 	NoCaptchaRight Creator
 }
 
@@ -41,16 +55,15 @@ type WikimediaLike struct {
 //     (its bot passwords go on working);
 //   - the plain user Organizer and the bot password NoCaptchaRight.
 func (w *Wiki) MakeWikimediaLike() (WikimediaLike, error) {
-	if err := w.LoadExtensions("AbuseFilter", "OATHAuth", "TitleBlacklist", "ConfirmEdit", "ConfirmEdit/QuestyCaptcha"); err != nil {
+	if err := w.LoadExtensions("AbuseFilter", "OATHAuth", "TitleBlacklist"); err != nil {
 		return WikimediaLike{}, err
 	}
 	// Wikimedia's setting: TitleBlacklist judges a new account's name
 	// with the other pre-authentication tests, after the throttle counts.
-	err := w.AppendSettings(`$wgTitleBlacklistBlockAutoAccountCreation = false;
-$wgCaptchaClass = 'QuestyCaptcha';
-$wgCaptchaQuestions = [ 'What is the name of this wiki?' => ` + phpString(Sitename) + ` ];
-$wgCaptchaTriggers['createaccount'] = true;`)
-	if err != nil {
+	if err := w.AppendSettings(`$wgTitleBlacklistBlockAutoAccountCreation = false;`); err != nil {
+		return WikimediaLike{}, err
+	}
+	if err := w.AskCaptcha("true"); err != nil {
 		return WikimediaLike{}, err
 	}
 	rule := fmt.Sprintf(`action == "createaccount" & accountname rlike %s`, phpString(WikimediaFiltered))
@@ -60,10 +73,7 @@ $wgCaptchaTriggers['createaccount'] = true;`)
 	if err := w.EditPage("MediaWiki:Titleblacklist", ".*"+WikimediaBlacklisted+".* <newaccountonly>\n"); err != nil {
 		return WikimediaLike{}, err
 	}
-	if err := w.CreateUser("Organizer", "Organizer-Password-"+randomString(8, alnum)); err != nil {
-		return WikimediaLike{}, err
-	}
-	organizer, err := w.CreateBotPassword("Organizer", "events", "basic", "createaccount")
+	organizer, err := w.AddOrganizer()
 	if err != nil {
 		return WikimediaLike{}, err
 	}
