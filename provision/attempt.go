@@ -203,7 +203,7 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", w.id))
 	reason := e.reasonFor(a)
 	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) Answer {
-		return s.createAccount(ctx, a, reason, e.cfg.MailPassword)
+		return s.createAccount(ctx, NewAccount{Username: a.Username, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
 	}, classify: Classify})
 	if t.stop != nil {
 		return e.stopRow(ctx, log, a, t)

@@ -78,7 +78,7 @@ func (c *Checker) grantProblem(a *Account, carried bool) *Problem {
 	if g == nil {
 		g = &GroupOptions{}
 	}
-	grants, p := g.grants(a)
+	grants, p := g.grants(a.Groups, a.Expiry)
 	if p == nil && c.GrantOnly && len(grants) == 0 && !carried {
 		p = &Problem{Code: "no-groups", Message: "no group to add: the row's groups cell is empty and the run adds none"}
 	}

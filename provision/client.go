@@ -149,7 +149,7 @@ type authManagerInfo struct {
 type Session struct {
 	api       string
 	userAgent string
-	clock     Clock
+	now       func() time.Time
 	timeout   time.Duration // for one answer; 0: none of its own
 	hc        http.Client
 	user      string
@@ -166,10 +166,10 @@ type Session struct {
 }
 
 // NewSession returns a session with its own cookie jar on the shared
-// transport; clock times the answers.
-func NewSession(base *http.Client, clock Clock, api, userAgent, user, password string) *Session {
+// transport; now times the answers.
+func NewSession(base *http.Client, now func() time.Time, api, userAgent, user, password string) *Session {
 	jar, _ := cookiejar.New(nil) // never fails with nil options
-	s := &Session{api: api, userAgent: userAgent, clock: clock, hc: *base, user: user, password: password}
+	s := &Session{api: api, userAgent: userAgent, now: now, hc: *base, user: user, password: password}
 	s.hc.Jar = jar
 	// Never follow a redirect: a POST re-sent to another URL would carry
 	// the passwords there. The user is told where the API moved instead.
@@ -316,8 +316,14 @@ func (s *Session) users(ctx context.Context, names []string, usprop string) Answ
 	return s.post(ctx, q)
 }
 
+// NewAccount is what a createaccount request says of the account.
+type NewAccount struct {
+	Username, Email, RealName string
+	Password                  string // secret; sent only without mailPassword
+}
+
 // createAccount sends one action=createaccount for a.
-func (s *Session) createAccount(ctx context.Context, a *Account, reason string, mailPassword bool) Answer {
+func (s *Session) createAccount(ctx context.Context, a NewAccount, reason string, mailPassword bool) Answer {
 	form := url.Values{
 		"action":              {"createaccount"},
 		"assert":              {"user"},
@@ -404,16 +410,16 @@ func (s *Session) do(req *http.Request, secrets []string) Answer {
 		defer cancel()
 		req = req.WithContext(ctx)
 	}
-	ans := Answer{Sent: s.clock.Now()}
+	ans := Answer{Sent: s.now()}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		ans.Received = s.clock.Now()
+		ans.Received = s.now()
 		ans.Err = s.transportError(err)
 		return ans
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	ans.Received = s.clock.Now()
+	ans.Received = s.now()
 	ans.HTTPStatus = resp.StatusCode
 	ans.Location = redactText(resp.Header.Get("Location"), secrets)
 	ans.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
@@ -517,4 +523,39 @@ func snippet(b []byte) string {
 		s = s[:n] + "…"
 	}
 	return s
+}
+
+// userAnswer is one entry of list=users&usprop=cancreate.
+type userAnswer struct {
+	UserID         int             `json:"userid"`
+	Name           string          `json:"name"`
+	Missing        bool            `json:"missing"`
+	Invalid        bool            `json:"invalid"`
+	CanCreate      *bool           `json:"cancreate"`
+	CanCreateError []refusalDetail `json:"cancreateerror"`
+	// Groups are all the account's groups, implicit ones too
+	// (autoconfirmed); GroupMemberships the explicit ones, with expiry.
+	Groups           []string     `json:"groups"`
+	GroupMemberships []membership `json:"groupmemberships"`
+}
+
+// refusalDetail is one message of an API answer in errorformat=bc with
+// formatversion=2: cancreateerror, validitymessages.
+type refusalDetail struct {
+	Message string            `json:"message"`
+	Params  []json.RawMessage `json:"params"`
+	Code    string            `json:"code"`
+}
+
+// wikimediaDomains are the domains of Wikimedia's wikis.
+var wikimediaDomains = []string{"wikipedia.org", "wikimedia.org", "wiktionary.org", "wikibooks.org",
+	"wikinews.org", "wikiquote.org", "wikisource.org", "wikiversity.org", "wikivoyage.org",
+	"wikidata.org", "wikifunctions.org", "mediawiki.org"}
+
+// isWikimediaHost reports whether host is a Wikimedia wiki's server name.
+func isWikimediaHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return slices.ContainsFunc(wikimediaDomains, func(d string) bool {
+		return host == d || strings.HasSuffix(host, "."+d)
+	})
 }

@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"slices"
 
@@ -17,36 +16,6 @@ const (
 	namesPerRequest     = 50
 	namesPerRequestHigh = 500
 )
-
-// userAnswer is one entry of list=users&usprop=cancreate.
-type userAnswer struct {
-	UserID         int             `json:"userid"`
-	Name           string          `json:"name"`
-	Missing        bool            `json:"missing"`
-	Invalid        bool            `json:"invalid"`
-	CanCreate      *bool           `json:"cancreate"`
-	CanCreateError []refusalDetail `json:"cancreateerror"`
-	// Groups are all the account's groups, implicit ones too
-	// (autoconfirmed); GroupMemberships the explicit ones, with expiry.
-	Groups           []string     `json:"groups"`
-	GroupMemberships []membership `json:"groupmemberships"`
-}
-
-// refusalDetail is one message of an API answer in errorformat=bc with
-// formatversion=2: cancreateerror, validitymessages.
-type refusalDetail struct {
-	Message string            `json:"message"`
-	Params  []json.RawMessage `json:"params"`
-	Code    string            `json:"code"`
-}
-
-func rawMessageOf(key string, params []json.RawMessage) json.RawMessage {
-	if params == nil {
-		params = []json.RawMessage{}
-	}
-	b, _ := json.Marshal(rawMessage{Key: key, Params: params})
-	return b
-}
 
 // predict says what a run would report for a name the wiki answered about.
 // It maps through classifyRefusal, as a run's createaccount FAIL does.

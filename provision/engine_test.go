@@ -314,7 +314,7 @@ func TestSessionDoesNotFollowRedirects(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/w/api.php", http.StatusPermanentRedirect)
 	}))
 	defer moved.Close()
-	s := NewSession(http.DefaultClient, SystemClock{}, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
+	s := NewSession(http.DefaultClient, time.Now, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
 	err := s.Prepare(context.Background())
 	var re *RedirectError
 	if !errors.As(err, &re) || re.Status != 308 || re.Location != other.URL+"/w/api.php" {

@@ -127,12 +127,12 @@ func addDuration(t time.Time, v string) (time.Time, error) {
 	return t, nil
 }
 
-// grants resolves the groups of a row: the run's, then the sheet's, until
-// the row's expiry or the run's. A problem makes the row invalid; the
+// grants resolves the groups of a row: the run's, then those of its groups
+// cell, until the time of its expiry cell or the run's expiry. A problem makes the row invalid; the
 // groups are returned with it, without an expiry.
-func (g *GroupOptions) grants(a *Account) ([]Grant, *Problem) {
+func (g *GroupOptions) grants(cell, expiryCell string) ([]Grant, *Problem) {
 	groups := slices.Clone(g.Add)
-	for _, x := range SplitGroups(a.Groups) {
+	for _, x := range SplitGroups(cell) {
 		if !slices.Contains(groups, x) {
 			groups = append(groups, x)
 		}
@@ -145,8 +145,8 @@ func (g *GroupOptions) grants(a *Account) ([]Grant, *Problem) {
 		out[i] = Grant{Group: x}
 	}
 	expiry, from := g.Expiry, "the run's expiry"
-	if a.Expiry != "" {
-		expiry, from = a.Expiry, "the expiry column"
+	if expiryCell != "" {
+		expiry, from = expiryCell, "the expiry column"
 	}
 	var until time.Time
 	if expiry == "" {

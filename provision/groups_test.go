@@ -94,7 +94,7 @@ func TestGrantsOfARow(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.opts.From = from
-			got, p := tt.opts.grants(&Account{Groups: tt.groups, Expiry: tt.expiry})
+			got, p := tt.opts.grants(tt.groups, tt.expiry)
 			code := ""
 			if p != nil {
 				code = p.Code

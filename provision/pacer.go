@@ -116,7 +116,7 @@ type Pacer struct {
 	why      string
 	waited   time.Duration   // total of all pauses so far (overlaps counted once)
 	stop     error           // what stopped the run first: a *WaitLimitError, a *CreatorError
-	halt     *CreatorError   // the first refusal about the creator, even after another stop
+	halt     error           // the first refusal about the creator, even after another stop
 	stopped  context.Context // done when stop is set: wakes every waiting worker
 	stopAll  context.CancelFunc
 	failures int                       // consecutive faults, for the backoff
@@ -271,7 +271,7 @@ func (p *Pacer) Stopped() error {
 
 // Halt stops every worker for good: no request is sent after it, and the
 // workers waiting in a pause wake. The first refusal is logged and kept.
-func (p *Pacer) Halt(why *CreatorError) {
+func (p *Pacer) Halt(why error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.halt == nil {

@@ -229,7 +229,7 @@ func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
 				yield(step{}, err)
 				return
 			}
-			if !yield(p.decide(a, check), nil) {
+			if !yield(p.decide(Account{Row: a}, check), nil) {
 				return
 			}
 		}

@@ -229,19 +229,6 @@ func (b blockInfo) describe() string {
 	return what + " until " + b.BlockExpiry
 }
 
-// wikimediaDomains are the domains of Wikimedia's wikis.
-var wikimediaDomains = []string{"wikipedia.org", "wikimedia.org", "wiktionary.org", "wikibooks.org",
-	"wikinews.org", "wikiquote.org", "wikisource.org", "wikiversity.org", "wikivoyage.org",
-	"wikidata.org", "wikifunctions.org", "mediawiki.org"}
-
-// isWikimediaHost reports whether host is a Wikimedia wiki's server name.
-func isWikimediaHost(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	return slices.ContainsFunc(wikimediaDomains, func(d string) bool {
-		return host == d || strings.HasSuffix(host, "."+d)
-	})
-}
-
 func loginHint(password string) string {
 	if !isBotPasswordShape(password) {
 		return "; a bot password is 32 or more characters of 0-9 and a-w (as Special:BotPasswords shows it) — this one is not, so the wiki took it as the main account password"
@@ -278,7 +265,7 @@ func (e *Engine) newSession(owner string) *Session {
 
 // anonymousSession is a session that never logs in (a dry run's names).
 func (e *Engine) anonymousSession() *Session {
-	s := NewSession(e.deps.HTTP, e.deps.Clock, e.cfg.API, e.cfg.UserAgent, "", "")
+	s := NewSession(e.deps.HTTP, e.deps.Clock.Now, e.cfg.API, e.cfg.UserAgent, "", "")
 	s.timeout = e.cfg.RequestTimeout
 	return s
 }
@@ -340,7 +327,7 @@ var atCreation = map[string]string{"abusefilter": "AbuseFilter"}
 // language and its extensions (siteinfo). An OAuth token, when the run has
 // one, goes with it as with every request.
 func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, oauthToken string, timeout time.Duration) (Site, error) {
-	s := NewSession(hc, clock, api, userAgent, "", "")
+	s := NewSession(hc, clock.Now, api, userAgent, "", "")
 	s.timeout = timeout
 	if oauthToken != "" {
 		s.UseOAuth(oauthToken, "")

@@ -28,6 +28,40 @@ func (e *SheetError) Error() string {
 
 func (e *SheetError) Unwrap() error { return e.Err }
 
+// Row is one data row of a sheet, its values as written.
+type Row struct {
+	// Seq is the 0-based index of the data row; results are written in Seq order.
+	Seq int
+	// Line is the line number in the sheet where the row starts (the header is line 1).
+	Line int
+
+	Username string
+	Email    string
+	RealName string
+	Reason   string
+	Password string // secret: never logged, never written to results
+	// Groups and Expiry are the groups and expiry cells, as written.
+	Groups string
+	Expiry string
+
+	// Problem is set when the row can be decided offline (a malformed row
+	// here; invalid or duplicate once checked).
+	Problem *Problem
+}
+
+// Problem says why a row cannot be created, in the words a user reads:
+// Code is stable and machine-readable, Message says what is wrong and what to do.
+type Problem struct {
+	Code    string
+	Message string
+	// Duplicate is true when the row repeats an earlier row after
+	// canonicalization; FirstLine is that earlier row's line.
+	Duplicate bool
+	FirstLine int
+}
+
+func (p *Problem) Error() string { return p.Code + ": " + p.Message }
+
 // ErrNoUsernameColumn: no column of the header says it holds the usernames.
 var ErrNoUsernameColumn = errors.New("no username column")
 
@@ -206,24 +240,24 @@ func (s *Sheet) Column(field string) int {
 // returned with a Problem, never dropped. A quoting error that swallows
 // following lines is returned as a *SheetError, because the rows inside it
 // cannot be told apart.
-func (s *Sheet) Next() (Account, error) {
+func (s *Sheet) Next() (Row, error) {
 	s.raw = nil
 	for {
 		rec, err := s.r.Read()
 		if err == io.EOF {
-			return Account{}, io.EOF
+			return Row{}, io.EOF
 		}
 		var pe *csv.ParseError
 		if err != nil && !errors.As(err, &pe) {
-			return Account{}, fmt.Errorf("read sheet: %w", err)
+			return Row{}, fmt.Errorf("read sheet: %w", err)
 		}
 		if pe != nil && pe.Err != csv.ErrFieldCount {
 			if pe.Line > pe.StartLine {
-				return Account{}, &SheetError{Line: pe.StartLine, Msg: fmt.Sprintf(
+				return Row{}, &SheetError{Line: pe.StartLine, Msg: fmt.Sprintf(
 					"a quoted value starts on this line and is not closed properly before line %d, so the rows in between cannot be read; check the double quotes on line %d",
 					pe.Line, pe.StartLine)}
 			}
-			a := Account{Seq: s.seq, Line: pe.StartLine, Problem: &Problem{Code: "malformed-row",
+			a := Row{Seq: s.seq, Line: pe.StartLine, Problem: &Problem{Code: "malformed-row",
 				Message: csvProblem(err)}}
 			s.seq++
 			return a, nil
@@ -236,14 +270,14 @@ func (s *Sheet) Next() (Account, error) {
 		s.raw = rec
 		for _, v := range rec {
 			if !utf8.ValidString(v) {
-				return Account{}, notUTF8(line)
+				return Row{}, notUTF8(line)
 			}
 			if len(v) > maxValueBytes {
-				return Account{}, &SheetError{Line: line, Msg: fmt.Sprintf(
+				return Row{}, &SheetError{Line: line, Msg: fmt.Sprintf(
 					"a value of %d KiB: no username, email, name or reason is that long; is this the right file, with the quotes closed?", len(v)>>10)}
 			}
 		}
-		a := Account{Seq: s.seq, Line: line}
+		a := Row{Seq: s.seq, Line: line}
 		s.seq++
 		for f, c := range s.col {
 			if c < 0 || c >= len(rec) {
@@ -278,7 +312,7 @@ func (s *Sheet) Next() (Account, error) {
 		}
 		for f, c := range s.col {
 			if c >= 0 && c < len(rec) && (f == fieldUsername || f == fieldEmail) && strings.ContainsAny(rec[c], "\r\n") {
-				return Account{}, &SheetError{Line: line, Msg: fmt.Sprintf(
+				return Row{}, &SheetError{Line: line, Msg: fmt.Sprintf(
 					"the %s value spans several lines, which means a double quote is not closed where it should be; check the quotes on this line", Fields[f])}
 			}
 		}

@@ -212,8 +212,9 @@ func FuzzSheet(f *testing.F) {
 			if a.Seq != seq || a.Line <= lastLine {
 				t.Fatalf("row %d: seq %d line %d after line %d", seq, a.Seq, a.Line, lastLine)
 			}
-			check.Check(&a)
-			if a.Problem == nil && a.Canonical == "" {
+			acc := Account{Row: a}
+			check.Check(&acc)
+			if acc.Problem == nil && acc.Canonical == "" {
 				t.Fatalf("line %d passes the checks without a canonical name", a.Line)
 			}
 			seq, lastLine = seq+1, a.Line

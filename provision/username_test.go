@@ -352,7 +352,7 @@ func TestCanonicalUsernameInTheWikisLanguage(t *testing.T) {
 	}
 	check := NewChecker(true)
 	check.Names.Lang = "tr"
-	a, b := Account{Line: 2, Username: "ivan", Email: "a@example.org"}, Account{Line: 3, Username: "İvan", Email: "b@example.org"}
+	a, b := Account{Row: Row{Line: 2, Username: "ivan", Email: "a@example.org"}}, Account{Row: Row{Line: 3, Username: "İvan", Email: "b@example.org"}}
 	check.Check(&a)
 	check.Check(&b)
 	if a.Problem != nil || b.Problem == nil || !b.Problem.Duplicate || b.Problem.FirstLine != 2 {
