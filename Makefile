@@ -42,6 +42,8 @@ MW143_TESTS := ^(TestRunCreatesAccountsOnRealWiki|TestRunMigrationModeSetsWorkin
 # once, ≈ 2 minutes). The end-to-end run of the Windows binary against the
 # real wiki is TestWindowsBuildAgainstTheWiki, in the main test run.
 WT = $(shell bash wikitest/trixie.sh root)/tmp/mwprovision-windows
+# Every package with tests but main (run last, with the built binary).
+WINDOWS_TESTED = report provision $(patsubst %/,%,$(sort $(dir $(wildcard provision/*/*_test.go))))
 other-systems:
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
 	GOOS=darwin GOARCH=amd64 $(GO) build -o /dev/null .
@@ -50,17 +52,17 @@ other-systems:
 	bash wikitest/trixie.sh share $(CURDIR)
 	rm -rf $(WT) && mkdir -p $(WT)
 	GOOS=windows GOARCH=amd64 $(GO) build -o $(WT)/mwprovision.exe .
-	for p in report provision main; do \
-	  GOOS=windows GOARCH=amd64 $(GO) test -c -o $(WT)/$$p.test.exe ./$${p/main/.} || exit 1; done
-	cd report && bash ../wikitest/trixie.sh wine /tmp/mwprovision-windows/report.test.exe -test.short
-	cd provision && bash ../wikitest/trixie.sh wine /tmp/mwprovision-windows/provision.test.exe -test.short
+	for p in $(WINDOWS_TESTED); do \
+	  GOOS=windows GOARCH=amd64 $(GO) test -c -o $(WT)/$${p//\//-}.test.exe ./$$p || exit 1; \
+	  (cd $$p && bash $(CURDIR)/wikitest/trixie.sh wine /tmp/mwprovision-windows/$${p//\//-}.test.exe -test.short) || exit 1; done
+	GOOS=windows GOARCH=amd64 $(GO) test -c -o $(WT)/main.test.exe .
 	MWPROVISION_TEST_BINARY='Z:\tmp\mwprovision-windows\mwprovision.exe' \
 	  bash wikitest/trixie.sh wine /tmp/mwprovision-windows/main.test.exe -test.short
 
-# A short run of each fuzz test (the seed corpus is in provision/testdata/fuzz).
+# A short run of each fuzz test (the seed corpora are in each package's testdata/fuzz).
 fuzz-short:
 	$(GO) test ./provision -run '^$$' -fuzz '^FuzzSheet$$' -fuzztime 10s -fuzzminimizetime 3s
-	$(GO) test ./provision -run '^$$' -fuzz '^FuzzCanonicalUsername$$' -fuzztime 10s -fuzzminimizetime 3s
+	$(GO) test ./provision/names -run '^$$' -fuzz '^FuzzCanonicalUsername$$' -fuzztime 10s -fuzzminimizetime 3s
 
 # Packages, as a release would make them (a local snapshot, into dist/):
 # archives for linux, darwin and windows on amd64 and arm64, their
@@ -86,7 +88,7 @@ lint:
 BENCH_CMDS := \
   "$(GO) test -run '^$$' -bench 'EngineRun100k' -benchtime 1x ./provision" \
   "$(GO) test -run '^$$' -bench 'DryRunOffline1M' -benchtime 3x ." \
-  "$(GO) test -run '^$$' -bench 'CanonicalUsername' -benchmem ./provision" \
+  "$(GO) test -run '^$$' -bench 'CanonicalUsername' -benchmem ./provision/names" \
   "$(GO) test -run '^$$' -bench 'WikiCeiling' -benchtime 1x -timeout 30m ." \
   "$(GO) test -run '^$$' -bench 'ThrottleEfficiency' -benchtime 1x -timeout 30m ." \
   "$(GO) test -run '^$$' -bench 'DryRunOnline100k' -benchtime 1x -timeout 60m ."

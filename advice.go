@@ -6,6 +6,10 @@ import (
 	"strings"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/pacer"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -50,8 +54,8 @@ func advise(r *report.Row, f provision.Facts) {
 func explain(err error) string {
 	msg := reword(err.Error(), err)
 	var pe *provision.PreflightError
-	var ac *provision.AmbiguousColumnError
-	var nc *provision.NoSuchColumnError
+	var ac *sheet.AmbiguousColumnError
+	var nc *sheet.NoSuchColumnError
 	var re *provision.RecordError
 	var nr *report.NotResultsError
 	var ce *provision.CreatorError
@@ -59,7 +63,7 @@ func explain(err error) string {
 	case errors.As(err, &ce):
 		msg = "stopped: " + msg + ": " + creatorAdvice(ce) + "; then run again with --resume to create the rest"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightBlocked:
-		msg += "; " + creatorAdvice(&provision.CreatorError{Trouble: provision.TroubleBlocked}) + "; nothing was sent"
+		msg += "; " + creatorAdvice(&provision.CreatorError{Trouble: classify.TroubleBlocked}) + "; nothing was sent"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightLoginSteps:
 		msg += ". Log in with a bot password instead, which needs no second factor: on the wiki open Special:BotPasswords, " +
 			"give the bot a name (such as bulk), tick \"Create accounts\" (and \"High-volume editing\" if you hold noratelimit), and create it; " +
@@ -69,7 +73,7 @@ func explain(err error) string {
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):
 		msg += " (give --out if it is elsewhere)"
-	case errors.Is(err, provision.ErrNoUsernameColumn):
+	case errors.Is(err, sheet.ErrNoUsernameColumn):
 		msg += ", or choose the column with --column username=COLUMN"
 	case errors.As(err, &ac):
 		msg += fmt.Sprintf("; say which with --column %s=%q, or rename the other", ac.Field, ac.Columns[len(ac.Columns)-1])
@@ -81,7 +85,7 @@ func explain(err error) string {
 		msg += "; make room, then run again with --resume"
 	case errors.As(err, &nr):
 		msg += ": give another --out"
-	case errors.Is(err, provision.ErrSheetChanged) && !strings.Contains(msg, "nothing was created"):
+	case errors.Is(err, sheet.ErrSheetChanged) && !strings.Contains(msg, "nothing was created"):
 		msg += "; nothing was sent for the rows from the change on, and they have no results row: check the sheet, then run again with --resume"
 	}
 	return msg
@@ -91,21 +95,21 @@ func explain(err error) string {
 func creatorAdvice(ce *provision.CreatorError) string {
 	const skipcaptcha = "ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it)"
 	switch t := ce.Trouble; {
-	case t == provision.TroubleCaptcha && ce.Code == "captcha-error":
+	case t == classify.TroubleCaptcha && ce.Code == "captcha-error":
 		return "wait a while (the wiki limits CAPTCHA attempts), and " + skipcaptcha
-	case t == provision.TroubleCaptcha:
+	case t == classify.TroubleCaptcha:
 		return skipcaptcha
-	case t == provision.TroubleBlocked:
+	case t == classify.TroubleBlocked:
 		return "see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account"
-	case t == provision.TroubleNetwork:
+	case t == classify.TroubleNetwork:
 		return "create from another network, or ask the wiki's administrators for an IP block exemption"
-	case t == provision.TroubleLogin:
+	case t == classify.TroubleLogin:
 		return "check the bot password on the wiki's Special:BotPasswords (it may have been removed or reset) and the account's state"
-	case t == provision.TroubleRight:
+	case t == classify.TroubleRight:
 		return "check the creator's groups and the grants of its bot password (\"Create accounts\")"
-	case t == provision.TroubleDisabled && ce.Code == "emaildisabled":
+	case t == classify.TroubleDisabled && ce.Code == "emaildisabled":
 		return "run with --mailpassword=false and a password column, or enable email on the wiki"
-	case t == provision.TroubleDisabled:
+	case t == classify.TroubleDisabled:
 		return "ask the wiki's administrators when account creation opens again"
 	}
 	return "read the wiki's answer; if it is about the names, correct them"
@@ -114,11 +118,11 @@ func creatorAdvice(ce *provision.CreatorError) string {
 // reword replaces, in msg, the engine's words for the facts in err with
 // this program's, which name the flag to reach for.
 func reword(msg string, err error) string {
-	var wl *provision.WaitLimitError
+	var wl *pacer.WaitLimitError
 	if errors.As(err, &wl) {
 		msg = strings.Replace(msg, wl.Error(), wl.Explain("--max-wait "+wl.Limit.String()), 1)
 	}
-	var re *provision.RedirectError
+	var re *mwapi.RedirectError
 	if errors.As(err, &re) {
 		msg = strings.Replace(msg, re.Error(), re.Error()+": give the URL of api.php there as --api", 1)
 	}

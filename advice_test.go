@@ -7,13 +7,17 @@ import (
 	"time"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/pacer"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
-var captcha = &provision.CreatorError{Trouble: provision.TroubleCaptcha, Code: "captcha-createaccount-fail",
+var captcha = &provision.CreatorError{Trouble: classify.TroubleCaptcha, Code: "captcha-createaccount-fail",
 	Message: "the wiki asks for a CAPTCHA (captcha-createaccount-fail)", Line: 7}
 
-var waitLimit = &provision.WaitLimitError{Why: "wiki throttle: 2 per 10m0s for this IP", More: 10*time.Minute + time.Second,
+var waitLimit = &pacer.WaitLimitError{Why: "wiki throttle: 2 per 10m0s for this IP", More: 10*time.Minute + time.Second,
 	Limit: time.Minute}
 
 // The engine states facts; advise adds what to do, naming this program's
@@ -63,7 +67,7 @@ func TestAdviseNamesTheFlags(t *testing.T) {
 }
 
 func TestExplainNamesTheFlags(t *testing.T) {
-	redirect := &provision.RedirectError{Status: 301, Location: "https://wiki.example.org/w/api.php"}
+	redirect := &mwapi.RedirectError{Status: 301, Location: "https://wiki.example.org/w/api.php"}
 	tests := []struct {
 		err  error
 		want string
@@ -75,16 +79,16 @@ func TestExplainNamesTheFlags(t *testing.T) {
 			"the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki"},
 		{fmt.Errorf("nothing to resume: %w at s.results.csv", report.ErrNoResults),
 			"nothing to resume: there is no results file at s.results.csv (give --out if it is elsewhere)"},
-		{fmt.Errorf("s.csv: %w", &provision.AmbiguousColumnError{Field: "username", Columns: []string{"Username", "Wiki username"}}),
+		{fmt.Errorf("s.csv: %w", &sheet.AmbiguousColumnError{Field: "username", Columns: []string{"Username", "Wiki username"}}),
 			`s.csv: 2 columns could be the username: "Username", "Wiki username"; say which with --column username="Wiki username", or rename the other`},
-		{&provision.NoSuchColumnError{Field: "username", Column: "Wiki user", Header: []string{"Name", "E-mail"}},
+		{&sheet.NoSuchColumnError{Field: "username", Column: "Wiki user", Header: []string{"Name", "E-mail"}},
 			`--column username="Wiki user": the sheet has no column "Wiki user" for the username; its header has "Name", "E-mail"`},
-		{&provision.SheetError{Line: 1, Msg: "s.csv: no username column: the header has \"Name\"", Err: provision.ErrNoUsernameColumn},
+		{&sheet.SheetError{Line: 1, Msg: "s.csv: no username column: the header has \"Name\"", Err: sheet.ErrNoUsernameColumn},
 			`line 1: s.csv: no username column: the header has "Name", or choose the column with --column username=COLUMN`},
 		{captcha, "stopped: the wiki asks the creator for a CAPTCHA (line 7 was refused: the wiki asks for a CAPTCHA (captcha-createaccount-fail)): " +
 			"ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it); " +
 			"then run again with --resume to create the rest"},
-		{&provision.CreatorError{Trouble: provision.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9},
+		{&provision.CreatorError{Trouble: classify.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9},
 			"stopped: 5 rows in a row were refused with the same code, which mwprovision does not know (line 9 was refused: odd (odd)): " +
 				"read the wiki's answer; if it is about the names, correct them; then run again with --resume to create the rest"},
 		{&provision.PreflightError{Code: provision.PreflightBlocked, Msg: "Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts"},

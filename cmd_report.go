@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -106,7 +106,7 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 		return 0, fmt.Errorf("cannot open the sheet: %v", err)
 	}
 	defer in.Close()
-	sh, err := provision.NewSheet(in, chosen)
+	sh, err := sheet.NewSheet(in, chosen)
 	if err != nil {
 		return 0, wrapSheetErr(input, err)
 	}

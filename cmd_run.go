@@ -18,6 +18,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/pacer"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -54,7 +57,7 @@ Examples:
 			return fmt.Errorf("%v (see mwprovision run --help)", err)
 		},
 		Before: func(c *cli.Context) error { return o.validate(c.Context, c.Args().Slice(), s, getenv) },
-		Action: func(c *cli.Context) error { return o.run(c.Context, s, provision.SystemClock{}) },
+		Action: func(c *cli.Context) error { return o.run(c.Context, s, pacer.SystemClock{}) },
 	}
 }
 
@@ -88,7 +91,7 @@ Examples:
 			return fmt.Errorf("%v (see mwprovision grant --help)", err)
 		},
 		Before: func(c *cli.Context) error { return o.validate(c.Context, c.Args().Slice(), s, getenv) },
-		Action: func(c *cli.Context) error { return o.run(c.Context, s, provision.SystemClock{}) },
+		Action: func(c *cli.Context) error { return o.run(c.Context, s, pacer.SystemClock{}) },
 	}
 }
 
@@ -127,7 +130,7 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 }
 
 // run is the run action: plan, pre-flight, confirmation, run, summary.
-func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock) error {
+func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) error {
 	started := clock.Now()
 	o.started = started.UTC().Truncate(time.Second)
 	lock, err := report.Acquire(o.Out)
@@ -189,8 +192,8 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock provision.Clock)
 // from --wiki-language, else English, with English namespace names.
 // A wiki that cannot say is warned of; the pre-flight then tells what is
 // wrong with it.
-func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer, clock provision.Clock) error {
-	o.names = provision.NameRules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
+func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer, clock pacer.Clock) error {
+	o.names = names.NameRules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
 	if o.API == "" {
 		return nil
 	}
@@ -337,7 +340,7 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 	// The wiki made the run stop (a wait past --max-wait, a refusal about
 	// the creator): the rows not decided are pending, and the record is
 	// whole.
-	stopped := errors.Is(runErr, provision.ErrStopped)
+	stopped := errors.Is(runErr, pacer.ErrStopped)
 	if runErr == nil || stopped || errors.Is(runErr, provision.ErrInterrupted) {
 		if err := results.Commit(unmatched > 0); err != nil && runErr == nil {
 			runErr = err
@@ -378,11 +381,11 @@ func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, res
 
 // wrapSheetErr names the sheet in an error about it.
 func wrapSheetErr(path string, err error) error {
-	var se *provision.SheetError
-	var ac *provision.AmbiguousColumnError
+	var se *sheet.SheetError
+	var ac *sheet.AmbiguousColumnError
 	switch {
 	case errors.As(err, &se):
-		return &provision.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg), Err: se.Err}
+		return &sheet.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg), Err: se.Err}
 	case errors.As(err, &ac):
 		return fmt.Errorf("%s: %w", path, err)
 	}

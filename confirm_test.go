@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/groups"
 )
 
 // The confirmation shows what is about to happen and creates nothing
@@ -205,7 +206,7 @@ func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
 func TestConfirmShowsTheGroups(t *testing.T) {
 	sheet := "username,email,groups,expiry\none,1@example.org,,\ntwo,2@example.org,staff,\nthree,3@example.org,staff,infinite\n"
 	from := time.Date(2026, 11, 24, 19, 20, 0, 0, time.UTC)
-	opts := provision.PlanOptions{MailPassword: true, Groups: provision.GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
+	opts := provision.PlanOptions{MailPassword: true, Groups: groups.GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
 	plan, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -33,7 +34,7 @@ type console struct {
 	toSend int
 	every  time.Duration // between plain progress lines
 	draw   time.Duration // at most one redraw of the bar per draw
-	clock  provision.Clock
+	clock  pacer.Clock
 
 	mu         sync.Mutex
 	done       int
@@ -44,7 +45,7 @@ type console struct {
 	printed    int // problem lines printed
 	pauseUntil time.Time
 	pauseWhy   string
-	throttle   provision.ThrottleWindow // the wiki's, once a pause has reported it
+	throttle   pacer.ThrottleWindow // the wiki's, once a pause has reported it
 	bar        *progressbar.ProgressBar
 	stop       chan struct{}
 	// problems, when set, collects the rows that need attention for a
@@ -63,7 +64,7 @@ type consoleOptions struct {
 	// group collects the problem rows for a report by kind at the end, as a
 	// dry run shows them, instead of printing each as it comes.
 	group bool
-	clock provision.Clock
+	clock pacer.Clock
 }
 
 func newConsole(w io.Writer, o consoleOptions) *console {
@@ -179,7 +180,7 @@ func (c *console) RowDone(r report.Row) {
 	}
 }
 
-func (c *console) Paused(p provision.Pause) {
+func (c *console) Paused(p pacer.Pause) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.pauseUntil, c.pauseWhy = p.Until, p.Why

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -26,9 +26,9 @@ func newTestClock() *testClock {
 	return &testClock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.Local)}
 }
 
-func throttlePause(clock *testClock, in time.Duration) provision.Pause {
-	return provision.Pause{Until: clock.now.Add(in), Why: "wiki throttle: 2 per 10s for this IP",
-		Throttle: provision.ThrottleWindow{Count: 2, Length: 10 * time.Second}}
+func throttlePause(clock *testClock, in time.Duration) pacer.Pause {
+	return pacer.Pause{Until: clock.now.Add(in), Why: "wiki throttle: 2 per 10s for this IP",
+		Throttle: pacer.ThrottleWindow{Count: 2, Length: 10 * time.Second}}
 }
 
 // On a terminal (forced here, as gh's SetStdoutTTY does), the bar shows the

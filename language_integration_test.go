@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
 )
@@ -30,7 +32,7 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 		if err := w.Anonymous().Post(url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + name}}, &resp); err != nil {
 			t.Fatal(err)
 		}
-		got, p := provision.NameRules{Lang: "tr"}.Canonical(name)
+		got, p := names.NameRules{Lang: "tr"}.Canonical(name)
 		if p != nil || len(resp.Query.Users) != 1 || resp.Query.Users[0].Name != got {
 			t.Errorf("%q: we say %q (%v), the Turkish wiki %+v", name, got, p, resp.Query.Users)
 		}
@@ -70,7 +72,7 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 // says, and a name in another namespace ("Diskussion:") is refused.
 func TestGermanNamespacePrefixesAreTheWikis(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{Extra: "$wgLanguageCode = 'de';"})
-	site, err := provision.AskSite(t.Context(), http.DefaultClient, provision.SystemClock{}, w.API, "mwprovision-test", "", 10*time.Second)
+	site, err := provision.AskSite(t.Context(), http.DefaultClient, pacer.SystemClock{}, w.API, "mwprovision-test", "", 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

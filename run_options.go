@@ -18,6 +18,9 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/urfave/cli/v2"
 )
@@ -68,8 +71,8 @@ type runOptions struct {
 	// started is when this run started: a duration of --group-expiry
 	// counts from the record's first run.
 	started time.Time
-	groups  []string            // --add-groups
-	names   provision.NameRules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
+	groups  []string        // --add-groups
+	names   names.NameRules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
 	// decidesAtCreation are the wiki's extensions that judge an account
 	// only at creation (AbuseFilter): a dry run says it cannot foresee them.
 	decidesAtCreation []string
@@ -213,9 +216,9 @@ func (o *runOptions) validateWiki() error {
 
 // validateGroups checks --add-groups and --group-expiry.
 func (o *runOptions) validateGroups() error {
-	o.groups = provision.SplitGroups(strings.Join(o.AddGroups.Value(), ";"))
+	o.groups = groups.SplitGroups(strings.Join(o.AddGroups.Value(), ";"))
 	if o.GroupExpiry != "" {
-		if _, err := provision.ParseExpiry(o.GroupExpiry, time.Now()); err != nil {
+		if _, err := groups.ParseExpiry(o.GroupExpiry, time.Now()); err != nil {
 			return fmt.Errorf("--group-expiry: %v", err)
 		}
 	}
@@ -271,8 +274,8 @@ func parseColumns(specs []string) (map[string]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("--column %q: write FIELD=COLUMN, such as --column username=\"Wiki username\"", spec)
 		}
-		if _, known := provision.FieldOf(field); !known {
-			return nil, fmt.Errorf("--column %q: %q is no field; the fields are %s", spec, field, strings.Join(provision.Fields[:], ", "))
+		if _, known := sheet.FieldOf(field); !known {
+			return nil, fmt.Errorf("--column %q: %q is no field; the fields are %s", spec, field, strings.Join(sheet.Fields[:], ", "))
 		}
 		if _, twice := m[field]; twice {
 			return nil, fmt.Errorf("--column %s= is given twice", field)
@@ -364,7 +367,7 @@ func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOption
 		from = previous.About.FirstRun
 	}
 	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
-		Groups: provision.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Names: o.names}
+		Groups: groups.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Names: o.names}
 }
 
 func isLoopback(api string) bool {

@@ -6,15 +6,20 @@
 // writes results through a Sink; the command line decides how to show them.
 package provision
 
+import (
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/sheet"
+)
+
 // Account is one data row of the input sheet, as the plan decides it.
 type Account struct {
-	Row
+	sheet.Row
 	Canonical string // as MediaWiki would store it; empty when the name is invalid
 	// Grants are what the row's groups and expiry cells and the run's
 	// groups resolve to.
-	Grants []Grant
+	Grants []groups.Grant
 	// GrantProblem says why the groups of a row an earlier run decided
 	// cannot be added (an expiry in the past, a group the creator may not
 	// add); the row keeps its outcome.
-	GrantProblem *Problem
+	GrantProblem *sheet.Problem
 }

@@ -9,6 +9,10 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -17,10 +21,10 @@ const maxRecoveries = 3
 
 // tried is how a request ended after the shared retry policy.
 type tried struct {
-	ans       Answer
-	out       Outcome // Action is Decide unless stop is set
-	attempts  int     // requests sent
-	ambiguous bool    // some attempt may have acted without an answer
+	ans       mwapi.Answer
+	out       classify.Outcome // Action is Decide unless stop is set
+	attempts  int              // requests sent
+	ambiguous bool             // some attempt may have acted without an answer
 	// uncertainSince is when the first attempt without a clear answer was
 	// sent: an account the wiki holds from before it is not ours.
 	uncertainSince time.Time
@@ -35,12 +39,12 @@ type request struct {
 	what     string // its name in the log: "createaccount", "check-names"
 	line     int    // the line of its (first) row, named when a refusal stops the run
 	write    bool   // paced by the steady rate, which is the rate of creations
-	send     func(context.Context) Answer
-	classify func(Answer) Outcome
+	send     func(context.Context) mwapi.Answer
+	classify func(mwapi.Answer) classify.Outcome
 }
 
 // finished is when the request's last answer came, or now without one.
-func (t tried) finished(clock Clock) time.Time {
+func (t tried) finished(clock pacer.Clock) time.Time {
 	if t.ans.Received.IsZero() {
 		return clock.Now()
 	}
@@ -54,7 +58,7 @@ func (t tried) finished(clock Clock) time.Time {
 // token, log in again, or back off — retrying up to Config.MaxAttempts
 // faults. Throttle and pause waits do not count as faults; Config.MaxWait
 // bounds them. A refusal about the creator halts the run (tried.refused).
-func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, req request) tried {
+func (e *Engine) try(ctx context.Context, log *zap.Logger, s *mwapi.Session, req request) tried {
 	r := retry{e: e, log: log, s: s, what: req.what, line: req.line}
 	for {
 		if err := e.pacer.Wait(ctx, req.write); err != nil {
@@ -80,7 +84,7 @@ func (e *Engine) try(ctx context.Context, log *zap.Logger, s *Session, req reque
 type retry struct {
 	e    *Engine
 	log  *zap.Logger
-	s    *Session
+	s    *mwapi.Session
 	what string
 	line int
 
@@ -90,13 +94,13 @@ type retry struct {
 }
 
 // fault counts a network or server fault; true once the row fails for it.
-func (r *retry) fault(o Outcome) bool {
+func (r *retry) fault(o classify.Outcome) bool {
 	r.faults++
 	if r.faults < r.e.cfg.MaxAttempts {
 		return false
 	}
 	r.log.Warn(r.what, zap.String("status", string(report.Failed)), zap.String("code", o.Code), zap.Int("attempt", r.t.attempts))
-	r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
+	r.t.out = classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: o.Code,
 		Message: fmt.Sprintf("%s (gave up after %d attempts)", o.Message, r.faults)}
 	return true
 }
@@ -107,14 +111,14 @@ func (r *retry) fault(o Outcome) bool {
 // again after the backoff.
 func (r *retry) login(ctx context.Context) (ready, done bool) {
 	s := r.s
-	if !s.authenticated() || s.Ready() {
+	if !s.Authenticated() || s.Ready() {
 		return true, false
 	}
-	relogin := !s.loggedIn
+	relogin := !s.LoggedIn
 	rctx, cancel := r.e.requestContext(ctx)
 	err := s.Prepare(rctx)
 	cancel()
-	var le *LoginError
+	var le *mwapi.LoginError
 	switch {
 	case err == nil:
 		if relogin {
@@ -129,11 +133,11 @@ func (r *retry) login(ctx context.Context) (ready, done bool) {
 	case errors.As(err, &le):
 		// The wiki accepted this login before the run: the bot password
 		// was revoked, or its account lost, and every row would fail.
-		r.halt(Outcome{Action: Halt, Creator: TroubleLogin, Code: "login-failed", Message: err.Error()})
+		r.halt(classify.Outcome{Action: classify.Halt, Creator: classify.TroubleLogin, Code: "login-failed", Message: err.Error()})
 		return false, true
 	}
 	r.log.Warn("session", zap.Error(err))
-	if r.fault(Outcome{Code: "login", Message: err.Error()}) {
+	if r.fault(classify.Outcome{Code: "login", Message: err.Error()}) {
 		return false, true
 	}
 	if err := r.e.pacer.Backoff("cannot log in: " + err.Error()); err != nil {
@@ -145,7 +149,7 @@ func (r *retry) login(ctx context.Context) (ready, done bool) {
 
 // follow acts on an answer; true when the request is decided or the run
 // stopped.
-func (r *retry) follow(ans Answer, o Outcome) bool {
+func (r *retry) follow(ans mwapi.Answer, o classify.Outcome) bool {
 	pacer := r.e.pacer
 	r.t.ans, r.t.out = ans, o
 	r.log.Info(r.what, zap.String("action", o.Action.String()), zap.String("status", string(o.Status)),
@@ -154,7 +158,7 @@ func (r *retry) follow(ans Answer, o Outcome) bool {
 	if o.Counted {
 		pacer.Counted(ans.Received)
 	}
-	if o.Action == Decide {
+	if o.Action == classify.Decide {
 		pacer.Success()
 	}
 	if o.Ambiguous && !r.t.ambiguous {
@@ -162,29 +166,29 @@ func (r *retry) follow(ans Answer, o Outcome) bool {
 	}
 	var err error
 	switch o.Action {
-	case Decide:
+	case classify.Decide:
 		return true
-	case Halt:
+	case classify.Halt:
 		r.halt(o)
 		return true
-	case Throttle:
+	case classify.Throttle:
 		err = pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
-	case PauseAll:
+	case classify.PauseAll:
 		err = pacer.Pause(o.Wait, o.Code+": "+o.Message)
-	case Relogin, NewToken:
+	case classify.Relogin, classify.NewToken:
 		// Refetching a token or logging in again is routine: it has its
 		// own small budget, apart from Config.MaxAttempts.
-		if o.Action == Relogin {
+		if o.Action == classify.Relogin {
 			r.s.Forget()
 		} else {
 			r.s.ForgetToken()
 		}
 		if r.recoveries++; r.recoveries > maxRecoveries {
-			r.t.out = Outcome{Action: Decide, Status: report.Failed, Code: o.Code,
+			r.t.out = classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: o.Code,
 				Message: fmt.Sprintf("%s (still after %d new tokens or logins)", o.Message, maxRecoveries)}
 			return true
 		}
-	case Backoff:
+	case classify.Backoff:
 		if r.fault(o) {
 			return true
 		}
@@ -202,9 +206,9 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	s := w.s
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", w.id))
 	reason := e.reasonFor(a)
-	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) Answer {
-		return s.createAccount(ctx, NewAccount{Username: a.Username, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
-	}, classify: Classify})
+	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) mwapi.Answer {
+		return s.CreateAccount(ctx, mwapi.NewAccount{Username: a.Username, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
+	}, classify: classify.Classify})
 	if t.stop != nil {
 		return e.stopRow(ctx, log, a, t)
 	}
@@ -236,12 +240,12 @@ func (e *Engine) reasonFor(a *Account) string { return cmp.Or(a.Reason, e.cfg.Re
 // withGroups adds the account of a decided row to the row's groups, when
 // it asks for any and the account is there (created, or existing); u is
 // what the wiki said about the account, or nil.
-func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided, u *userAnswer) decided {
+func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided, u *mwapi.UserAnswer) decided {
 	if len(a.Grants) == 0 || !d.row.Status.Final() && d.row.Status != report.WouldCreate {
 		return d
 	}
 	if d.row.Status == report.WouldCreate {
-		d.row.Groups = groupResults(a.Grants, report.GrantWould)
+		d.row.Groups = groups.GroupResults(a.Grants, report.GrantWould)
 		return d
 	}
 	e.addGroups(ctx, w, a, d.row.Canonical, e.reasonFor(a), u).apply(&d.row)
@@ -279,7 +283,7 @@ func (e *Engine) stopCause(ctx context.Context, t tried) error {
 
 // halt stops the run for a refusal about the creator (o.Action is Halt)
 // that this request met.
-func (r *retry) halt(o Outcome) {
+func (r *retry) halt(o classify.Outcome) {
 	ce := &CreatorError{Trouble: o.Creator, Code: o.Code, Message: o.Message, Line: r.line}
 	r.e.pacer.Halt(ce)
 	r.t.out, r.t.stop, r.t.refused = o, ce, true
@@ -292,10 +296,10 @@ const clockSkew = 2 * time.Minute
 // resolveAmbiguous decides a row whose earlier attempt may have created the
 // account: the wiki now says the name exists, and the newusers log tells
 // whether we were the creator.
-func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, attempts int, since time.Time, creators []string, log *zap.Logger) (report.Row, bool) {
+func (e *Engine) resolveAmbiguous(ctx context.Context, s *mwapi.Session, a *Account, attempts int, since time.Time, creators []string, log *zap.Logger) (report.Row, bool) {
 	rctx, cancel := e.requestContext(ctx)
 	defer cancel()
-	when, ours, err := s.createdBy(rctx, a.Canonical, creators, since)
+	when, ours, err := s.CreatedBy(rctx, a.Canonical, creators, since)
 	if err != nil {
 		log.Warn("newusers-log", zap.Error(err))
 		return report.Row{}, false
@@ -304,6 +308,6 @@ func (e *Engine) resolveAmbiguous(ctx context.Context, s *Session, a *Account, a
 	if !ours {
 		return report.Row{}, false
 	}
-	return rowFor(a, Outcome{Status: report.Created,
+	return rowFor(a, classify.Outcome{Status: report.Created,
 		Message: "created by an earlier attempt whose answer was lost, as the newusers log shows"}, attempts, when), true
 }

@@ -3,6 +3,10 @@ package provision
 import (
 	"fmt"
 	"hash/maphash"
+
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
 // Checker applies every check that needs no wiki, in sheet order: the
@@ -16,13 +20,13 @@ type Checker struct {
 	Carried func(canonical string) bool
 	// Groups are the groups the run adds accounts to; nil: none but a
 	// sheet's groups column.
-	Groups *GroupOptions
+	Groups *groups.GroupOptions
 	// GrantOnly: the run creates nothing, it adds existing accounts to
 	// groups: a row needs no email or password, but a group.
 	GrantOnly bool
 	// Names are the wiki's rules for names (its language); zero: an
 	// English wiki's.
-	Names NameRules
+	Names names.NameRules
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit
@@ -73,14 +77,14 @@ func (c *Checker) Check(a *Account) {
 
 // grantProblem resolves a's groups into a.Grants, or says why it cannot.
 // A row an earlier run decided needs no group of its own.
-func (c *Checker) grantProblem(a *Account, carried bool) *Problem {
+func (c *Checker) grantProblem(a *Account, carried bool) *sheet.Problem {
 	g := c.Groups
 	if g == nil {
-		g = &GroupOptions{}
+		g = &groups.GroupOptions{}
 	}
-	grants, p := g.grants(a.Groups, a.Expiry)
+	grants, p := g.Grants(a.Groups, a.Expiry)
 	if p == nil && c.GrantOnly && len(grants) == 0 && !carried {
-		p = &Problem{Code: "no-groups", Message: "no group to add: the row's groups cell is empty and the run adds none"}
+		p = &sheet.Problem{Code: "no-groups", Message: "no group to add: the row's groups cell is empty and the run adds none"}
 	}
 	a.Grants = grants
 	return p
@@ -91,24 +95,24 @@ func (c *Checker) grantProblem(a *Account, carried bool) *Problem {
 func (c *Checker) claim(a *Account) {
 	key := nameKey{maphash.String(c.seedA, a.Canonical), maphash.String(c.seedB, a.Canonical)}
 	if first, ok := c.seen[key]; ok {
-		a.Problem = &Problem{Code: "duplicate", Duplicate: true, FirstLine: int(first),
+		a.Problem = &sheet.Problem{Code: "duplicate", Duplicate: true, FirstLine: int(first),
 			Message: fmt.Sprintf("repeats line %d (both are %q on the wiki)", first, a.Canonical)}
 		return
 	}
 	c.seen[key] = int32(a.Line)
 }
 
-func (c *Checker) fieldProblem(a *Account) *Problem {
+func (c *Checker) fieldProblem(a *Account) *sheet.Problem {
 	if c.GrantOnly {
 		return nil
 	}
 	switch {
 	case c.MailPassword && a.Email == "":
-		return &Problem{Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one"}
-	case a.Email != "" && !ValidEmail(a.Email):
-		return &Problem{Code: "invalid-email", Message: fmt.Sprintf("%q is not an email address MediaWiki accepts; correct it", a.Email)}
+		return &sheet.Problem{Code: "missing-email", Message: "no email address: the wiki mails each new user a temporary password, so every row needs one"}
+	case a.Email != "" && !names.ValidEmail(a.Email):
+		return &sheet.Problem{Code: "invalid-email", Message: fmt.Sprintf("%q is not an email address MediaWiki accepts; correct it", a.Email)}
 	case !c.MailPassword && a.Password == "":
-		return &Problem{Code: "missing-password", Message: "no password: when the wiki does not mail passwords, every row needs one"}
+		return &sheet.Problem{Code: "missing-password", Message: "no password: when the wiki does not mail passwords, every row needs one"}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -19,38 +21,38 @@ const (
 
 // predict says what a run would report for a name the wiki answered about.
 // It maps through classifyRefusal, as a run's createaccount FAIL does.
-func predict(u userAnswer) Outcome {
+func predict(u mwapi.UserAnswer) classify.Outcome {
 	switch {
 	case u.Invalid:
-		return classifyRefusal("invaliduser", rawMessageOf("noname", nil))
+		return classify.ClassifyRefusal("invaliduser", mwapi.RawMessageOf("noname", nil))
 	case !u.Missing:
-		return classifyRefusal("userexists", rawMessageOf("userexists", nil))
+		return classify.ClassifyRefusal("userexists", mwapi.RawMessageOf("userexists", nil))
 	case u.CanCreate == nil:
-		return Outcome{Action: Decide, Status: report.Failed, Code: "no-cancreate",
+		return classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: "no-cancreate",
 			Message: "the wiki did not say whether this account can be created"}
 	case *u.CanCreate:
-		return Outcome{Action: Decide, Status: report.WouldCreate}
+		return classify.Outcome{Action: classify.Decide, Status: report.WouldCreate}
 	case len(u.CanCreateError) > 0:
 		e := u.CanCreateError[0]
-		o := classifyRefusal(e.Code, rawMessageOf(e.Message, e.Params))
-		if o.Action != Decide {
-			o = Outcome{Action: Decide, Status: report.Failed, Code: e.Code, Message: o.Message}
+		o := classify.ClassifyRefusal(e.Code, mwapi.RawMessageOf(e.Message, e.Params))
+		if o.Action != classify.Decide {
+			o = classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: e.Code, Message: o.Message}
 		}
 		return o
 	}
-	return Outcome{Action: Decide, Status: report.Failed, Code: "cannot-create",
+	return classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: "cannot-create",
 		Message: "the wiki says this account cannot be created, without a reason"}
 }
 
 // predict says what the run would report for a row the wiki answered
 // about: a run that creates nothing expects the account to exist.
-func (e *Engine) predict(u userAnswer, a *Account) Outcome {
+func (e *Engine) predict(u mwapi.UserAnswer, a *Account) classify.Outcome {
 	o := predict(u)
 	switch {
 	case e.cfg.GrantOnly && !u.Invalid && u.Missing:
 		return noAccount(a.Canonical)
 	case e.cfg.GrantOnly && o.Status == report.Exists:
-		return Outcome{Action: Decide, Status: report.Exists}
+		return classify.Outcome{Action: classify.Decide, Status: report.Exists}
 	}
 	return o
 }
@@ -108,7 +110,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 	}
 	if len(batch) == 1 && len(again) == 1 {
 		a := &batch[0]
-		return []decided{{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Failed, Code: "no-answer",
+		return []decided{{seq: a.Seq, row: rowFor(a, classify.Outcome{Status: report.Failed, Code: "no-answer",
 			Message: "the wiki did not answer about this name"}, t.attempts, e.deps.Clock.Now())}}
 	}
 	for i := range again {
@@ -121,12 +123,12 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 // checkPassword asks the wiki, read-only, whether a run's password would
 // pass its password policy for this account (action=validatepassword); it
 // returns why not when the run stopped before the answer.
-func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session, a *Account) (Outcome, error) {
-	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, request{what: "check-password", line: a.Line, send: func(ctx context.Context) Answer {
-		return s.post(ctx, url.Values{"action": {"validatepassword"}, "password": {a.Password},
+func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *mwapi.Session, a *Account) (classify.Outcome, error) {
+	t := e.try(ctx, log.With(zap.Int("line", a.Line)), s, request{what: "check-password", line: a.Line, send: func(ctx context.Context) mwapi.Answer {
+		return s.Post(ctx, url.Values{"action": {"validatepassword"}, "password": {a.Password},
 			"user": {a.Canonical}, "email": {a.Email}, "realname": {a.RealName}})
-	}, classify: func(ans Answer) Outcome {
-		if o, done := classifyEnvelope(ans); done {
+	}, classify: func(ans mwapi.Answer) classify.Outcome {
+		if o, done := classify.ClassifyEnvelope(ans); done {
 			return o
 		}
 		// Account creation needs "Good": on MediaWiki 1.39 a common password
@@ -136,18 +138,18 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *Session,
 		v := ans.Body.ValidatePassword
 		switch {
 		case v == nil:
-			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no validatepassword result"}
+			return classify.Outcome{Action: classify.Backoff, Code: "no-result", Message: "the wiki's answer has no validatepassword result"}
 		case v.Validity != "Good" && len(v.ValidityMessages) > 0:
 			m := v.ValidityMessages[0]
-			o := classifyRefusal(m.Code, rawMessageOf(m.Message, m.Params))
-			if o.Action != Decide {
-				o = Outcome{Action: Decide, Status: report.Invalid, Code: m.Code, Message: o.Message}
+			o := classify.ClassifyRefusal(m.Code, mwapi.RawMessageOf(m.Message, m.Params))
+			if o.Action != classify.Decide {
+				o = classify.Outcome{Action: classify.Decide, Status: report.Invalid, Code: m.Code, Message: o.Message}
 			}
 			return o
 		case v.Validity != "Good":
-			return Outcome{Action: Decide, Status: report.Invalid, Code: "password-invalid", Message: "the wiki's password policy refuses this password"}
+			return classify.Outcome{Action: classify.Decide, Status: report.Invalid, Code: "password-invalid", Message: "the wiki's password policy refuses this password"}
 		}
-		return Outcome{Action: Decide, Status: report.WouldCreate}
+		return classify.Outcome{Action: classify.Decide, Status: report.WouldCreate}
 	}})
 	if t.stop != nil {
 		return t.out, e.stopCause(ctx, t)

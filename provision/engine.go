@@ -10,6 +10,11 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/pacer"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -48,7 +53,7 @@ type Config struct {
 // Calls come from several goroutines.
 type Reporter interface {
 	RowDone(report.Row)
-	Paused(Pause)
+	Paused(pacer.Pause)
 }
 
 // NopReporter is a Reporter that shows nothing.
@@ -58,7 +63,7 @@ type NopReporter struct{}
 func (NopReporter) RowDone(report.Row) {}
 
 // Paused does nothing.
-func (NopReporter) Paused(Pause) {}
+func (NopReporter) Paused(pacer.Pause) {}
 
 // Sink stores decided rows, in input order.
 type Sink interface {
@@ -71,7 +76,7 @@ type Deps struct {
 	HTTP     *http.Client // shared transport; every session gets its own cookie jar
 	Log      *zap.Logger
 	Reporter Reporter
-	Clock    Clock
+	Clock    pacer.Clock
 	// Advise completes a decided row, before it is reported and recorded,
 	// with what the user can do about it, worded from its code and facts.
 	Advise func(*report.Row, Facts)
@@ -81,7 +86,7 @@ type Deps struct {
 type Engine struct {
 	cfg    Config
 	deps   Deps
-	pacer  *Pacer
+	pacer  *pacer.Pacer
 	streak streak // unexplained refusals in a row
 }
 
@@ -97,7 +102,7 @@ func New(cfg Config, deps Deps) *Engine {
 		deps.Reporter = NopReporter{}
 	}
 	if deps.Clock == nil {
-		deps.Clock = SystemClock{}
+		deps.Clock = pacer.SystemClock{}
 	}
 	if deps.Advise == nil {
 		deps.Advise = func(*report.Row, Facts) {}
@@ -112,7 +117,7 @@ func New(cfg Config, deps Deps) *Engine {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
 	}
-	return &Engine{cfg: cfg, deps: deps, pacer: NewPacer(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
+	return &Engine{cfg: cfg, deps: deps, pacer: pacer.NewPacer(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
 }
 
 // decided is a row the engine has decided, on its way to be recorded.
@@ -217,7 +222,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 // worker is one of the run's concurrent sessions.
 type worker struct {
 	id      int
-	s       *Session
+	s       *mwapi.Session
 	earlier *report.Previous // what earlier runs recorded, when the run continues them
 	creator *Creator
 }
@@ -225,7 +230,7 @@ type worker struct {
 // dispatch goes through the plan: the rows it decided are recorded, the
 // rest go to the workers — one row at a time for a run, in batches for a
 // dry run's name check — or, once the run stops, end pending.
-func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, work chan<- []job, results chan<- decided) error {
+func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *sheet.Sheet, size int, work chan<- []job, results chan<- decided) error {
 	var batch []job
 	flush := func() {
 		if len(batch) == 0 {
@@ -261,9 +266,9 @@ func (e *Engine) dispatch(ctx context.Context, plan *Plan, sh *Sheet, size int, 
 		case st.verdict == carried:
 			results <- decided{seq: a.Seq, row: plan.previous(&st)}
 		case st.verdict == wouldCreate:
-			row := rowFor(a, Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now)
+			row := rowFor(a, classify.Outcome{Status: report.WouldCreate, Message: "passes every offline check"}, 0, now)
 			if len(a.Grants) > 0 {
-				row.Groups = groupResults(a.Grants, report.GrantWould)
+				row.Groups = groups.GroupResults(a.Grants, report.GrantWould)
 			}
 			results <- decided{seq: a.Seq, row: row, facts: Facts{Offline: true}}
 		default:

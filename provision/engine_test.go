@@ -19,6 +19,8 @@ import (
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -85,7 +87,7 @@ func runEngine(t *testing.T, api string, cfg Config, sheet string) engineRun {
 	}
 	cfg.MailPassword = true
 	e := New(cfg, Deps{Log: zap.New(core)})
-	e.pacer.base = time.Millisecond
+	e.pacer.Base = time.Millisecond
 	sink := &memSink{}
 	_, err := e.Run(context.Background(), planOf(t, sheet), owner, sink)
 	mu.Lock()
@@ -314,13 +316,13 @@ func TestSessionDoesNotFollowRedirects(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/w/api.php", http.StatusPermanentRedirect)
 	}))
 	defer moved.Close()
-	s := NewSession(http.DefaultClient, time.Now, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
+	s := mwapi.NewSession(http.DefaultClient, time.Now, moved.URL, "test", "Owner@bulk", "secret0123456789abcdefghijklmnopq")
 	err := s.Prepare(context.Background())
-	var re *RedirectError
+	var re *mwapi.RedirectError
 	if !errors.As(err, &re) || re.Status != 308 || re.Location != other.URL+"/w/api.php" {
 		t.Errorf("Prepare error = %v, want the redirect named", err)
 	}
-	o := Classify(s.post(context.Background(), url.Values{"action": {"createaccount"}, "password": {"sheet-secret"}}))
+	o := classify.Classify(s.Post(context.Background(), url.Values{"action": {"createaccount"}, "password": {"sheet-secret"}}))
 	if o.Status != report.Failed || o.Code != "http-308" {
 		t.Errorf("Classify = %+v, want failed http-308", o)
 	}

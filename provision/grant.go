@@ -9,6 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -23,19 +26,19 @@ type grantOutcome struct {
 // readUsers asks the wiki, read-only, about the accounts of names
 // (list=users with usprop): what names a request in the log. users is nil
 // when the request did not decide (t says why).
-func (e *Engine) readUsers(ctx context.Context, log *zap.Logger, s *Session, what string, line int, names []string, usprop string) ([]userAnswer, tried) {
-	var users []userAnswer
-	t := e.try(ctx, log, s, request{what: what, line: line, send: func(ctx context.Context) Answer {
-		return s.users(ctx, names, usprop)
-	}, classify: func(a Answer) Outcome {
-		if o, done := classifyEnvelope(a); done {
+func (e *Engine) readUsers(ctx context.Context, log *zap.Logger, s *mwapi.Session, what string, line int, names []string, usprop string) ([]mwapi.UserAnswer, tried) {
+	var users []mwapi.UserAnswer
+	t := e.try(ctx, log, s, request{what: what, line: line, send: func(ctx context.Context) mwapi.Answer {
+		return s.Users(ctx, names, usprop)
+	}, classify: func(a mwapi.Answer) classify.Outcome {
+		if o, done := classify.ClassifyEnvelope(a); done {
 			return o
 		}
 		if a.Body.Query == nil {
-			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no query result"}
+			return classify.Outcome{Action: classify.Backoff, Code: "no-result", Message: "the wiki's answer has no query result"}
 		}
 		users = a.Body.Query.Users
-		return Outcome{Action: Decide}
+		return classify.Outcome{Action: classify.Decide}
 	}})
 	if t.stop != nil || t.out.Status != "" {
 		return nil, t
@@ -51,13 +54,13 @@ const groupsProps = "groups|groupmemberships"
 // name; the only answer to a question about one name is that name's,
 // however the wiki spells it.
 type answers struct {
-	byName map[string]userAnswer
-	only   *userAnswer
+	byName map[string]mwapi.UserAnswer
+	only   *mwapi.UserAnswer
 }
 
 // indexUsers indexes the answer to a question about asked names.
-func indexUsers(users []userAnswer, asked int) answers {
-	x := answers{byName: make(map[string]userAnswer, len(users))}
+func indexUsers(users []mwapi.UserAnswer, asked int) answers {
+	x := answers{byName: make(map[string]mwapi.UserAnswer, len(users))}
 	for _, u := range users {
 		x.byName[u.Name] = u
 	}
@@ -68,33 +71,33 @@ func indexUsers(users []userAnswer, asked int) answers {
 }
 
 // find is the answer about name.
-func (x answers) find(name string) (userAnswer, bool) {
+func (x answers) find(name string) (mwapi.UserAnswer, bool) {
 	if u, ok := x.byName[name]; ok {
 		return u, true
 	}
 	if x.only != nil {
 		return *x.only, true
 	}
-	return userAnswer{}, false
+	return mwapi.UserAnswer{}, false
 }
 
 // logGroups logs what was done for each group of a row.
 func logGroups(log *zap.Logger, rs report.Groups) {
 	for _, g := range rs {
-		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", expiryParam(g.Until)))
+		log.Info("group", zap.String("group", g.Group), zap.String("state", string(g.State)), zap.String("until", groups.ExpiryParam(g.Until)))
 	}
 }
 
 // addGroups adds the account of a to a.Grants, as far as it needs: u is
 // what the wiki said about the account, or nil to ask it now. Nothing is
 // shortened; a group the wiki did not add is a failure of the row.
-func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reason string, u *userAnswer) grantOutcome {
+func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reason string, u *mwapi.UserAnswer) grantOutcome {
 	s := w.s
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", name), zap.Int("worker", w.id))
 	if u == nil {
 		users, t := e.readUsers(ctx, log, s, "read-groups", a.Line, []string{name}, groupsProps)
 		if t.stop != nil {
-			return grantOutcome{groups: groupResults(a.Grants, report.GrantPending), stop: e.stopCause(ctx, t)}
+			return grantOutcome{groups: groups.GroupResults(a.Grants, report.GrantPending), stop: e.stopCause(ctx, t)}
 		}
 		found, ok := indexUsers(users, 1).find(name)
 		if users == nil || !ok {
@@ -103,76 +106,76 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 		u = &found
 	}
 	if u.Missing || u.Invalid {
-		return e.grantFailed(log, a.Grants, nil, Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki", name))
+		return e.grantFailed(log, a.Grants, nil, classify.Outcome{Code: "nosuchuser"}, fmt.Sprintf("there is no account %q on the wiki", name))
 	}
-	p := planGrants(a.Grants, u.Groups, u.GroupMemberships)
-	logGroups(log, p.done)
-	if len(p.send) == 0 {
-		return grantOutcome{groups: inOrder(a.Grants, p.done)}
+	p := groups.PlanGrants(a.Grants, u.Groups, u.GroupMemberships)
+	logGroups(log, p.Done)
+	if len(p.Send) == 0 {
+		return grantOutcome{groups: groups.InOrder(a.Grants, p.Done)}
 	}
 	if e.cfg.DryRun {
-		return grantOutcome{groups: inOrder(a.Grants, append(p.done, groupResults(p.send, report.GrantWould)...))}
+		return grantOutcome{groups: groups.InOrder(a.Grants, append(p.Done, groups.GroupResults(p.Send, report.GrantWould)...))}
 	}
 	var added []string
-	t := e.try(ctx, log, s, request{what: "userrights", line: a.Line, send: func(ctx context.Context) Answer {
-		return s.userRights(ctx, name, p.send, reason)
-	}, classify: func(ans Answer) Outcome {
-		if o, done := classifyEnvelope(ans); done {
+	t := e.try(ctx, log, s, request{what: "userrights", line: a.Line, send: func(ctx context.Context) mwapi.Answer {
+		return s.UserRights(ctx, name, p.Send, reason)
+	}, classify: func(ans mwapi.Answer) classify.Outcome {
+		if o, done := classify.ClassifyEnvelope(ans); done {
 			return o
 		}
 		if ans.Body.UserRights == nil {
-			return Outcome{Action: Backoff, Code: "no-result", Message: "the wiki's answer has no userrights result", Ambiguous: true}
+			return classify.Outcome{Action: classify.Backoff, Code: "no-result", Message: "the wiki's answer has no userrights result", Ambiguous: true}
 		}
 		added = ans.Body.UserRights.Added
-		return Outcome{Action: Decide}
+		return classify.Outcome{Action: classify.Decide}
 	}})
 	if t.stop != nil {
-		return grantOutcome{groups: inOrder(a.Grants, append(p.done, groupResults(p.send, report.GrantPending)...)), stop: e.stopCause(ctx, t)}
+		return grantOutcome{groups: groups.InOrder(a.Grants, append(p.Done, groups.GroupResults(p.Send, report.GrantPending)...)), stop: e.stopCause(ctx, t)}
 	}
 	if t.out.Status != "" {
-		return e.grantFailed(log, p.send, p.done, t.out, t.out.Message)
+		return e.grantFailed(log, p.Send, p.Done, t.out, t.out.Message)
 	}
-	var missed, granted []Grant
-	for _, g := range p.send {
+	var missed, granted []groups.Grant
+	for _, g := range p.Send {
 		if slices.Contains(added, g.Group) {
 			granted = append(granted, g)
 		} else {
 			missed = append(missed, g)
 		}
 	}
-	logGroups(log, groupResults(granted, report.GrantAdded))
-	results := append(p.done, groupResults(granted, report.GrantAdded)...)
+	logGroups(log, groups.GroupResults(granted, report.GrantAdded))
+	results := append(p.Done, groups.GroupResults(granted, report.GrantAdded)...)
 	if len(missed) > 0 {
 		// An answer lost on the way, then the same request again: the
 		// wiki answers that nothing changed. What it holds now decides.
 		missed, results = e.heldNow(ctx, log, s, a.Line, name, missed, results)
 	}
 	if len(missed) == 0 {
-		return grantOutcome{groups: inOrder(a.Grants, results)}
+		return grantOutcome{groups: groups.InOrder(a.Grants, results)}
 	}
-	out := e.grantFailed(log, missed, results, Outcome{Code: "group-not-added"},
+	out := e.grantFailed(log, missed, results, classify.Outcome{Code: "group-not-added"},
 		"the wiki left them out of its answer and gave no reason: the creator may not add them there, or no such group exists")
-	out.groups = inOrder(a.Grants, out.groups)
+	out.groups = groups.InOrder(a.Grants, out.groups)
 	return out
 }
 
 // heldNow asks the wiki again which of the missed grants the account
 // holds now as asked (or longer): those are done. It returns the grants
 // still missed and the results with the others added.
-func (e *Engine) heldNow(ctx context.Context, log *zap.Logger, s *Session, line int, name string, missed []Grant, results report.Groups) ([]Grant, report.Groups) {
+func (e *Engine) heldNow(ctx context.Context, log *zap.Logger, s *mwapi.Session, line int, name string, missed []groups.Grant, results report.Groups) ([]groups.Grant, report.Groups) {
 	users, _ := e.readUsers(ctx, log, s, "read-groups", line, []string{name}, groupsProps)
 	u, ok := indexUsers(users, 1).find(name)
 	if !ok {
 		return missed, results
 	}
-	p := planGrants(missed, nil, u.GroupMemberships)
-	logGroups(log, p.done)
-	return p.send, append(results, p.done...)
+	p := groups.PlanGrants(missed, nil, u.GroupMemberships)
+	logGroups(log, p.Done)
+	return p.Send, append(results, p.Done...)
 }
 
 // grantFailed is the outcome of a row whose grants failed, with done the
 // groups already decided; why says what the wiki answered.
-func (e *Engine) grantFailed(log *zap.Logger, failed []Grant, done report.Groups, o Outcome, why string) grantOutcome {
+func (e *Engine) grantFailed(log *zap.Logger, failed []groups.Grant, done report.Groups, o classify.Outcome, why string) grantOutcome {
 	code := o.Code
 	if code == "" {
 		code = "group-not-added"
@@ -185,7 +188,7 @@ func (e *Engine) grantFailed(log *zap.Logger, failed []Grant, done report.Groups
 	for _, g := range failed {
 		log.Warn("group", zap.String("group", g.Group), zap.String("state", string(report.GrantFailed)), zap.String("code", code), zap.String("message", message))
 	}
-	return grantOutcome{groups: append(done, groupResults(failed, report.GrantFailed)...), code: code, message: message}
+	return grantOutcome{groups: append(done, groups.GroupResults(failed, report.GrantFailed)...), code: code, message: message}
 }
 
 // apply puts the outcome of a row's groups into its row: a failure takes
@@ -221,7 +224,7 @@ func (j *job) pending(stop error, now time.Time) decided {
 		return pendingRow(&j.Account, stop, false, 0, now)
 	}
 	row := j.prevRow()
-	grantOutcome{groups: groupResults(j.Grants, report.GrantPending), stop: stop}.apply(&row)
+	grantOutcome{groups: groups.GroupResults(j.Grants, report.GrantPending), stop: stop}.apply(&row)
 	return decided{seq: j.Seq, row: row, facts: Facts{Stop: stop}}
 }
 
@@ -243,9 +246,9 @@ func (j *job) prevRow() report.Row {
 
 // base is the row a grant-only job starts from: the earlier run's, its
 // groups about to be redone, or the account found existing.
-func (j *job) base(u userAnswer, attempts int, at time.Time) report.Row {
+func (j *job) base(u mwapi.UserAnswer, attempts int, at time.Time) report.Row {
 	if j.prev == nil {
-		return rowFor(&j.Account, Outcome{Status: report.Exists, Canonical: u.Name}, attempts, at)
+		return rowFor(&j.Account, classify.Outcome{Status: report.Exists, Canonical: u.Name}, attempts, at)
 	}
 	return j.prevRow()
 }
@@ -268,7 +271,7 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 		read, tj := users != nil, t
 		if !ok && read {
 			// A name the wiki spells otherwise: asked about alone.
-			var alone []userAnswer
+			var alone []mwapi.UserAnswer
 			alone, tj = e.readUsers(ctx, log, w.s, "read-groups", j.Line, []string{j.Canonical}, groupsProps)
 			u, ok = indexUsers(alone, 1).find(j.Canonical)
 			read = alone != nil
@@ -280,7 +283,7 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 
 // grantJob decides one job of a grant-only batch from what the wiki said
 // about its account (u, when found), or from how the read ended (t).
-func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u userAnswer, found, read bool, t tried) decided {
+func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u mwapi.UserAnswer, found, read bool, t tried) decided {
 	now := e.deps.Clock.Now()
 	switch {
 	case t.stop != nil:
@@ -289,14 +292,14 @@ func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u userAnswer, f
 		// The read itself failed.
 		return decided{seq: j.Seq, row: rowFor(&j.Account, t.out, t.attempts, t.finished(e.deps.Clock)), sent: true}
 	case !found && j.prev == nil:
-		return decided{seq: j.Seq, row: rowFor(&j.Account, Outcome{Status: report.Failed, Code: "no-answer",
+		return decided{seq: j.Seq, row: rowFor(&j.Account, classify.Outcome{Status: report.Failed, Code: "no-answer",
 			Message: "the wiki did not answer about this name"}, t.attempts, now), sent: true}
 	case found && u.Invalid:
-		return decided{seq: j.Seq, row: rowFor(&j.Account, classifyRefusal("invaliduser", rawMessageOf("noname", nil)), t.attempts, now), sent: true}
+		return decided{seq: j.Seq, row: rowFor(&j.Account, classify.ClassifyRefusal("invaliduser", mwapi.RawMessageOf("noname", nil)), t.attempts, now), sent: true}
 	case found && u.Missing && j.prev == nil:
 		return decided{seq: j.Seq, row: rowFor(&j.Account, noAccount(j.Canonical), t.attempts, now), sent: true}
 	}
-	var known *userAnswer
+	var known *mwapi.UserAnswer
 	if found {
 		known = &u
 	}
@@ -309,8 +312,8 @@ func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u userAnswer, f
 
 // noAccount is the outcome of a row whose account a run that creates
 // nothing does not find.
-func noAccount(name string) Outcome {
-	return Outcome{Action: Decide, Status: report.Failed, Code: "nosuchuser",
+func noAccount(name string) classify.Outcome {
+	return classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: "nosuchuser",
 		Message: fmt.Sprintf("there is no account %q on the wiki, and this run creates none: check the name", name)}
 }
 

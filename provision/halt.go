@@ -3,6 +3,9 @@ package provision
 import (
 	"fmt"
 	"sync"
+
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 )
 
 // CreatorError stops a run: the wiki refused a row for a reason about the
@@ -10,7 +13,7 @@ import (
 // same answer. The rows not yet decided end pending, with the code; a later
 // run with --resume carries on once the cause is gone.
 type CreatorError struct {
-	Trouble CreatorTrouble
+	Trouble classify.CreatorTrouble
 	Code    string // the wiki's refusal code
 	Message string // the wiki's words
 	Line    int    // the row that met it
@@ -26,27 +29,27 @@ func (e *CreatorError) rowWhy() string {
 }
 
 // Is makes errors.Is(err, ErrStopped) true.
-func (e *CreatorError) Is(target error) bool { return target == ErrStopped }
+func (e *CreatorError) Is(target error) bool { return target == pacer.ErrStopped }
 
 // Fact says in plain words what the wiki refuses.
 func (e *CreatorError) Fact() string {
 	switch e.Trouble {
-	case TroubleCaptcha:
+	case classify.TroubleCaptcha:
 		return "the wiki asks the creator for a CAPTCHA"
-	case TroubleBlocked:
+	case classify.TroubleBlocked:
 		return "the creator, or its IP address, is blocked"
-	case TroubleNetwork:
+	case classify.TroubleNetwork:
 		return "the wiki refuses account creation from this IP address"
-	case TroubleRight:
+	case classify.TroubleRight:
 		return "the creator may no longer create accounts"
-	case TroubleLogin:
+	case classify.TroubleLogin:
 		return "the wiki no longer accepts the creator's login"
-	case TroubleDisabled:
+	case classify.TroubleDisabled:
 		if e.Code == "emaildisabled" {
 			return "the wiki sends no mail, so it cannot mail passwords"
 		}
 		return "account creation is switched off on the wiki"
-	case TroubleRepeated:
+	case classify.TroubleRepeated:
 		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", haltAfterUnexplained)
 	}
 	return "the wiki refuses every row"
@@ -71,7 +74,7 @@ type streak struct {
 
 // note records a decided row's outcome; it returns the CreatorError that
 // stops the run once the streak is long enough.
-func (s *streak) note(o Outcome, line int) *CreatorError {
+func (s *streak) note(o classify.Outcome, line int) *CreatorError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !o.Unexplained {
@@ -85,5 +88,5 @@ func (s *streak) note(o Outcome, line int) *CreatorError {
 	if s.n < haltAfterUnexplained {
 		return nil
 	}
-	return &CreatorError{Trouble: TroubleRepeated, Code: o.Code, Message: o.Message, Line: line}
+	return &CreatorError{Trouble: classify.TroubleRepeated, Code: o.Code, Message: o.Message, Line: line}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -34,7 +36,7 @@ func TestEngineStopsAtCreatorRefusal(t *testing.T) {
 	}
 	r := runEngine(t, srv.URL, Config{Workers: workers}, sheetOf(names...))
 	var ce *CreatorError
-	if !errors.As(r.err, &ce) || ce.Trouble != TroubleBlocked || ce.Code != "autoblocked" || !errors.Is(r.err, ErrStopped) {
+	if !errors.As(r.err, &ce) || ce.Trouble != classify.TroubleBlocked || ce.Code != "autoblocked" || !errors.Is(r.err, pacer.ErrStopped) {
 		t.Fatalf("Run() error %v, want a *CreatorError for the autoblock", r.err)
 	}
 	if n := refused.Load(); n < 1 || n > workers {
@@ -79,7 +81,7 @@ func TestEngineStopsAfterRepeatedUnexplainedRefusals(t *testing.T) {
 	}
 	r := runEngine(t, srv.URL, Config{Workers: 1}, sheetOf(names...))
 	var ce *CreatorError
-	if !errors.As(r.err, &ce) || ce.Trouble != TroubleRepeated || !strings.HasPrefix(ce.Error(), fmt.Sprintf("%d rows in a row", haltAfterUnexplained)) || ce.Code != "mysterious-refusal" {
+	if !errors.As(r.err, &ce) || ce.Trouble != classify.TroubleRepeated || !strings.HasPrefix(ce.Error(), fmt.Sprintf("%d rows in a row", haltAfterUnexplained)) || ce.Code != "mysterious-refusal" {
 		t.Fatalf("Run() error %v, want a *CreatorError for %d rows in a row", r.err, haltAfterUnexplained)
 	}
 	want := "2:Odd:failed 3:Odd2:failed 4:Fine:created 5:Late00:failed 6:Late01:failed 7:Late02:failed 8:Late03:failed 9:Late04:failed " +
@@ -105,7 +107,7 @@ func TestNoRequestAfterAHaltDuringALogin(t *testing.T) {
 	})
 	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "canarybotpassword0123456789abcdefg", Workers: 1,
 		Rate: rate.Inf, MaxWait: time.Minute, MaxAttempts: 3, MailPassword: true}, Deps{Log: zap.NewNop()})
-	halt := &CreatorError{Trouble: TroubleCaptcha, Code: "captcha-createaccount-fail", Message: "the wiki asks for a CAPTCHA", Line: 9}
+	halt := &CreatorError{Trouble: classify.TroubleCaptcha, Code: "captcha-createaccount-fail", Message: "the wiki asks for a CAPTCHA", Line: 9}
 	f.beforeLogin = func(int) { e.pacer.Halt(halt) }
 	sink := &memSink{}
 	_, err := e.Run(context.Background(), planOf(t, sheetOf("Late1", "Late2")), owner, sink)

@@ -6,6 +6,9 @@ import (
 	"iter"
 	"slices"
 
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -26,13 +29,13 @@ type PlanOptions struct {
 	Columns map[string]string
 	// Groups are the groups the run adds accounts to, besides a sheet's
 	// groups column.
-	Groups GroupOptions
+	Groups groups.GroupOptions
 	// GrantOnly: the run creates nothing; it adds the existing accounts
 	// of the sheet to groups.
 	GrantOnly bool
 	// Names are the wiki's rules for names, from its language (zero: an
 	// English wiki's).
-	Names NameRules
+	Names names.NameRules
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -46,7 +49,7 @@ type Plan struct {
 	Preview     Preview
 
 	opts PlanOptions
-	src  snapshot
+	src  sheet.Snapshot
 	// groupsColumn: the sheet has a groups column; sheetGroups are the
 	// groups it names.
 	groupsColumn bool
@@ -92,11 +95,11 @@ type step struct {
 // makes the sheet unusable is a *SheetError; a cancelled ctx stops the read.
 func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error) {
 	p := &Plan{opts: opts}
-	r, err := p.src.record(in)
+	r, err := p.src.Record(in)
 	if err != nil {
 		return nil, err
 	}
-	sh, err := NewSheet(r, opts.Columns)
+	sh, err := sheet.NewSheet(r, opts.Columns)
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +112,9 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 }
 
 // count decides every row of sh and counts the verdicts.
-func (p *Plan) count(ctx context.Context, sh *Sheet) error {
+func (p *Plan) count(ctx context.Context, sh *sheet.Sheet) error {
 	p.Counts = PlanCounts{}
-	p.Preview = newPreview(sh, sh.rowsIn(p.src.expect))
+	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect))
 	p.sheetGroups = nil
 	matched := 0
 	for st, err := range p.steps(sh) {
@@ -203,19 +206,19 @@ func (p *Plan) Previous() *report.Previous { return p.opts.Previous }
 
 // Verify checks that the sheet is still what the plan read: nil, or
 // ErrSheetChanged.
-func (p *Plan) Verify() error { return p.src.verify() }
+func (p *Plan) Verify() error { return p.src.Verify() }
 
 // reopen reads the sheet again for the run, after checking that it is
 // still what the plan read.
-func (p *Plan) reopen() (*Sheet, error) {
-	if err := p.src.verify(); err != nil {
+func (p *Plan) reopen() (*sheet.Sheet, error) {
+	if err := p.src.Verify(); err != nil {
 		return nil, err
 	}
-	return NewSheet(p.src.reader(), p.opts.Columns)
+	return sheet.NewSheet(p.src.Reader(), p.opts.Columns)
 }
 
 // steps yields the rows of sh with their verdicts, in sheet order.
-func (p *Plan) steps(sh *Sheet) iter.Seq2[step, error] {
+func (p *Plan) steps(sh *sheet.Sheet) iter.Seq2[step, error] {
 	return func(yield func(step, error) bool) {
 		check := NewChecker(p.opts.MailPassword)
 		check.Carried = p.carried
@@ -279,7 +282,7 @@ func (p *Plan) previous(st *step) report.Row {
 	r.Line, r.Username = st.Line, st.Username
 	if gp := st.GrantProblem; gp != nil {
 		r.Code, r.Message = gp.Code, gp.Message
-		r.Groups = groupResults(st.Grants, report.GrantFailed)
+		r.Groups = groups.GroupResults(st.Grants, report.GrantFailed)
 	}
 	return r
 }

@@ -19,6 +19,8 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -28,7 +30,7 @@ import (
 func watchedWiki(t *testing.T) (f *fakeWiki, api string, requests *atomic.Int32) {
 	t.Helper()
 	f, _ = newFakeWiki(t, func(name string, _ int) (int, string, bool) {
-		canonical, p := CanonicalUsername(name)
+		canonical, p := names.CanonicalUsername(name)
 		if p != nil {
 			t.Errorf("the wiki was sent %q: %v", name, p)
 		}
@@ -299,7 +301,7 @@ func TestRunRefusesASheetChangedAfterThePlan(t *testing.T) {
 	small := sheetOf("Alice", "Bob", "Carol")
 	// A sheet of three blocks changed in its last: the run must not send
 	// the rows of the blocks before it either.
-	large := string(wholeRows(2*snapshotBlock + 100))
+	large := string(wholeRows(2*sheet.SnapshotBlock + 100))
 	tests := []struct {
 		name    string
 		sheet   string
@@ -329,7 +331,7 @@ func TestRunRefusesASheetChangedAfterThePlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			rows, err := runPlan(t, api, plan, false)
-			if !errors.Is(err, ErrSheetChanged) {
+			if !errors.Is(err, sheet.ErrSheetChanged) {
 				t.Errorf("Run error = %v, want ErrSheetChanged", err)
 			}
 			if n := requests.Load(); n != 0 || len(created(f)) != 0 {

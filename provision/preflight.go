@@ -11,6 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"go.uber.org/zap"
 )
 
@@ -38,7 +42,7 @@ type Creator struct {
 	Addable    []string
 	AddableWhy string
 
-	session *Session
+	session *mwapi.Session
 	// margin is how far a time by our clock may be from the wiki's: the
 	// gap the pre-flight measured, and a second each side for its
 	// timestamps; two minutes when the wiki did not say its time.
@@ -86,7 +90,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*e.cfg.RequestTimeout)
 	defer cancel()
 	if err := s.Prepare(ctx); err != nil {
-		var le *LoginError
+		var le *mwapi.LoginError
 		if errors.As(err, &le) && le.Result == "Aborted" {
 			// action=login with a main password, and the account asks for
 			// a second factor (OATHAuth) or another interactive step.
@@ -102,9 +106,9 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	if e.cfg.Groups {
 		uiprop += "|changeablegroups"
 	}
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
+	ans := s.Get(ctx, url.Values{"action": {"query"}, "meta": {"userinfo|authmanagerinfo|siteinfo"},
 		"uiprop": {uiprop}, "amirequestsfor": {"create"}, "siprop": {"general"}})
-	if err := ans.err(); err != nil {
+	if err := ans.AsError(); err != nil {
 		return nil, fmt.Errorf("check the creator's rights: %w", err)
 	}
 	q := ans.Body.Query
@@ -130,7 +134,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 	}
 	if g := q.General; g != nil {
-		c.SiteName, c.Wikimedia = g.SiteName, g.wikimedia()
+		c.SiteName, c.Wikimedia = g.SiteName, g.Wikimedia()
 		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}
@@ -150,7 +154,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 
 // checkGroups learns which groups the creator may add, when the run adds
 // groups, and refuses a run's group it may not add.
-func (e *Engine) checkGroups(c *Creator, ui *userInfo) error {
+func (e *Engine) checkGroups(c *Creator, ui *mwapi.UserInfo) error {
 	if !e.cfg.Groups {
 		return nil
 	}
@@ -159,11 +163,11 @@ func (e *Engine) checkGroups(c *Creator, ui *userInfo) error {
 		c.Addable = cg.Add
 	}
 	if slices.Contains(ui.Groups, "bureaucrat") && !slices.Contains(ui.Rights, "userrights") {
-		c.AddableWhy = userrightsThroughGrants
+		c.AddableWhy = groups.UserrightsThroughGrants
 	}
 	for _, g := range e.cfg.AddGroups {
 		if !slices.Contains(c.Addable, g) {
-			return &PreflightError{Code: PreflightGroup, Msg: notAddable(ui.Name, g, c.Addable, c.AddableWhy)}
+			return &PreflightError{Code: PreflightGroup, Msg: groups.NotAddable(ui.Name, g, c.Addable, c.AddableWhy)}
 		}
 	}
 	return nil
@@ -172,7 +176,7 @@ func (e *Engine) checkGroups(c *Creator, ui *userInfo) error {
 // checkCreating checks that the creator can create accounts unattended:
 // the right, no block that stops it, no CAPTCHA, and mail when the wiki
 // is to mail passwords.
-func (e *Engine) checkCreating(c *Creator, ui *userInfo, am *authManagerInfo) error {
+func (e *Engine) checkCreating(c *Creator, ui *mwapi.UserInfo, am *mwapi.AuthManagerInfo) error {
 	if !slices.Contains(ui.Rights, "createaccount") {
 		fix := "give the bot password the \"Create accounts\" grant on Special:BotPasswords"
 		if e.cfg.OAuthToken != "" {
@@ -181,17 +185,17 @@ func (e *Engine) checkCreating(c *Creator, ui *userInfo, am *authManagerInfo) er
 		return &PreflightError{Code: PreflightNoCreateRight, Msg: fmt.Sprintf("%s may not create accounts (no createaccount right); %s",
 			cmp.Or(e.cfg.User, ui.Name), fix)}
 	}
-	if b := ui.blockInfo; b.present() {
+	if b := ui.BlockInfo; b.Present() {
 		if b.BlockNoCreate {
-			return &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.describe() + ", which stops it creating accounts"}
+			return &PreflightError{Code: PreflightBlocked, Msg: ui.Name + " " + b.Describe() + ", which stops it creating accounts"}
 		}
-		c.Blocked = b.describe()
+		c.Blocked = b.Describe()
 	}
 	if am == nil {
 		return nil
 	}
 	asked := func(suffix string) bool {
-		return slices.ContainsFunc(am.Requests, func(r authRequest) bool { return strings.HasSuffix(r.ID, suffix) })
+		return slices.ContainsFunc(am.Requests, func(r mwapi.AuthRequest) bool { return strings.HasSuffix(r.ID, suffix) })
 	}
 	if asked("CaptchaAuthenticationRequest") {
 		return &PreflightError{Code: PreflightCaptcha, Msg: fmt.Sprintf("the wiki would ask %s for a CAPTCHA on every account, which a batch cannot solve; the creator needs the skipcaptcha right (sysops and account creators have it)", ui.Name)}
@@ -200,33 +204,6 @@ func (e *Engine) checkCreating(c *Creator, ui *userInfo, am *authManagerInfo) er
 		return &PreflightError{Code: PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}
 	}
 	return nil
-}
-
-// present reports whether a block applies. A composite block (several at
-// once: the account's and an autoblock of its IP address, say) and one
-// from the wiki's configuration have no id and no author, but an expiry.
-func (b blockInfo) present() bool {
-	return b.BlockID != 0 || b.BlockedBy != "" || b.BlockExpiry != ""
-}
-
-// describe words a block: who placed it, why, until when.
-func (b blockInfo) describe() string {
-	what := "is blocked"
-	if b.BlockPartial {
-		what = "is partially blocked"
-	}
-	if b.BlockedBy != "" {
-		what += " by " + b.BlockedBy
-	} else {
-		what += " (by several blocks, or by the wiki's configuration: see Special:BlockList)"
-	}
-	if b.BlockReason != "" {
-		what += fmt.Sprintf(" (reason: %q)", b.BlockReason)
-	}
-	if b.BlockExpiry == "" || b.BlockExpiry == "infinite" || b.BlockExpiry == "infinity" {
-		return what + " with no expiry"
-	}
-	return what + " until " + b.BlockExpiry
 }
 
 func loginHint(password string) string {
@@ -253,10 +230,10 @@ func isBotPasswordShape(p string) bool {
 
 // newSession is a session of the creator; owner is the account an OAuth
 // token acts for, as the pre-flight learned it.
-func (e *Engine) newSession(owner string) *Session {
+func (e *Engine) newSession(owner string) *mwapi.Session {
 	s := e.anonymousSession()
-	s.user, s.password = e.cfg.User, e.cfg.Password
-	s.rights = e.cfg.Groups && !e.cfg.DryRun
+	s.User, s.Password = e.cfg.User, e.cfg.Password
+	s.Rights = e.cfg.Groups && !e.cfg.DryRun
 	if e.cfg.OAuthToken != "" {
 		s.UseOAuth(e.cfg.OAuthToken, owner)
 	}
@@ -264,9 +241,9 @@ func (e *Engine) newSession(owner string) *Session {
 }
 
 // anonymousSession is a session that never logs in (a dry run's names).
-func (e *Engine) anonymousSession() *Session {
-	s := NewSession(e.deps.HTTP, e.deps.Clock.Now, e.cfg.API, e.cfg.UserAgent, "", "")
-	s.timeout = e.cfg.RequestTimeout
+func (e *Engine) anonymousSession() *mwapi.Session {
+	s := mwapi.NewSession(e.deps.HTTP, e.deps.Clock.Now, e.cfg.API, e.cfg.UserAgent, "", "")
+	s.Timeout = e.cfg.RequestTimeout
 	return s
 }
 
@@ -281,8 +258,8 @@ func (e *Engine) asksAnonymously(c *Creator) bool {
 
 // sessions are the workers' sessions: the first goes on with the
 // pre-flight's login.
-func (e *Engine) sessions(c *Creator) []*Session {
-	out := make([]*Session, e.cfg.Workers)
+func (e *Engine) sessions(c *Creator) []*mwapi.Session {
+	out := make([]*mwapi.Session, e.cfg.Workers)
 	for i := range out {
 		switch {
 		case e.asksAnonymously(c):
@@ -312,7 +289,7 @@ func (e *Engine) batchSize(c *Creator) int {
 type Site struct {
 	// Names are its rules for usernames: its content language and its
 	// namespace names.
-	Names NameRules
+	Names names.NameRules
 	// DecidesAtCreation names the installed extensions that judge an
 	// account only when it is created, which no dry run can foresee
 	// (AbuseFilter).
@@ -326,27 +303,27 @@ var atCreation = map[string]string{"abusefilter": "AbuseFilter"}
 // AskSite asks the wiki, anonymously and read-only, for its content
 // language and its extensions (siteinfo). An OAuth token, when the run has
 // one, goes with it as with every request.
-func AskSite(ctx context.Context, hc *http.Client, clock Clock, api, userAgent, oauthToken string, timeout time.Duration) (Site, error) {
-	s := NewSession(hc, clock.Now, api, userAgent, "", "")
-	s.timeout = timeout
+func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userAgent, oauthToken string, timeout time.Duration) (Site, error) {
+	s := mwapi.NewSession(hc, clock.Now, api, userAgent, "", "")
+	s.Timeout = timeout
 	if oauthToken != "" {
 		s.UseOAuth(oauthToken, "")
 	}
-	ans := s.get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions|namespaces|namespacealiases"}})
-	if err := ans.err(); err != nil {
+	ans := s.Get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions|namespaces|namespacealiases"}})
+	if err := ans.AsError(); err != nil {
 		return Site{}, fmt.Errorf("ask %s for its language: %w", api, err)
 	}
 	q := ans.Body.Query
 	if q == nil || q.General == nil || q.General.Lang == "" {
 		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
-	site := Site{Names: NameRules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
+	site := Site{Names: names.NameRules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
 	// As Language::getNsIndex decides between names that collide: the
 	// canonical (English) names first, then the aliases, then the local
 	// names, so each is written over the ones it beats.
 	add := func(name string, id int) {
 		if name != "" {
-			site.Names.Namespaces[namespaceKey(strings.ReplaceAll(name, "_", " "))] = id
+			site.Names.Namespaces[names.NamespaceKey(strings.ReplaceAll(name, "_", " "))] = id
 		}
 	}
 	for _, ns := range q.Namespaces {

@@ -3,6 +3,8 @@ package provision
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/mwprovision/mwprovision/provision/mwapi"
 )
 
 // Wikimedia's wikis are known by their server names (and by the wmf-config
@@ -13,7 +15,7 @@ func TestIsWikimediaHost(t *testing.T) {
 		"de.wikivoyage.org.": true, "EN.WIKIPEDIA.ORG": true,
 		"wiki.example.org": false, "127.0.0.1": false, "notwikipedia.org": false, "wikipedia.org.example.com": false, "": false,
 	} {
-		if got := isWikimediaHost(host); got != want {
+		if got := mwapi.IsWikimediaHost(host); got != want {
 			t.Errorf("isWikimediaHost(%q) = %v, want %v", host, got, want)
 		}
 	}
@@ -22,19 +24,19 @@ func TestIsWikimediaHost(t *testing.T) {
 // A block is named with its author, its reason and its expiry.
 func TestDescribeBlock(t *testing.T) {
 	for _, tt := range []struct {
-		b    blockInfo
+		b    mwapi.BlockInfo
 		want string
 	}{
-		{blockInfo{BlockID: 3, BlockedBy: "Admin", BlockReason: "spam", BlockExpiry: "infinite"}, `is blocked by Admin (reason: "spam") with no expiry`},
-		{blockInfo{BlockID: 4, BlockedBy: "Steward", BlockExpiry: "2026-12-01T00:00:00Z", BlockPartial: true}, "is partially blocked by Steward until 2026-12-01T00:00:00Z"},
+		{mwapi.BlockInfo{BlockID: 3, BlockedBy: "Admin", BlockReason: "spam", BlockExpiry: "infinite"}, `is blocked by Admin (reason: "spam") with no expiry`},
+		{mwapi.BlockInfo{BlockID: 4, BlockedBy: "Steward", BlockExpiry: "2026-12-01T00:00:00Z", BlockPartial: true}, "is partially blocked by Steward until 2026-12-01T00:00:00Z"},
 		// A composite block: {"blockid":null,"blockedby":"","blockreason":"There are multiple blocks…","blockexpiry":"infinite"}.
-		{blockInfo{BlockReason: "There are multiple blocks against your account and/or IP address", BlockExpiry: "infinite"},
+		{mwapi.BlockInfo{BlockReason: "There are multiple blocks against your account and/or IP address", BlockExpiry: "infinite"},
 			`is blocked (by several blocks, or by the wiki's configuration: see Special:BlockList) (reason: "There are multiple blocks against your account and/or IP address") with no expiry`},
 	} {
-		if !tt.b.present() {
+		if !tt.b.Present() {
 			t.Errorf("%+v: not seen as a block", tt.b)
 		}
-		if got := tt.b.describe(); got != tt.want {
+		if got := tt.b.Describe(); got != tt.want {
 			t.Errorf("describe() = %q, want %q", got, tt.want)
 		}
 	}
@@ -43,15 +45,15 @@ func TestDescribeBlock(t *testing.T) {
 // A composite block arrives with a null id and no author; no block, with
 // none of the fields.
 func TestBlockInfoFromTheWikisAnswer(t *testing.T) {
-	var r apiResponse
+	var r mwapi.ApiResponse
 	js := `{"query":{"userinfo":{"id":2,"name":"Organizer","blockid":null,"blockedby":"","blockedbyid":0,"blockreason":"multiple","blockexpiry":"infinite","blocknocreate":true}}}`
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)
 	}
-	if b := r.Query.UserInfo.blockInfo; !b.present() || !b.BlockNoCreate {
+	if b := r.Query.UserInfo.BlockInfo; !b.Present() || !b.BlockNoCreate {
 		t.Errorf("composite block %+v not seen, or not as stopping creation", b)
 	}
-	if (blockInfo{}).present() {
+	if (mwapi.BlockInfo{}).Present() {
 		t.Error("no fields, yet a block")
 	}
 }
@@ -64,11 +66,11 @@ func TestSiteinfoTellsAWikimediaWiki(t *testing.T) {
 		`{"sitename":"Wikipedia","servername":"fr.wikipedia.org"}`:                                              true,
 		`{"sitename":"Test wiki","servername":"127.0.0.1"}`:                                                     false,
 	} {
-		var g siteGeneral
+		var g mwapi.SiteGeneral
 		if err := json.Unmarshal([]byte(js), &g); err != nil {
 			t.Fatal(err)
 		}
-		if got := g.wikimedia(); got != want {
+		if got := g.Wikimedia(); got != want {
 			t.Errorf("%s: wikimedia() = %v, want %v", js, got, want)
 		}
 	}

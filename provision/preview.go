@@ -5,6 +5,9 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+
+	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
 // How much a preview keeps: enough to show, bounded for any sheet.
@@ -68,7 +71,7 @@ type ReasonUse struct {
 // GrantUse is a group, until when (zero: permanently), and the rows that
 // ask for it.
 type GrantUse struct {
-	Grant
+	groups.Grant
 	Rows int
 }
 
@@ -78,11 +81,11 @@ type SharedEmail struct {
 }
 
 // newPreview starts the preview of sh, which holds about rows rows.
-func newPreview(sh *Sheet, rows int) Preview {
+func newPreview(sh *sheet.Sheet, rows int) Preview {
 	pv := Preview{reasonRows: map[string]int{}, seed: maphash.MakeSeed(), emails: make([]emailLine, 0, rows)}
-	for f, c := range sh.col {
+	for f, c := range sh.Col {
 		if c >= 0 {
-			pv.Columns = append(pv.Columns, ColumnUse{Field: Fields[f], Column: strings.TrimSpace(sh.Header[c])})
+			pv.Columns = append(pv.Columns, ColumnUse{Field: sheet.Fields[f], Column: strings.TrimSpace(sh.Header[c])})
 		}
 	}
 	return pv
@@ -121,7 +124,7 @@ func (pv *Preview) add(st *step) {
 }
 
 // addGrants counts the groups a row asks for.
-func (pv *Preview) addGrants(grants []Grant) {
+func (pv *Preview) addGrants(grants []groups.Grant) {
 	for _, g := range grants {
 		i := slices.IndexFunc(pv.Grants, func(u GrantUse) bool { return u.Grant == g })
 		switch {
@@ -158,7 +161,7 @@ func (pv *Preview) sample(a *Account) {
 		case "expiry":
 			c.Sample = a.Expiry
 		}
-		c.Sample = cut(c.Sample, 60)
+		c.Sample = sheet.Cut(c.Sample, 60)
 	}
 }
 

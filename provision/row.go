@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/classify"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -42,7 +44,7 @@ const mayExistNote = "; an attempt got no answer, so the wiki may have created t
 // rowFor is the results row of account a with outcome o: the one place a
 // row is made from an account. The name the wiki answered with wins over
 // the one the rules predicted.
-func rowFor(a *Account, o Outcome, attempts int, at time.Time) report.Row {
+func rowFor(a *Account, o classify.Outcome, attempts int, at time.Time) report.Row {
 	canonical := o.Canonical
 	if canonical == "" {
 		canonical = a.Canonical
@@ -62,13 +64,13 @@ func pendingRow(a *Account, stop error, mayExist bool, attempts int, at time.Tim
 	if errors.As(stop, &ce) {
 		code = ce.Code
 	}
-	return decided{seq: a.Seq, row: rowFor(a, Outcome{Status: report.Pending, Code: code, Message: why}, attempts, at),
+	return decided{seq: a.Seq, row: rowFor(a, classify.Outcome{Status: report.Pending, Code: code, Message: why}, attempts, at),
 		facts: Facts{Stop: stop}}
 }
 
 // pendingWhy states why a row is pending.
 func pendingWhy(stop error) string {
-	var wl *WaitLimitError
+	var wl *pacer.WaitLimitError
 	var ce *CreatorError
 	switch {
 	case errors.As(stop, &wl):
@@ -87,5 +89,5 @@ func problemRow(a *Account, at time.Time) report.Row {
 	if a.Problem.Duplicate {
 		st = report.Duplicate
 	}
-	return rowFor(a, Outcome{Status: st, Code: a.Problem.Code, Message: a.Problem.Message}, 0, at)
+	return rowFor(a, classify.Outcome{Status: st, Code: a.Problem.Code, Message: a.Problem.Message}, 0, at)
 }

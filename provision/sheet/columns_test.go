@@ -1,0 +1,142 @@
+package sheet
+
+import (
+	"errors"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Which column feeds which field: the header that says it, a column the
+// user chose, and never a generic one by itself.
+func TestMapColumns(t *testing.T) {
+	tests := []struct {
+		name    string
+		header  string
+		chosen  map[string]string
+		want    map[string]int // field → column; absent fields -1
+		ignored string
+		err     string
+	}{
+		{name: "a sign-up form's export: the chosen name, not the legal one; the comment stays private",
+			header: "Name,E-mail,Wiki username,Comment", want: map[string]int{"username": 2, "email": 1}, ignored: "Name|Comment"},
+		{name: "a header that says reason feeds the public reason", header: "Username,Reason for the account,Notes",
+			want: map[string]int{"username": 0, "reason": 1}, ignored: "Notes"},
+		{name: "two columns could be the username", header: "Username,Email,Wiki username",
+			err: `2 columns could be the username: "Username", "Wiki username"`},
+		{name: "the user says which", header: "Username,Email,Wiki username", chosen: map[string]string{"username": "Wiki username"},
+			want: map[string]int{"username": 2, "email": 1}, ignored: "Username"},
+		{name: "chosen regardless of case and punctuation", header: "Name,E-mail", chosen: map[string]string{"username": "name"},
+			want: map[string]int{"username": 0, "email": 1}},
+		{name: "a generic column on purpose", header: "Wiki username,Name,Comment", chosen: map[string]string{"realname": "Name", "reason": "Comment"},
+			want: map[string]int{"username": 0, "realname": 1, "reason": 2}},
+		{name: "no column for a field, by choice", header: "username,email,reason", chosen: map[string]string{"reason": ""},
+			want: map[string]int{"username": 0, "email": 1}, ignored: "reason"},
+		{name: "a chosen column claims it from another field", header: "user,login", chosen: map[string]string{"username": "login"},
+			want: map[string]int{"username": 1}, ignored: "user"},
+		{name: "a chosen column that is not there", header: "Name,E-mail", chosen: map[string]string{"username": "Wiki username"},
+			err: `the sheet has no column "Wiki username" for the username; its header has "Name", "E-mail"`},
+		{name: "no such field", header: "username", chosen: map[string]string{"nickname": "x"}, err: `no field "nickname"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSheet(strings.NewReader(tt.header+"\n"), tt.chosen)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for f, name := range Fields {
+				want, ok := tt.want[name]
+				if !ok {
+					want = -1
+				}
+				if s.Col[f] != want {
+					t.Errorf("%s ← column %d, want %d", name, s.Col[f], want)
+				}
+			}
+			if got := strings.Join(s.Ignored, "|"); got != tt.ignored {
+				t.Errorf("ignored %q, want %q", got, tt.ignored)
+			}
+		})
+	}
+}
+
+// Two candidate columns make a typed error that names them, for the
+// advice the command line adds.
+func TestAmbiguousColumnsAreNamed(t *testing.T) {
+	_, err := NewSheet(strings.NewReader("Username,Wiki username\n"), nil)
+	var ac *AmbiguousColumnError
+	if !errors.As(err, &ac) || ac.Field != "username" || !slices.Equal(ac.Columns, []string{"Username", "Wiki username"}) {
+		t.Errorf("err = %#v", err)
+	}
+}
+
+// A sheet saved with the line ends of classic Mac OS (CR alone) gives its
+// rows, with their line numbers.
+func TestSheetReadsCROnlyLineEnds(t *testing.T) {
+	_, rows, err := readAll(t, "username,email\ralice,a@example.org\r\"bob, jr\",b@example.org\rcarol,c@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []gotRow{{Line: 2, Username: "alice", Email: "a@example.org"}, {Line: 3, Username: "bob, jr", Email: "b@example.org"},
+		{Line: 4, Username: "carol", Email: "c@example.org"}}
+	if !slices.Equal(rows, want) {
+		t.Errorf("rows %+v, want %+v", rows, want)
+	}
+}
+
+// endless is a reader of one byte, for ever.
+type endless byte
+
+func (e endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(e)
+	}
+	return len(p), nil
+}
+
+// Hostile sheets are refused before they are held whole, with a message of
+// bounded length: a line of 200 MB, a header of a million columns.
+func TestSheetBoundsHostileShapes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   io.Reader
+		line int
+		want string
+	}{
+		{"a 200 MB line", io.MultiReader(strings.NewReader("username,email\nalice,"), io.LimitReader(endless('x'), 200<<20)), 2,
+			"the line is longer than 1 MiB"},
+		{"a header of a million columns", io.MultiReader(strings.NewReader("username"), io.LimitReader(endless(','), 1_000_000)), 1,
+			"the header row is longer than 64 KiB"},
+		{"a header of 5000 columns", strings.NewReader("username" + strings.Repeat(",x", 5000) + "\n"), 1,
+			`the header has 5001 columns, and no sheet of accounts has that many: is this the right file? It begins "username", "x", "x", "x", "x", "x" and 4995 more`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			s, err := NewSheet(tt.in, nil)
+			for err == nil {
+				_, err = s.Next()
+			}
+			runtime.ReadMemStats(&after)
+			var se *SheetError
+			if !errors.As(err, &se) || se.Line != tt.line || !strings.Contains(se.Msg, tt.want) {
+				t.Fatalf("err = %v, want line %d: %q", err, tt.line, tt.want)
+			}
+			if n := len(err.Error()); n > 400 {
+				t.Errorf("a message of %d bytes", n)
+			}
+			if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+				t.Errorf("%d MiB allocated before the refusal", grown>>20)
+			}
+		})
+	}
+}
