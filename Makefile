@@ -79,9 +79,20 @@ dist:
 unit:
 	$(GO) test -count=1 -short ./...
 
-lint:
+# gofmt, go vet and staticcheck; staticcheck also for Windows and macOS
+# (the per-OS files) and with the dist tag (dist_test.go). It is pinned and
+# installed into bin/ by go install, so a machine with only Go has it.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK)
 	@out=$$(gofmt -l . | grep -v '^vendor/' || true); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) -tags dist ./...
+	GOOS=windows GOARCH=amd64 $(STATICCHECK) ./...
+	GOOS=darwin GOARCH=arm64 $(STATICCHECK) ./...
 
 # Benchmarks (never part of make test): runs them and rewrites BENCHMARKS.md
 # with the figures, the machine, the date and the exact commands.

@@ -80,13 +80,13 @@ func (f *faultInjector) before(n int, rw http.ResponseWriter) bool {
 	case "reset":
 		dropConnection(rw)
 	case "502":
-		http.Error(rw, "<html><body>Bad gateway</body></html>", 502)
+		http.Error(rw, "<html><body>Bad gateway</body></html>", http.StatusBadGateway)
 	case "503":
 		rw.Header().Set("Retry-After", "1")
-		http.Error(rw, "<html><body>Service unavailable</body></html>", 503)
+		http.Error(rw, "<html><body>Service unavailable</body></html>", http.StatusServiceUnavailable)
 	case "429":
 		rw.Header().Set("Retry-After", "1")
-		http.Error(rw, "<html><body>Too many requests</body></html>", 429)
+		http.Error(rw, "<html><body>Too many requests</body></html>", http.StatusTooManyRequests)
 	case "html":
 		rw.Header().Set("Content-Type", "text/html")
 		rw.WriteHeader(200)

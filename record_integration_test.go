@@ -228,7 +228,7 @@ func newEchoingProxy(t *testing.T, base string) string {
 		out.Header = r.Header.Clone()
 		resp, err := client.Do(out)
 		if err != nil {
-			http.Error(rw, err.Error(), 502)
+			http.Error(rw, err.Error(), http.StatusBadGateway)
 			return
 		}
 		answer, _ := io.ReadAll(resp.Body)

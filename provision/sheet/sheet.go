@@ -109,7 +109,7 @@ func NewSheet(in io.Reader, chosen map[string]string) (*Sheet, error) {
 		br.Discard(3)
 		head = head[3:]
 	}
-	if len(head) == sniffSize && bytes.IndexAny(head, "\r\n") < 0 {
+	if len(head) == sniffSize && !bytes.ContainsAny(head, "\r\n") {
 		return nil, &SheetError{Line: 1, Msg: fmt.Sprintf("the header row is longer than %d KiB, and no sheet of accounts has such a header: is this the right file?", sniffSize>>10)}
 	}
 	var lines io.Reader = br
