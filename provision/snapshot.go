@@ -14,12 +14,14 @@ import (
 // about 60 MiB.
 const (
 	maxSheetBytes = 2 << 30
-	// maxPipedSheetBytes bounds a sheet that is not a regular file (a pipe,
-	// process substitution): the plan holds it in memory.
-	maxPipedSheetBytes = 256 << 20
 	// snapshotBlock is the unit in which a re-read file is checked.
 	snapshotBlock = 256 << 10
 )
+
+// maxPipedSheetBytes bounds a sheet that is not a regular file (a pipe,
+// process substitution): the plan holds it in memory. A variable only so
+// that a short test can lower it; nothing else changes it.
+var maxPipedSheetBytes = 256 << 20
 
 // ErrSheetChanged: the sheet is no longer what the plan read (and the user
 // confirmed), so nothing more is read from it.
