@@ -44,10 +44,7 @@ func writeBigSheet(tb testing.TB, path string, n int) {
 // Targets on a 2-core machine: under 10 s and under 150 MB.
 func BenchmarkDryRunOffline1M(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "mwprovision")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	sheet := filepath.Join(dir, "million.csv")
 	writeBigSheet(b, sheet, 1_000_000)
 	b.ResetTimer()

@@ -231,7 +231,11 @@ func (o *runOptions) readPlan(ctx context.Context, stderr io.Writer) (*os.File, 
 	// Ctrl-C while reading: closing the sheet ends a read that waits on a
 	// pipe.
 	stop := context.AfterFunc(ctx, func() { f.Close() })
-	plan, err := provision.ReadPlan(ctx, f, o.planOptions(previous))
+	src := sheet.Stream(f)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		src = sheet.File(f, fi.Size())
+	}
+	plan, err := provision.ReadPlan(ctx, src, o.planOptions(previous))
 	if !stop() || err != nil {
 		f.Close()
 		if ctx.Err() != nil {

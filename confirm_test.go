@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/sheet"
+
 	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/provision/groups"
 )
@@ -52,10 +54,10 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 	}
 }
 
-// planOf reads sheet as the plan of a run in mailpassword mode.
-func planOf(t *testing.T, sheet string) *provision.Plan {
+// planOf reads data as the plan of a run in mailpassword mode.
+func planOf(t *testing.T, data string) *provision.Plan {
 	t.Helper()
-	p, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), provision.PlanOptions{MailPassword: true})
+	p, err := provision.ReadPlan(t.Context(), sheet.Stream(strings.NewReader(data)), provision.PlanOptions{MailPassword: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +101,12 @@ func TestWarnAboutSheet(t *testing.T) {
 // that passes --max-wait; a dry run says when names are checked
 // anonymously; a block that still allows creating is named.
 func TestWarnAboutCreator(t *testing.T) {
-	var sheet strings.Builder
-	sheet.WriteString("username,email\n")
+	var data strings.Builder
+	data.WriteString("username,email\n")
 	for i := 0; i < 13; i++ {
-		fmt.Fprintf(&sheet, "eta_%02d,e%d@example.org\n", i, i)
+		fmt.Fprintf(&data, "eta_%02d,e%d@example.org\n", i, i)
 	}
-	plan := planOf(t, sheet.String())
+	plan := planOf(t, data.String())
 	throttled := func(limit string) string {
 		return "warning: Organizer lacks the noratelimit right, so the wiki's per-IP account creation throttle applies (" + limit + "); " +
 			"a run waits for each window, up to --max-wait 2h0m0s. To lift it, ask for the event coordinator or account creator right, or for a temporary lift of the IP cap for the event\n"
@@ -160,14 +162,14 @@ func TestAnnounceDryRun(t *testing.T) {
 // The confirmation says which reasons will be public: the sheet's own, how
 // many rows bring each, and the run's for the rest.
 func TestConfirmShowsThePublicReasons(t *testing.T) {
-	var sheet strings.Builder
-	sheet.WriteString("username,email,reason\n")
+	var data strings.Builder
+	data.WriteString("username,email,reason\n")
 	for i, r := range []string{"Table 1", "Table 2", "", "Table 1", "Table 3", "Table 4", "Table 5", "Table 6", "Table 7", ""} {
-		fmt.Fprintf(&sheet, "person_%d,p%d@example.org,%s\n", i, i, r)
+		fmt.Fprintf(&data, "person_%d,p%d@example.org,%s\n", i, i, r)
 	}
 	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon"}
 	s, _, stderr := bufferStreams("n\n", true)
-	o.confirm(t.Context(), s, planOf(t, sheet.String()), &provision.Creator{Name: "A"})
+	o.confirm(t.Context(), s, planOf(t, data.String()), &provision.Creator{Name: "A"})
 	want := "  reason:   \"Table 1\" (2 rows)\n" +
 		"            \"Table 2\" (1 row)\n" +
 		"            \"Table 3\" (1 row)\n" +
@@ -204,10 +206,10 @@ func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
 // group without an expiry is said to be permanent. grant says it creates
 // nothing.
 func TestConfirmShowsTheGroups(t *testing.T) {
-	sheet := "username,email,groups,expiry\none,1@example.org,,\ntwo,2@example.org,staff,\nthree,3@example.org,staff,infinite\n"
+	data := "username,email,groups,expiry\none,1@example.org,,\ntwo,2@example.org,staff,\nthree,3@example.org,staff,infinite\n"
 	from := time.Date(2026, 11, 24, 19, 20, 0, 0, time.UTC)
 	opts := provision.PlanOptions{MailPassword: true, Groups: groups.GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
-	plan, err := provision.ReadPlan(t.Context(), strings.NewReader(sheet), opts)
+	plan, err := provision.ReadPlan(t.Context(), sheet.Stream(strings.NewReader(data)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +232,7 @@ func TestConfirmShowsTheGroups(t *testing.T) {
 	}
 
 	opts.GrantOnly, opts.MailPassword = true, false
-	if plan, err = provision.ReadPlan(t.Context(), strings.NewReader(sheet), opts); err != nil {
+	if plan, err = provision.ReadPlan(t.Context(), sheet.Stream(strings.NewReader(data)), opts); err != nil {
 		t.Fatal(err)
 	}
 	o.grant = true

@@ -166,19 +166,43 @@ func mustBotPassword(t *testing.T, w *wikitest.Wiki, app string, grants ...strin
 	return c
 }
 
-// buildBinary builds the program for a test that runs it as a process; a
-// test binary run where no Go is (the Windows tests under Wine) is given
-// the program built for it in MWPROVISION_TEST_BINARY.
-func buildBinary(t *testing.T) string {
-	t.Helper()
+// built is the program, built once for every test of this process that
+// runs it (buildBinary); TestMain removes it at the end.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	out      []byte
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildBinary builds the program for a test that runs it as a process, the
+// first time a test asks, and gives every later test the same; a test
+// binary run where no Go is (the Windows tests under Wine) is given the
+// program built for it in MWPROVISION_TEST_BINARY.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
 	if bin := os.Getenv("MWPROVISION_TEST_BINARY"); bin != "" {
 		return bin
 	}
-	bin := filepath.Join(t.TempDir(), "mwprovision")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "mwprovision-test-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "mwprovision")
+		built.out, built.err = exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		tb.Fatalf("build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.bin
 }
 
 func numberedSheet(t *testing.T, dir, name, prefix string, n int) string {

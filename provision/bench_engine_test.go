@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
 
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -93,7 +94,8 @@ func BenchmarkEngineRun100k(b *testing.B) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		in, _ := os.Open(sheetPath)
-		plan, err := ReadPlan(b.Context(), in, PlanOptions{MailPassword: true})
+		fi, _ := in.Stat()
+		plan, err := ReadPlan(b.Context(), sheet.File(in, fi.Size()), PlanOptions{MailPassword: true})
 		if err != nil {
 			b.Fatal(err)
 		}

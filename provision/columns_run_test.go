@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
 // The preview shows each field's column with its first value (never a
 // password), the first names to create, the reasons that will be public,
 // and rows that share an email.
 func TestPlanPreview(t *testing.T) {
-	sheet := "Wiki username,E-mail,Password,Reason\n" +
+	data := "Wiki username,E-mail,Password,Reason\n" +
 		"maria_g,shared@example.org,secret-1,\n" +
 		"bad#name,x@example.org,secret-2,Private note\n" +
 		"jan_k,JAN@example.org,secret-3,Table 2\n" +
@@ -19,7 +21,7 @@ func TestPlanPreview(t *testing.T) {
 		"Maria_g,other@example.org,secret-6,\n" +
 		"zoe,z@example.org,secret-7,\n"
 	for _, offline := range []bool{false, true} {
-		p, err := ReadPlan(t.Context(), strings.NewReader(sheet), PlanOptions{MailPassword: false, Offline: offline})
+		p, err := ReadPlan(t.Context(), sheet.Stream(strings.NewReader(data)), PlanOptions{MailPassword: false, Offline: offline})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mwprovision/mwprovision/provision/classify"
 	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -46,10 +47,10 @@ func sheetOf(names ...string) string {
 	return b.String()
 }
 
-// planOf reads sheet as a plan for a run in mailpassword mode.
-func planOf(t testing.TB, sheet string) *Plan {
+// planOf reads a sheet as a plan for a run in mailpassword mode.
+func planOf(t testing.TB, data string) *Plan {
 	t.Helper()
-	p, err := ReadPlan(context.Background(), strings.NewReader(sheet), PlanOptions{MailPassword: true})
+	p, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader(data)), PlanOptions{MailPassword: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ type engineRun struct {
 	log  string
 }
 
-func runEngine(t *testing.T, api string, cfg Config, sheet string) engineRun {
+func runEngine(t *testing.T, api string, cfg Config, data string) engineRun {
 	t.Helper()
 	var logBuf bytes.Buffer
 	var mu sync.Mutex
@@ -89,7 +90,7 @@ func runEngine(t *testing.T, api string, cfg Config, sheet string) engineRun {
 	e := New(cfg, Deps{Log: zap.New(core)})
 	e.pacer.Base = time.Millisecond
 	sink := &memSink{}
-	_, err := e.Run(context.Background(), planOf(t, sheet), owner, sink)
+	_, err := e.Run(context.Background(), planOf(t, data), owner, sink)
 	mu.Lock()
 	defer mu.Unlock()
 	return engineRun{rows: sink.rows, err: err, log: logBuf.String()}
@@ -339,7 +340,7 @@ func TestRecordErrorCountsOnlyThisRunsAccounts(t *testing.T) {
 	for _, n := range []string{"Done1", "Done2", "Done3"} {
 		previous.Rows[n] = report.Row{Canonical: n, Status: report.Created}
 	}
-	plan, err := ReadPlan(context.Background(), strings.NewReader(sheetOf("Done1", "Done2", "Done3", "Fresh")),
+	plan, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader(sheetOf("Done1", "Done2", "Done3", "Fresh"))),
 		PlanOptions{MailPassword: true, Previous: previous})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 )
@@ -46,7 +47,7 @@ func TestGrantOnlyAsksAloneAboutANameSpelledOtherwise(t *testing.T) {
 		return fmt.Sprintf(`{"userrights":{"user":%q,"added":["staff"],"removed":[]}}`, user)
 	}
 	opts := PlanOptions{GrantOnly: true, Groups: groups.GroupOptions{Add: []string{"staff"}, From: time.Now()}}
-	plan, err := ReadPlan(t.Context(), strings.NewReader("username\nAnn\nBob\nGhost\n"), opts)
+	plan, err := ReadPlan(t.Context(), sheet.Stream(strings.NewReader("username\nAnn\nBob\nGhost\n")), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

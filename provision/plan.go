@@ -93,9 +93,9 @@ type step struct {
 // ReadPlan reads a sheet from in and decides what happens to each row.
 // Run reads a regular file again: keep it open until Run returns. An error that
 // makes the sheet unusable is a *SheetError; a cancelled ctx stops the read.
-func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error) {
+func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, error) {
 	p := &Plan{opts: opts}
-	r, err := p.src.Record(in)
+	r, err := p.src.Record(src)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func ReadPlan(ctx context.Context, in io.Reader, opts PlanOptions) (*Plan, error
 // count decides every row of sh and counts the verdicts.
 func (p *Plan) count(ctx context.Context, sh *sheet.Sheet) error {
 	p.Counts = PlanCounts{}
-	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect))
+	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect()))
 	p.sheetGroups = nil
 	matched := 0
 	for st, err := range p.steps(sh) {

@@ -90,10 +90,10 @@ func describe(rows []report.Row) []string {
 
 // openSheet writes sheet to a file in a test directory and opens it, as the
 // command line opens the sheet it plans.
-func openSheet(t *testing.T, sheet string) (path string, f *os.File) {
+func openSheet(t *testing.T, data string) (path string, src sheet.Source) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "sheet.csv")
-	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -101,7 +101,7 @@ func openSheet(t *testing.T, sheet string) (path string, f *os.File) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return path, f
+	return path, sheet.File(f, int64(len(data)))
 }
 
 // mixedSheet has one row of every kind a plan decides: line 2 is sent,
@@ -164,7 +164,7 @@ func TestPlanDecidesEachRowOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, api, requests := watchedWiki(t)
-			plan, err := ReadPlan(context.Background(), strings.NewReader(mixedSheet),
+			plan, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader(mixedSheet)),
 				PlanOptions{MailPassword: true, Offline: tt.offline, Previous: &report.Previous{Rows: mixedPrevious}})
 			if err != nil {
 				t.Fatal(err)
@@ -216,7 +216,7 @@ func TestPlanDescribesTheHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantHeader[0], func(t *testing.T) {
-			plan, err := ReadPlan(context.Background(), strings.NewReader(tt.sheet), PlanOptions{})
+			plan, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader(tt.sheet)), PlanOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,15 +234,15 @@ func TestPlanDescribesTheHeader(t *testing.T) {
 // goroutines, an operating-system pipe as in `mwprovision run <(…)` — is
 // planned and then run from the copy the plan kept.
 func TestPlanReadsAPipe(t *testing.T) {
-	sheet := sheetOf("Alice", "Bob", "Carol")
+	data := sheetOf("Alice", "Bob", "Carol")
 	tests := []struct {
 		name string
 		open func(t *testing.T) io.Reader
 	}{
-		{"strings.Reader", func(*testing.T) io.Reader { return strings.NewReader(sheet) }},
+		{"strings.Reader", func(*testing.T) io.Reader { return strings.NewReader(data) }},
 		{"io.Pipe", func(*testing.T) io.Reader {
 			r, w := io.Pipe()
-			go func() { w.CloseWithError(writeSlowly(w, sheet)) }()
+			go func() { w.CloseWithError(writeSlowly(w, data)) }()
 			return r
 		}},
 		{"os.Pipe", func(t *testing.T) io.Reader {
@@ -252,7 +252,7 @@ func TestPlanReadsAPipe(t *testing.T) {
 			}
 			t.Cleanup(func() { r.Close() })
 			go func() {
-				writeSlowly(w, sheet)
+				writeSlowly(w, data)
 				w.Close()
 			}()
 			return r
@@ -261,7 +261,7 @@ func TestPlanReadsAPipe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, api, _ := watchedWiki(t)
-			plan, err := ReadPlan(context.Background(), tt.open(t), PlanOptions{MailPassword: true})
+			plan, err := ReadPlan(context.Background(), sheet.Stream(tt.open(t)), PlanOptions{MailPassword: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -419,7 +419,7 @@ func TestReadPlanStopsWhenCancelled(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			plan, err := ReadPlan(ctx, tt.in(cancel), PlanOptions{MailPassword: true})
+			plan, err := ReadPlan(ctx, sheet.Stream(tt.in(cancel)), PlanOptions{MailPassword: true})
 			if !errors.Is(err, context.Canceled) || plan != nil {
 				t.Errorf("ReadPlan = %v, %v; want no plan and context.Canceled", plan, err)
 			}
@@ -432,7 +432,7 @@ func TestReadPlanStopsWhenCancelled(t *testing.T) {
 // still matches it.
 func TestPlanCarriesARowWhoseFieldWentMissing(t *testing.T) {
 	previous := &report.Previous{Rows: map[string]report.Row{"Ana": {Canonical: "Ana", Status: report.Created}}}
-	p, err := ReadPlan(context.Background(), strings.NewReader("username,email\nana,\nana,again@example.org\n"),
+	p, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader("username,email\nana,\nana,again@example.org\n")),
 		PlanOptions{MailPassword: true, Previous: previous})
 	if err != nil {
 		t.Fatal(err)

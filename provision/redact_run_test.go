@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/time/rate"
@@ -83,7 +84,7 @@ func TestEchoedSecretsAreRedacted(t *testing.T) {
 	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&logBuf), zap.InfoLevel))
 	e = New(Config{API: echoWiki(t, false).URL, User: "Owner@bulk", Password: botCanary, Rate: rate.Inf, MaxAttempts: 1},
 		Deps{Log: log})
-	plan, err := ReadPlan(context.Background(), strings.NewReader("username,password\nEcho,"+sheetCanary+"\nHtml,"+sheetCanary+"\n"), PlanOptions{})
+	plan, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader("username,password\nEcho,"+sheetCanary+"\nHtml,"+sheetCanary+"\n")), PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

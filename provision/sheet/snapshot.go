@@ -7,66 +7,83 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 )
 
 // Limits on what is read as a sheet, before it is read: a million rows are
 // about 60 MiB.
 const (
 	maxSheetBytes = 2 << 30
-	// MaxPipedSheetBytes bounds a sheet that is not a regular file (a pipe,
-	// process substitution): the plan holds it in memory.
-	MaxPipedSheetBytes = 256 << 20
-	// SnapshotBlock is the unit in which a re-read file is checked.
+	// SnapshotBlock is the unit in which a file read again is checked.
 	SnapshotBlock = 256 << 10
 )
+
+// maxPipedSheetBytes bounds a sheet that is not a file (a pipe, process
+// substitution, an upload): the plan holds it in memory. A variable only so
+// that a short test can lower it; nothing else changes it.
+var maxPipedSheetBytes = 256 << 20
 
 // ErrSheetChanged: the sheet is no longer what the plan read (and the user
 // confirmed), so nothing more is read from it.
 var ErrSheetChanged = errors.New("the sheet changed after it was read")
 
-// Snapshot is the sheet as the plan read it, so that the run reads exactly
-// those bytes again. A regular file is read again through the descriptor
-// the plan read it from, each block checked against the hash the plan took
-// (an editor that saves by renaming leaves the old contents behind that
-// descriptor; one that writes in place is caught). Anything else — a pipe,
-// process substitution — is held in memory.
-type Snapshot struct {
-	file   *os.File // nil when held in memory
-	Size   int64
-	Expect int64               // the file's size when its read began; 0 for a pipe
-	Sums   [][sha256.Size]byte // one per snapshotBlock of the file
-	Mem    []byte
+// Source is a sheet as its caller hands it over, to be read twice: once
+// by the plan, and again — exactly those bytes — by the run. The caller
+// owns what it hands over (a file stays open until the run returns).
+type Source struct {
+	file io.ReaderAt // a file, read again; nil for bytes and streams
+	size int64       // the file's size when its read began
+	in   io.Reader   // a stream, read once and kept
 }
 
-// Record returns a reader for the plan's read of in, which builds s as it
-// goes: the bytes of a regular file are hashed, other input is kept.
-func (s *Snapshot) Record(in io.Reader) (io.Reader, error) {
-	f, ok := in.(*os.File)
-	if ok {
-		fi, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("read sheet: %w", err)
-		}
-		if fi.Mode().IsRegular() {
-			if fi.Size() > maxSheetBytes {
-				return nil, &SheetError{Msg: fmt.Sprintf("the sheet is %d MiB, more than any sheet of accounts (the limit is %d MiB); check the file name, or split the sheet",
-					fi.Size()>>20, maxSheetBytes>>20)}
-			}
-			s.file, s.Expect = f, fi.Size()
-			// One byte past the limit, so that a file growing past it is refused.
-			return &HashingReader{r: io.NewSectionReader(f, 0, maxSheetBytes+1), s: s, h: sha256.New()}, nil
-		}
-	}
-	return &KeepingReader{r: in, s: s}, nil
+// File is a sheet in a regular file of size bytes (its size when the plan
+// begins to read it). The run reads it again through file, each block
+// checked against the hash the plan took: an editor that saves by renaming
+// leaves the old contents behind an open file; one that writes in place is
+// caught.
+func File(file io.ReaderAt, size int64) Source { return Source{file: file, size: size} }
+
+// Stream is a sheet read once from in (a pipe, process substitution): the
+// plan keeps its bytes, up to a limit, for the run.
+func Stream(in io.Reader) Source { return Source{in: in} }
+
+// Bytes is a sheet held in memory already (an upload).
+func Bytes(b []byte) Source { return Stream(bytes.NewReader(b)) }
+
+// Snapshot is the sheet as the plan read it, so that the run reads exactly
+// those bytes again: a file is read again and checked; anything else is
+// held in memory.
+type Snapshot struct {
+	file   io.ReaderAt // nil when held in memory
+	size   int64
+	expect int64               // the file's size when its read began; 0 for a stream
+	sums   [][sha256.Size]byte // one per SnapshotBlock of the file
+	mem    []byte
 }
+
+// Record returns a reader for the plan's read of src, which builds s as it
+// goes: the bytes of a file are hashed, other input is kept.
+func (s *Snapshot) Record(src Source) (io.Reader, error) {
+	if src.file == nil {
+		return &keepingReader{r: src.in, s: s}, nil
+	}
+	if src.size > maxSheetBytes {
+		return nil, &SheetError{Msg: fmt.Sprintf("the sheet is %d MiB, more than any sheet of accounts (the limit is %d MiB); check the file name, or split the sheet",
+			src.size>>20, maxSheetBytes>>20)}
+	}
+	s.file, s.expect = src.file, src.size
+	// One byte past the limit, so that a file growing past it is refused.
+	return &hashingReader{r: io.NewSectionReader(src.file, 0, maxSheetBytes+1), s: s, h: sha256.New()}, nil
+}
+
+// Expect is the size of the file the plan began to read; 0 for a stream.
+func (s *Snapshot) Expect() int64 { return s.expect }
 
 // Reader reads the snapshot again: the same bytes, or ErrSheetChanged.
 func (s *Snapshot) Reader() io.Reader {
 	if s.file == nil {
-		return bytes.NewReader(s.Mem)
+		return bytes.NewReader(s.mem)
 	}
-	return &verifyingReader{r: io.NewSectionReader(s.file, 0, s.Size+1), s: s}
+	return &verifyingReader{r: io.NewSectionReader(s.file, 0, s.size+1), s: s}
 }
 
 // Verify reads the whole snapshot again: nil when it is unchanged.
@@ -75,15 +92,15 @@ func (s *Snapshot) Verify() error {
 	return err
 }
 
-// HashingReader passes a file through and hashes it block by block.
-type HashingReader struct {
+// hashingReader passes a file through and hashes it block by block.
+type hashingReader struct {
 	r    io.Reader
 	s    *Snapshot
 	h    hash.Hash
 	fill int // bytes of the current block hashed so far
 }
 
-func (h *HashingReader) Read(p []byte) (int, error) {
+func (h *hashingReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	for rest := p[:n]; len(rest) > 0; {
 		k := min(len(rest), SnapshotBlock-h.fill)
@@ -94,8 +111,8 @@ func (h *HashingReader) Read(p []byte) (int, error) {
 			h.endBlock()
 		}
 	}
-	h.s.Size += int64(n)
-	if h.s.Size > maxSheetBytes {
+	h.s.size += int64(n)
+	if h.s.size > maxSheetBytes {
 		return n, &SheetError{Msg: fmt.Sprintf("the sheet grew past %d MiB while it was read", maxSheetBytes>>20)}
 	}
 	if err == io.EOF && h.fill > 0 {
@@ -104,26 +121,26 @@ func (h *HashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (h *HashingReader) endBlock() {
+func (h *hashingReader) endBlock() {
 	var sum [sha256.Size]byte
 	h.h.Sum(sum[:0])
-	h.s.Sums = append(h.s.Sums, sum)
+	h.s.sums = append(h.s.sums, sum)
 	h.h.Reset()
 	h.fill = 0
 }
 
-// KeepingReader passes input through and keeps a copy, up to a limit.
-type KeepingReader struct {
+// keepingReader passes input through and keeps a copy, up to a limit.
+type keepingReader struct {
 	r io.Reader
 	s *Snapshot
 }
 
-func (k *KeepingReader) Read(p []byte) (int, error) {
+func (k *keepingReader) Read(p []byte) (int, error) {
 	n, err := k.r.Read(p)
-	if len(k.s.Mem)+n > MaxPipedSheetBytes {
-		return 0, &SheetError{Msg: fmt.Sprintf("a sheet that is not a file (a pipe) may hold at most %d MiB; save it to a file, or split it", MaxPipedSheetBytes>>20)}
+	if len(k.s.mem)+n > maxPipedSheetBytes {
+		return 0, &SheetError{Msg: fmt.Sprintf("a sheet that is not a file (a pipe) may hold at most %d MiB; save it to a file, or split it", maxPipedSheetBytes>>20)}
 	}
-	k.s.Mem = append(k.s.Mem, p[:n]...)
+	k.s.mem = append(k.s.mem, p[:n]...)
 	return n, err
 }
 
@@ -153,7 +170,7 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 // next reads and checks the next block, or sets err: io.EOF after the
 // last, ErrSheetChanged when the file differs.
 func (v *verifyingReader) next() {
-	if v.block == len(v.s.Sums) {
+	if v.block == len(v.s.sums) {
 		// The file must end where it ended: a longer one has changed.
 		if n, _ := io.ReadFull(v.r, make([]byte, 1)); n > 0 {
 			v.err = ErrSheetChanged
@@ -163,14 +180,14 @@ func (v *verifyingReader) next() {
 		return
 	}
 	size := int64(SnapshotBlock)
-	if rest := v.s.Size - int64(v.block)*SnapshotBlock; rest < size {
+	if rest := v.s.size - int64(v.block)*SnapshotBlock; rest < size {
 		size = rest
 	}
 	if v.store == nil {
 		v.store = make([]byte, SnapshotBlock)
 	}
 	buf := v.store[:size]
-	if _, err := io.ReadFull(v.r, buf); err != nil || sha256.Sum256(buf) != v.s.Sums[v.block] {
+	if _, err := io.ReadFull(v.r, buf); err != nil || sha256.Sum256(buf) != v.s.sums[v.block] {
 		v.err = ErrSheetChanged
 		return
 	}
