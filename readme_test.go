@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // markdownFiles are the README and the manual in docs/, the files whose
@@ -17,6 +19,18 @@ func markdownFiles(t *testing.T) []string {
 		t.Fatalf("no docs/*.md (%v)", err)
 	}
 	return append([]string{"README.md"}, docs...)
+}
+
+// The README is what a newcomer reads in a few minutes; the rest belongs
+// in docs/.
+func TestReadmeIsShort(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n > 200 {
+		t.Errorf("README.md has %d lines, want at most 200: move the detail to docs/", n)
+	}
 }
 
 // Every command block of the README and of docs/ that a Windows user would
@@ -146,4 +160,96 @@ func definedTests(t *testing.T, patterns ...string) map[string]bool {
 		}
 	}
 	return defined
+}
+
+// Every relative link of the README and of docs/ leads somewhere: to a file
+// of the repository (another page, LICENSE, ARCHITECTURE.md, samples/…),
+// and, with a #fragment, to a heading of that page as GitHub names it.
+func TestReadmeAndDocsLinksResolve(t *testing.T) {
+	fence := regexp.MustCompile("(?ms)^[ \t]*```.*?^[ \t]*```[ \t]*$")
+	code := regexp.MustCompile("`[^`\n]*`")
+	link := regexp.MustCompile(`\[[^\]]*\]\(([^)\s]+)\)`)
+	external := regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
+	links := 0
+	for _, file := range markdownFiles(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := code.ReplaceAllString(fence.ReplaceAllString(string(b), ""), "")
+		for _, m := range link.FindAllStringSubmatch(text, -1) {
+			target := m[1]
+			if external.MatchString(target) {
+				continue
+			}
+			links++
+			path, fragment, _ := strings.Cut(target, "#")
+			dest := file
+			if path != "" {
+				dest = filepath.Join(filepath.Dir(file), filepath.FromSlash(path))
+			}
+			if strings.HasPrefix(filepath.ToSlash(dest), "../") || filepath.IsAbs(dest) {
+				t.Errorf("%s: link %s leads out of the repository", file, target)
+				continue
+			}
+			if _, err := os.Stat(dest); err != nil {
+				t.Errorf("%s: link %s: %v", file, target, err)
+				continue
+			}
+			if fragment == "" {
+				continue
+			}
+			if !strings.HasSuffix(dest, ".md") {
+				t.Errorf("%s: link %s: a #fragment of a file that is not Markdown", file, target)
+				continue
+			}
+			if !headingAnchors(t, dest)[fragment] {
+				t.Errorf("%s: link %s: %s has no heading #%s", file, target, dest, fragment)
+			}
+		}
+	}
+	if links < 20 {
+		t.Errorf("only %d relative links found: the links are not read as they should be", links)
+	}
+}
+
+// headingAnchors are the anchors GitHub gives the headings of a Markdown
+// file: lower case, spaces made hyphens, punctuation dropped, and -1, -2, …
+// after a repeated one. Lines in code blocks are no headings.
+func headingAnchors(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	inCode := false
+	heading := regexp.MustCompile(`^#{1,6}[ \t]+(.*?)[ \t#]*$`)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inCode = !inCode
+			continue
+		}
+		m := heading.FindStringSubmatch(line)
+		if inCode || m == nil {
+			continue
+		}
+		anchor := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, m[1])
+		if n := seen[anchor]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", anchor, n)] = true
+		} else {
+			anchors[anchor] = true
+		}
+		seen[anchor]++
+	}
+	return anchors
 }
