@@ -106,7 +106,7 @@ func writeFailedSheet(input string, chosen map[string]string, rows []report.Row,
 		return 0, fmt.Errorf("cannot open the sheet: %v", err)
 	}
 	defer in.Close()
-	sh, err := sheet.NewSheet(in, chosen)
+	sh, err := sheet.New(in, chosen)
 	if err != nil {
 		return 0, wrapSheetErr(input, err)
 	}

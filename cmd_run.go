@@ -193,7 +193,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) err
 // A wiki that cannot say is warned of; the pre-flight then tells what is
 // wrong with it.
 func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer, clock pacer.Clock) error {
-	o.names = names.NameRules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
+	o.names = names.Rules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
 	if o.API == "" {
 		return nil
 	}

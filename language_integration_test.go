@@ -32,7 +32,7 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 		if err := w.Anonymous().Post(url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + name}}, &resp); err != nil {
 			t.Fatal(err)
 		}
-		got, p := names.NameRules{Lang: "tr"}.Canonical(name)
+		got, p := names.Rules{Lang: "tr"}.Canonical(name)
 		if p != nil || len(resp.Query.Users) != 1 || resp.Query.Users[0].Name != got {
 			t.Errorf("%q: we say %q (%v), the Turkish wiki %+v", name, got, p, resp.Query.Users)
 		}

@@ -72,7 +72,7 @@ type runOptions struct {
 	// counts from the record's first run.
 	started time.Time
 	groups  []string        // --add-groups
-	names   names.NameRules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
+	names   names.Rules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
 	// decidesAtCreation are the wiki's extensions that judge an account
 	// only at creation (AbuseFilter): a dry run says it cannot foresee them.
 	decidesAtCreation []string

@@ -26,7 +26,7 @@ type Checker struct {
 	GrantOnly bool
 	// Names are the wiki's rules for names (its language); zero: an
 	// English wiki's.
-	Names names.NameRules
+	Names names.Rules
 	// seen maps a 128-bit hash of each claimed canonical name to the line
 	// of the row that claimed it: 24 bytes a name instead of the name
 	// itself, for million-row sheets. Two independently seeded 64-bit

@@ -25,7 +25,7 @@ type PlanOptions struct {
 	// the run does not resume.
 	Previous *report.Previous
 	// Columns choose, by field name, the column that feeds a field where
-	// the header does not say it alone (see NewSheet).
+	// the header does not say it alone (see sheet.New).
 	Columns map[string]string
 	// Groups are the groups the run adds accounts to, besides a sheet's
 	// groups column.
@@ -35,7 +35,7 @@ type PlanOptions struct {
 	GrantOnly bool
 	// Names are the wiki's rules for names, from its language (zero: an
 	// English wiki's).
-	Names names.NameRules
+	Names names.Rules
 }
 
 // Plan is what a run will do with each row of a sheet, decided before
@@ -99,7 +99,7 @@ func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	sh, err := sheet.NewSheet(r, opts.Columns)
+	sh, err := sheet.New(r, opts.Columns)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func (p *Plan) reopen() (*sheet.Sheet, error) {
 	if err := p.src.Verify(); err != nil {
 		return nil, err
 	}
-	return sheet.NewSheet(p.src.Reader(), p.opts.Columns)
+	return sheet.New(p.src.Reader(), p.opts.Columns)
 }
 
 // steps yields the rows of sh with their verdicts, in sheet order.

@@ -289,7 +289,7 @@ func (e *Engine) batchSize(c *Creator) int {
 type Site struct {
 	// Names are its rules for usernames: its content language and its
 	// namespace names.
-	Names names.NameRules
+	Names names.Rules
 	// DecidesAtCreation names the installed extensions that judge an
 	// account only when it is created, which no dry run can foresee
 	// (AbuseFilter).
@@ -317,7 +317,7 @@ func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userA
 	if q == nil || q.General == nil || q.General.Lang == "" {
 		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
-	site := Site{Names: names.NameRules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
+	site := Site{Names: names.Rules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
 	// As Language::getNsIndex decides between names that collide: the
 	// canonical (English) names first, then the aliases, then the local
 	// names, so each is written over the ones it beats.

@@ -25,7 +25,7 @@ func FuzzSheet(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := sheet.NewSheet(bytes.NewReader(data), nil)
+		s, err := sheet.New(bytes.NewReader(data), nil)
 		if err != nil {
 			return
 		}

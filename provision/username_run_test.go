@@ -27,9 +27,9 @@ func TestCanonicalUsernameInTheWikisLanguage(t *testing.T) {
 		{"ivan", "de", "Ivan"},
 		{"maria", "tr", "Maria"},
 	} {
-		got, p := names.NameRules{Lang: tt.lang}.Canonical(tt.raw)
+		got, p := names.Rules{Lang: tt.lang}.Canonical(tt.raw)
 		if p != nil || got != tt.want {
-			t.Errorf("NameRules{Lang: %q}.Canonical(%q) = %q, %v; want %q", tt.lang, tt.raw, got, p, tt.want)
+			t.Errorf("Rules{Lang: %q}.Canonical(%q) = %q, %v; want %q", tt.lang, tt.raw, got, p, tt.want)
 		}
 	}
 	check := NewChecker(true)

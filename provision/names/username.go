@@ -103,8 +103,8 @@ func CanonicalUsername(raw string) (string, *sheet.Problem) {
 	return canonicalFull(raw, false, nil)
 }
 
-// NameRules are what a wiki's language decides about its usernames.
-type NameRules struct {
+// Rules are what a wiki's language decides about its usernames.
+type Rules struct {
 	// Lang is the wiki's content language (siteinfo's lang, such as
 	// "tr"): it decides how the first letter is capitalized. Empty:
 	// English.
@@ -121,7 +121,7 @@ type NameRules struct {
 
 // Canonical is CanonicalUsername by the wiki's rules: on a Turkish wiki
 // "ivan" is "İvan", not "Ivan".
-func (r NameRules) Canonical(raw string) (string, *sheet.Problem) {
+func (r Rules) Canonical(raw string) (string, *sheet.Problem) {
 	dotted := DottedCapitalI(r.Lang)
 	// Only a first letter i is capitalized otherwise there, and a ':'
 	// (a namespace prefix) always takes the full path.

@@ -331,9 +331,9 @@ func BenchmarkCanonicalUsername(b *testing.B) {
 // the wiki drops, and "Diskussion:" another namespace, which it refuses;
 // without them only English names count.
 func TestNameRulesKnowTheWikisNamespaces(t *testing.T) {
-	de := NameRules{Lang: "de", Namespaces: map[string]int{"benutzer": 2, "benutzerin": 2, "user": 2, "diskussion": 1, "benutzer diskussion": 3}}
+	de := Rules{Lang: "de", Namespaces: map[string]int{"benutzer": 2, "benutzerin": 2, "user": 2, "diskussion": 1, "benutzer diskussion": 3}}
 	for _, tt := range []struct {
-		rules     NameRules
+		rules     Rules
 		raw, want string
 		problemOf string
 	}{
@@ -344,8 +344,8 @@ func TestNameRulesKnowTheWikisNamespaces(t *testing.T) {
 		{de, "User:Hans", "Hans", ""},
 		{de, "Talk:Hans", "", "namespace-prefix"},
 		{de, "Foo:Hans", "", "forbidden-character"},
-		{NameRules{}, "Benutzer:hans", "", "forbidden-character"},
-		{NameRules{Lang: "de"}, "User:hans", "Hans", ""},
+		{Rules{}, "Benutzer:hans", "", "forbidden-character"},
+		{Rules{Lang: "de"}, "User:hans", "Hans", ""},
 	} {
 		got, p := tt.rules.Canonical(tt.raw)
 		code := ""
@@ -374,7 +374,7 @@ func TestNamespaceKeyIsPHPsLowerCase(t *testing.T) {
 			t.Errorf("namespaceKey(%q) = %q, want %q", in, got, want)
 		}
 	}
-	az := NameRules{Lang: "az", Namespaces: map[string]int{NamespaceKey("İstifadəçi"): 2}}
+	az := Rules{Lang: "az", Namespaces: map[string]int{NamespaceKey("İstifadəçi"): 2}}
 	if got, p := az.Canonical("İstifadəçi:Ali"); p != nil || got != "Ali" {
 		t.Errorf("İstifadəçi:Ali = %q, %v; want Ali", got, p)
 	}

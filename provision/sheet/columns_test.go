@@ -42,7 +42,7 @@ func TestMapColumns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := NewSheet(strings.NewReader(tt.header+"\n"), tt.chosen)
+			s, err := New(strings.NewReader(tt.header+"\n"), tt.chosen)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -71,7 +71,7 @@ func TestMapColumns(t *testing.T) {
 // Two candidate columns make a typed error that names them, for the
 // advice the command line adds.
 func TestAmbiguousColumnsAreNamed(t *testing.T) {
-	_, err := NewSheet(strings.NewReader("Username,Wiki username\n"), nil)
+	_, err := New(strings.NewReader("Username,Wiki username\n"), nil)
 	var ac *AmbiguousColumnError
 	if !errors.As(err, &ac) || ac.Field != "username" || !slices.Equal(ac.Columns, []string{"Username", "Wiki username"}) {
 		t.Errorf("err = %#v", err)
@@ -122,7 +122,7 @@ func TestSheetBoundsHostileShapes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			s, err := NewSheet(tt.in, nil)
+			s, err := New(tt.in, nil)
 			for err == nil {
 				_, err = s.Next()
 			}

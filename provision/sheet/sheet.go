@@ -90,10 +90,10 @@ const maxValueBytes = 64 << 10
 // sniffSize is how much of the file is inspected for encoding and delimiter.
 const sniffSize = 64 << 10
 
-// NewSheet reads the header of a sheet and maps its columns to fields:
+// New reads the header of a sheet and maps its columns to fields:
 // chosen names, by field, the column that feeds it (see mapColumns).
 // Errors are *SheetError, *AmbiguousColumnError or *NoSuchColumnError.
-func NewSheet(in io.Reader, chosen map[string]string) (*Sheet, error) {
+func New(in io.Reader, chosen map[string]string) (*Sheet, error) {
 	br := bufio.NewReaderSize(in, sniffSize)
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {

@@ -15,7 +15,7 @@ type gotRow struct {
 
 func readAll(t *testing.T, in string) (*Sheet, []gotRow, error) {
 	t.Helper()
-	s, err := NewSheet(strings.NewReader(in), nil)
+	s, err := New(strings.NewReader(in), nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,7 +147,7 @@ func TestSheetErrors(t *testing.T) {
 }
 
 func TestSheetHeaderAliasesAndIgnored(t *testing.T) {
-	s, err := NewSheet(strings.NewReader("Name,Username,Mail,Full Name,Comment,Pass,Team\n"), nil)
+	s, err := New(strings.NewReader("Name,Username,Mail,Full Name,Comment,Pass,Team\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
