@@ -1,15 +1,13 @@
 package main
 
 import (
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -91,76 +89,29 @@ func failedSheetOf(stderr io.Writer, results string, rows []report.Row, input st
 	return nil
 }
 
-// writeFailedSheet copies the rows of the input sheet whose results are not
-// created, exists or would-create, with the sheet's own columns and
-// delimiter, without the columns that hold passwords.
+// writeFailedSheet writes the failed sheet of rows, the results of the
+// sheet at input, to a new file at out.
 func writeFailedSheet(input string, chosen map[string]string, rows []report.Row, out string, stderr io.Writer) (int, error) {
-	byLine := make(map[int]report.Row, len(rows))
-	last := 0 // the last line the results reach: a stopped dry run ends early
-	for _, r := range rows {
-		byLine[r.Line] = r
-		last = max(last, r.Line)
-	}
 	in, err := os.Open(input)
 	if err != nil {
 		return 0, fmt.Errorf("cannot open the sheet: %v", err)
 	}
 	defer in.Close()
-	sh, err := sheet.New(in, chosen)
-	if err != nil {
-		return 0, wrapSheetErr(input, err)
-	}
-	secret := sh.SecretColumns()
-	keep := func(rec []string) []string {
-		var out []string
-		for i, v := range rec {
-			if !slices.Contains(secret, i) {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
 	f, err := report.OpenPrivate(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL) // it holds emails
 	if err != nil {
 		return 0, fmt.Errorf("cannot create the failed sheet: %v", err)
 	}
 	defer f.Close()
-	w := csv.NewWriter(f)
-	w.Comma = sh.Delimiter
-	if err := w.Write(keep(sh.Header)); err != nil {
-		return 0, err
+	n, unreadable, err := report.WriteFailedSheet(f, in, chosen, rows)
+	for _, u := range unreadable {
+		fmt.Fprintf(stderr, "warning: line %d of %s cannot be read as CSV (%s); copy it into %s by hand\n", u.Line, input, u.Why, out)
 	}
-	n := 0
-	for {
-		a, err := sh.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, wrapSheetErr(input, err)
-		}
-		r, ok := byLine[a.Line]
-		if !ok && a.Line > last {
-			r, ok = report.Row{Line: a.Line, Username: a.Username, Status: report.Pending}, true // not reached: still to do
-		}
-		if !ok || (a.Username != r.Username && a.Problem == nil) {
-			return 0, fmt.Errorf("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, a.Line, a.Username)
-		}
-		if r.OK() {
-			continue
-		}
-		if sh.Raw() == nil {
-			fmt.Fprintf(stderr, "warning: line %d of %s cannot be read as CSV (%s); copy it into %s by hand\n", a.Line, input, r.Message, out)
-			continue
-		}
-		if err := w.Write(keep(sh.Raw())); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return 0, err
+	var nts *report.NotTheSheetError
+	switch {
+	case errors.As(err, &nts):
+		return 0, fmt.Errorf("the results do not belong to %s: its line %d (%q) is not in them as such; give the sheet that was run", input, nts.Line, nts.Username)
+	case err != nil:
+		return 0, wrapSheetErr(input, err)
 	}
 	return n, f.Close()
 }

@@ -44,12 +44,12 @@ func Create(path string, resume bool, about About) (*File, error) {
 	rf := &File{path: path, tmp: path, about: about}
 	var err error
 	if resume {
-		rf.tmp = partialPath(path)
+		rf.tmp = PartialPath(path)
 		_, err = keepAside(rf.tmp, true)
 	} else if rf.Kept, err = keepAside(path, true); err == nil {
 		// A .partial left by a resumed run that was cut off belongs to the
 		// record kept aside: a later --resume must not take it for newer.
-		_, err = keepAside(partialPath(path), true)
+		_, err = keepAside(PartialPath(path), true)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot keep the previous results: %w", err)
@@ -122,7 +122,9 @@ func (rf *File) Commit(keepOld bool) error {
 	return nil
 }
 
-func partialPath(path string) string { return path + ".partial" }
+// PartialPath is where a resumed run writes the results of path until it
+// commits them.
+func PartialPath(path string) string { return path + ".partial" }
 
 // KeepAside moves an existing file to NAME.TIMESTAMP.EXT (its last change,
 // in UTC) and returns that name, or "" when there was nothing to keep. An
@@ -220,7 +222,7 @@ type Previous struct {
 func ReadPrevious(path string) (*Previous, error) {
 	prev := &Previous{Rows: map[string]Row{}}
 	found := false
-	for _, p := range []string{path, partialPath(path)} {
+	for _, p := range []string{path, PartialPath(path)} {
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
 			continue

@@ -1,7 +1,9 @@
 // Package report holds the results file of a run — one row per input row,
 // written in input order as soon as each row and those before it are
-// decided (the header from gocsv's reading of Row's tags), its lock and its
-// life from creation to commit — and the summaries and reports made from it.
+// decided, its header and rows from one definition of its columns — with
+// its Record (the lock, the rows of earlier runs, the file kept aside, the
+// commit), the failed sheet joined from it, and the summaries and reports
+// made from it.
 package report
 
 import (

@@ -5,9 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gocarina/gocsv"
 )
 
 // The column set and order are a contract other tools rely on.
@@ -158,5 +161,17 @@ func TestWriterNeutralizesFormulas(t *testing.T) {
 		if got[i].Username != rows[i].Username || got[i].Canonical != rows[i].Canonical || got[i].Message != rows[i].Message {
 			t.Errorf("row %d read back as %+v, want %+v", i, got[i], rows[i])
 		}
+	}
+}
+
+// The results file's one definition, columns, and Row's csv tags, by which
+// gocsv reads a file back, name the same columns in the same order.
+func TestColumnsAreRowsTags(t *testing.T) {
+	s, err := gocsv.MarshalString([]Row{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := strings.Split(strings.TrimSpace(s), ","); !slices.Equal(tags, header) {
+		t.Errorf("Row's csv tags are %v, the columns written %v", tags, header)
 	}
 }

@@ -1,0 +1,94 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/mwprovision/mwprovision/provision/sheet"
+)
+
+// UnreadableRow is a line of a sheet that cannot be read as CSV, so a
+// failed sheet cannot copy it: someone must, by hand.
+type UnreadableRow struct {
+	Line int
+	Why  string // the results row's message
+}
+
+// NotTheSheetError: results do not belong to the sheet they are joined
+// with — its row at Line is not in them as such.
+type NotTheSheetError struct {
+	Line     int
+	Username string
+}
+
+func (e *NotTheSheetError) Error() string {
+	return fmt.Sprintf("the results do not belong to the sheet: its line %d (%q) is not in them as such", e.Line, e.Username)
+}
+
+// WriteFailedSheet joins a sheet with its results and writes to w the rows
+// whose results are not created, exists or would-create — a sheet to
+// correct and run again — with the sheet's own header and delimiter and
+// without the columns that hold passwords. A row the results do not reach
+// (a dry run stopped early) is still to do and is written too. It returns
+// how many rows it wrote and the lines it could not copy. chosen are the
+// sheet's --column choices, as for a run.
+func WriteFailedSheet(w io.Writer, in io.Reader, chosen map[string]string, results []Row) (int, []UnreadableRow, error) {
+	byLine := make(map[int]Row, len(results))
+	last := 0 // the last line the results reach
+	for _, r := range results {
+		byLine[r.Line] = r
+		last = max(last, r.Line)
+	}
+	sh, err := sheet.New(in, chosen)
+	if err != nil {
+		return 0, nil, err
+	}
+	secret := sh.SecretColumns()
+	keep := func(rec []string) []string {
+		var out []string
+		for i, v := range rec {
+			if !slices.Contains(secret, i) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = sh.Delimiter
+	if err := cw.Write(keep(sh.Header)); err != nil {
+		return 0, nil, err
+	}
+	n := 0
+	var unreadable []UnreadableRow
+	for {
+		a, err := sh.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		r, ok := byLine[a.Line]
+		if !ok && a.Line > last {
+			r, ok = Row{Line: a.Line, Username: a.Username, Status: Pending}, true // not reached: still to do
+		}
+		if !ok || (a.Username != r.Username && a.Problem == nil) {
+			return 0, nil, &NotTheSheetError{Line: a.Line, Username: a.Username}
+		}
+		if r.OK() {
+			continue
+		}
+		if sh.Raw() == nil {
+			unreadable = append(unreadable, UnreadableRow{Line: a.Line, Why: r.Message})
+			continue
+		}
+		if err := cw.Write(keep(sh.Raw())); err != nil {
+			return 0, nil, err
+		}
+		n++
+	}
+	cw.Flush()
+	return n, unreadable, cw.Error()
+}
