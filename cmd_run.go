@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/mwprovision/mwprovision/provision"
-	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
@@ -129,24 +129,32 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 	return fs
 }
 
-// run is the run action: plan, pre-flight, confirmation, run, summary.
+// run is the run action: one chain of the steps of a run (package job),
+// each said in this program's words.
 func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) error {
 	started := clock.Now()
-	o.started = started.UTC().Truncate(time.Second)
-	lock, err := report.Acquire(o.Out)
+	jo := o.job()
+	rec, err := report.OpenRecord(o.Out, o.Resume)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	if err := o.learnLanguage(ctx, s.err, clock); err != nil {
-		return err
+	defer rec.Close()
+	site, err := job.AskSite(ctx, jo, newHTTPClient(1), clock)
+	if err != nil {
+		return o.siteErr(err)
 	}
-	sheet, plan, err := o.readPlan(ctx, s.err)
+	o.warn(s.err, job.SiteWarnings(site))
+	prev, err := job.Previous(jo, rec)
+	if err != nil {
+		return o.previousErr(err)
+	}
+	o.warn(s.err, job.PreviousWarnings(prev))
+	plan, closeSheet, err := o.readPlan(ctx, jo, site, prev, started)
 	if err != nil {
 		return err
 	}
-	defer sheet.Close()
-	o.warnAboutSheet(s.err, plan)
+	defer closeSheet()
+	o.warn(s.err, job.SheetWarnings(jo, plan))
 	log, closeLog, err := openLog(o.LogFile, s.err)
 	if err != nil {
 		return err
@@ -158,84 +166,71 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) err
 		zap.Int("to_grant", plan.Counts.ToGrant), zap.Strings("add_groups", o.groups), zap.String("group_expiry", o.GroupExpiry))
 	con := newConsole(s.err, consoleOptions{tty: s.errTTY, quiet: o.Quiet, total: plan.Counts.Rows,
 		toSend: plan.Counts.ToSend(), group: o.DryRun, clock: clock})
-	eng := provision.New(o.engineConfig(plan), provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con, Clock: clock, Advise: advise})
-	creator, err := o.preflight(ctx, s.err, eng, plan, log)
+	eng := job.NewEngine(jo, plan, provision.Deps{HTTP: newHTTPClient(o.Workers), Log: log, Reporter: con, Clock: clock, Advise: advise})
+	creator, err := job.Preflight(ctx, jo, eng, plan, log)
 	if err != nil {
 		return err
 	}
-	o.findExisting(ctx, s, eng, plan, creator, log)
-	if err := o.announce(ctx, s, plan, creator); err != nil {
+	if creator != nil {
+		o.say(s.err, "logged in to %s as %s\n", cmp.Or(creator.SiteName, o.API), creator.Name)
+		o.warn(s.err, job.CreatorWarnings(jo, plan, creator))
+	}
+	if err := o.announce(ctx, s, jo, site, prev, plan, eng, creator, log); err != nil {
 		log.Info("not confirmed", zap.Error(err))
 		return err
 	}
-	if err := plan.Verify(); err != nil {
-		return fmt.Errorf("%s: %w; nothing was created: check the sheet, then run again", o.sheet, err)
-	}
-	results, err := report.Create(o.Out, o.Resume, o.about(plan, creator, started))
-	if err != nil {
+	results, err := job.Start(jo, rec, plan, creator, started)
+	if sc := (*job.SheetChangedError)(nil); errors.As(err, &sc) {
+		return fmt.Errorf("%s: %w; nothing was created: check the sheet, then run again", o.sheet, sc.Err)
+	} else if err != nil {
 		return err
 	}
-	defer results.Close()
-	o.sayStart(s.err, plan, results.Kept)
+	o.sayStart(s.err, plan, rec.Kept())
 	con.start()
 	defer context.AfterFunc(ctx, func() { con.interrupted(o.DryRun) })()
 	sum, runErr := eng.Run(ctx, plan, creator, results)
 	con.finish()
-	log.Info("summary", zap.Any("counts", sum.Counts), zap.Int("rows", sum.Total),
-		zap.Duration("elapsed", sum.Elapsed), zap.Float64("accounts_per_second", sum.PerSecond()))
-	return o.finish(s.err, log, con, results, plan.Counts.Unmatched, sum, runErr)
+	return o.finish(s.err, log, con, site, plan, job.Finish(rec, plan, sum, runErr, log))
 }
 
-// learnLanguage learns the wiki's content language and namespace names,
-// whose rules make the names canonical: from the wiki when the run has one
-// (a --wiki-language that says otherwise is refused), else the language
-// from --wiki-language, else English, with English namespace names.
-// A wiki that cannot say is warned of; the pre-flight then tells what is
-// wrong with it.
-func (o *runOptions) learnLanguage(ctx context.Context, stderr io.Writer, clock pacer.Clock) error {
-	o.names = names.Rules{Lang: cmp.Or(strings.ToLower(o.WikiLanguage), "en")}
-	if o.API == "" {
-		return nil
-	}
-	site, err := provision.AskSite(ctx, newHTTPClient(1), clock, o.API, o.userAgent(), o.oauth, o.Timeout)
-	lang := site.Names.Lang
-	o.decidesAtCreation = site.DecidesAtCreation
+// siteErr says what is wrong with what the wiki said of itself.
+func (o *runOptions) siteErr(err error) error {
+	var le *job.LanguageError
 	switch {
-	case ctx.Err() != nil:
+	case errors.Is(err, context.Canceled):
 		return errInterruptedEarly
-	case err != nil:
-		fmt.Fprintf(stderr, "warning: %s; names are checked by the rules of a wiki in %s (--wiki-language sets the wiki's)\n", reword(err.Error(), err), o.names.Lang)
-		return nil
+	case errors.As(err, &le):
+		return fmt.Errorf("--wiki-language %s, but the wiki's content language is %s: leave --wiki-language out, the wiki's is used", le.Given, le.Wiki)
 	}
-	if o.WikiLanguage != "" && !strings.EqualFold(o.WikiLanguage, lang) {
-		return fmt.Errorf("--wiki-language %s, but the wiki's content language is %s: leave --wiki-language out, the wiki's is used", o.WikiLanguage, lang)
-	}
-	o.names = site.Names
-	return nil
+	return err
 }
 
-// readPlan reads the previous results (to resume) and the sheet into the
-// plan of the run. The sheet stays open for the run to read it again.
-func (o *runOptions) readPlan(ctx context.Context, stderr io.Writer) (*os.File, *provision.Plan, error) {
-	var previous *report.Previous
-	if o.Resume {
-		var err error
-		if previous, err = o.readPrevious(stderr); err != nil {
-			return nil, nil, err
-		}
+// previousErr says what is wrong with the record a run would resume.
+func (o *runOptions) previousErr(err error) error {
+	var ow *report.OtherWikiError
+	if errors.As(err, &ow) {
+		return fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", ow.Path, ow.Wiki, cmp.Or(ow.Want, "no wiki (offline)"))
 	}
+	return err
+}
+
+// readPlan opens the sheet and reads it into the plan of the run: a
+// regular file stays open for the run to read it again; anything else (a
+// pipe, process substitution) is kept in memory as it is read. close
+// closes it.
+func (o *runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site, prev *report.Previous, started time.Time) (plan *provision.Plan, close func(), err error) {
 	f, err := os.Open(o.sheet)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the sheet: %v", err)
 	}
-	// Ctrl-C while reading: closing the sheet ends a read that waits on a
-	// pipe.
-	stop := context.AfterFunc(ctx, func() { f.Close() })
 	src := sheet.Stream(f)
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		src = sheet.File(f, fi.Size())
 	}
-	plan, err := provision.ReadPlan(ctx, src, o.planOptions(previous))
+	// Ctrl-C while reading: closing the sheet ends a read that waits on a
+	// pipe.
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	plan, err = job.ReadPlan(ctx, jo, site, prev, src, started.UTC().Truncate(time.Second))
 	if !stop() || err != nil {
 		f.Close()
 		if ctx.Err() != nil {
@@ -243,76 +238,7 @@ func (o *runOptions) readPlan(ctx context.Context, stderr io.Writer) (*os.File, 
 		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}
-	if n := plan.Counts.Unmatched; n > 0 {
-		fmt.Fprintf(stderr, "warning: %d rows that %s records as created or existing match no row of the sheet now (a name corrected since, or the results of another sheet?): they are kept, with the previous results kept aside at the end\n", n, o.Out)
-	}
-	return f, plan, nil
-}
-
-// readPrevious reads what earlier runs of the sheet recorded, and refuses a
-// record about another wiki.
-func (o *runOptions) readPrevious(stderr io.Writer) (*report.Previous, error) {
-	prev, err := report.ReadPrevious(o.Out)
-	if err != nil {
-		return nil, err
-	}
-	if w := prev.About.Wiki; w != "" && w != o.API {
-		return nil, fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", o.Out, w, cmp.Or(o.API, "no wiki (offline)"))
-	}
-	if prev.Cut != "" {
-		fmt.Fprintf(stderr, "warning: the last row of %s was cut off (a full disk or a crash?): that row is decided again\n", prev.Cut)
-	}
-	return prev, nil
-}
-
-// about is what the results file records: the wiki, the creator, and when
-// the sheet's first run started — this one, unless it resumes an earlier.
-func (o *runOptions) about(plan *provision.Plan, c *provision.Creator, started time.Time) report.About {
-	a := report.About{Wiki: o.API, FirstRun: started}
-	if c != nil {
-		a.Creator = c.Name
-	}
-	if prev := plan.Previous(); prev != nil && !prev.About.FirstRun.IsZero() {
-		a.FirstRun = prev.About.FirstRun
-	}
-	return a
-}
-
-// preflight logs in and checks the creator, when the run has one and will
-// send something: a setup that would fail every row stops here.
-func (o *runOptions) preflight(ctx context.Context, stderr io.Writer, eng *provision.Engine, plan *provision.Plan, log *zap.Logger) (*provision.Creator, error) {
-	if !o.authenticated() || !o.DryRun && plan.Counts.ToSend() == 0 {
-		return nil, nil
-	}
-	c, err := eng.Preflight(ctx)
-	if err == nil && c.Addable != nil {
-		err = plan.Restrict(ctx, c.Addable, c.AddableWhy)
-	}
-	if err != nil {
-		log.Error("preflight", zap.Error(err))
-		return nil, err
-	}
-	o.say(stderr, "logged in to %s as %s\n", cmp.Or(c.SiteName, o.API), c.Name)
-	o.warnAboutCreator(stderr, c, plan)
-	return c, nil
-}
-
-// findExisting learns, for the confirmation of a run that adds accounts to
-// groups, which of the accounts to create exist already: the run adds
-// them to the groups too, and at an event an existing name may be a
-// stranger's. When the wiki cannot say, the confirmation goes without.
-func (o *runOptions) findExisting(ctx context.Context, s *streams, eng *provision.Engine, plan *provision.Plan, c *provision.Creator, log *zap.Logger) {
-	if o.DryRun || o.grant || o.Yes || c == nil || !plan.GroupsAsked() || plan.Counts.ToCreate == 0 || !s.interactive() {
-		return
-	}
-	ex, err := eng.FindExisting(ctx, plan, c)
-	if err != nil {
-		log.Warn("existing", zap.Error(err))
-		fmt.Fprintf(s.err, "warning: cannot tell which accounts exist already (%v); those that do are added to the groups too\n", err)
-		return
-	}
-	log.Info("existing", zap.Int("accounts", ex.Count))
-	o.existing = &ex
+	return plan, func() { f.Close() }, nil
 }
 
 // sayStart says where the previous results went and what the run will do.
@@ -338,36 +264,30 @@ func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept strin
 	}
 }
 
-// finish commits the results and prints the summary; the error says how
-// the run ended.
-func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, results *report.File, unmatched int, sum *report.Summary, runErr error) error {
+// finish says how the run ended, and the summary; the error says it to
+// the exit code.
+func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, site job.Site, plan *provision.Plan, end job.End) error {
+	if end.Kept != "" {
+		fmt.Fprintf(stderr, "the previous results, with %d rows no longer in the sheet, are kept as %s\n", plan.Counts.Unmatched, end.Kept)
+	}
 	// The wiki made the run stop (a wait past --max-wait, a refusal about
 	// the creator): the rows not decided are pending, and the record is
 	// whole.
-	stopped := errors.Is(runErr, pacer.ErrStopped)
-	if runErr == nil || stopped || errors.Is(runErr, provision.ErrInterrupted) {
-		if err := results.Commit(unmatched > 0); err != nil && runErr == nil {
-			runErr = err
-		}
-		if unmatched > 0 && results.Kept != "" {
-			fmt.Fprintf(stderr, "the previous results, with %d rows no longer in the sheet, are kept as %s\n", unmatched, results.Kept)
-		}
-	}
-	if stopped {
-		fmt.Fprintln(stderr, explain(runErr))
-		runErr = nil
+	if end.Stopped != nil {
+		fmt.Fprintln(stderr, explain(end.Stopped))
 	}
 	con.printProblems(o.Out)
+	sum := end.Summary
 	sum.Print(stderr)
 	if o.API == "" {
-		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s, English namespace names only (--wiki-language for another language; --api asks the wiki)\n", o.names.Lang)
+		fmt.Fprintf(stderr, "names: by the rules of a wiki in %s, English namespace names only (--wiki-language for another language; --api asks the wiki)\n", site.Names.Lang)
 	}
-	if o.DryRun && len(o.decidesAtCreation) > 0 && sum.Counts[report.WouldCreate] > 0 {
+	if o.DryRun && len(site.DecidesAtCreation) > 0 && sum.Counts[report.WouldCreate] > 0 {
 		fmt.Fprintf(stderr, "note: the wiki runs %s, which judges an account only when it is created: a would-create row may still be refused then, and no dry run can know\n",
-			strings.Join(o.decidesAtCreation, " and "))
+			strings.Join(site.DecidesAtCreation, " and "))
 	}
 	fmt.Fprintf(stderr, "results: %s\nlog: %s\n", o.Out, o.LogFile)
-	switch {
+	switch runErr := end.Err; {
 	case errors.Is(runErr, provision.ErrInterrupted) && o.DryRun:
 		return errDryRunInterrupted
 	case errors.Is(runErr, provision.ErrInterrupted):

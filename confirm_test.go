@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/sheet"
+	"go.uber.org/zap"
 
 	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/provision/groups"
@@ -38,7 +40,7 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 		{"y\n", false, nil, ""},
 	} {
 		s, _, stderr := bufferStreams(tt.answer, tt.tty)
-		err := o.announce(t.Context(), s, plan, creator)
+		err := o.announce(t.Context(), s, o.job(), job.Site{}, nil, plan, nil, creator, zap.NewNop())
 		switch {
 		case !tt.tty && (err == nil || !strings.Contains(err.Error(), "no terminal to ask on")):
 			t.Errorf("without a terminal: %v, want a refusal", err)
@@ -49,9 +51,14 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 		}
 	}
 	o.Yes = true
-	if s, _, stderr := bufferStreams("", false); o.announce(t.Context(), s, plan, creator) != nil || stderr.Len() != 0 {
+	if s, _, stderr := bufferStreams("", false); o.announce(t.Context(), s, o.job(), job.Site{}, nil, plan, nil, creator, zap.NewNop()) != nil || stderr.Len() != 0 {
 		t.Errorf("--yes still asks: %q", stderr.String())
 	}
+}
+
+// confirmPlan asks on s to confirm a run of o's options and plan by c.
+func confirmPlan(ctx context.Context, s *streams, o *runOptions, plan *provision.Plan, c *provision.Creator) error {
+	return confirm(ctx, s, job.Confirm(o.job(), job.Site{}, nil, plan, c, nil))
 }
 
 // planOf reads data as the plan of a run in mailpassword mode.
@@ -81,14 +88,14 @@ func TestWarnAboutSheet(t *testing.T) {
 			"warning: ignoring columns team, shirt size (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n"},
 	} {
 		var b strings.Builder
-		tt.o.warnAboutSheet(&b, plan)
+		tt.o.warn(&b, job.SheetWarnings(tt.o.job(), plan))
 		if b.String() != tt.want {
 			t.Errorf("warnings:\n%s\nwant:\n%s", b.String(), tt.want)
 		}
 	}
 	shared := planOf(t, "username,email\nana,family@example.org\nbo,family@example.org\nana_k,family@example.org\n")
 	var b strings.Builder
-	(&runOptions{}).warnAboutSheet(&b, shared)
+	(&runOptions{}).warn(&b, job.SheetWarnings(job.Options{}, shared))
 	want := "warning: line 3 has the same email as line 2: allowed, as a family may share an address, but check that nobody signed up twice\n" +
 		"warning: line 4 has the same email as line 2: allowed, as a family may share an address, but check that nobody signed up twice\n"
 	if b.String() != want {
@@ -130,7 +137,7 @@ func TestWarnAboutCreator(t *testing.T) {
 			"note: Admin holds tboverride, which the wiki's cancreate check honours but its createaccount does not; the names are checked as an anonymous visitor, as the wiki will judge them in the run\n"},
 	} {
 		var b strings.Builder
-		tt.o.warnAboutCreator(&b, &tt.c, plan)
+		tt.o.warn(&b, job.CreatorWarnings(tt.o.job(), plan, &tt.c))
 		if b.String() != tt.want {
 			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, b.String(), tt.want)
 		}
@@ -153,7 +160,7 @@ func TestAnnounceDryRun(t *testing.T) {
 		{runOptions{DryRun: true, Quiet: true}, nil, ""},
 	} {
 		s, _, stderr := bufferStreams("", false)
-		if err := tt.o.announce(t.Context(), s, plan, tt.c); err != nil || stderr.String() != tt.want {
+		if err := tt.o.announce(t.Context(), s, tt.o.job(), job.Site{}, nil, plan, nil, tt.c, zap.NewNop()); err != nil || stderr.String() != tt.want {
 			t.Errorf("announce: %v, %q; want %q", err, stderr.String(), tt.want)
 		}
 	}
@@ -169,7 +176,7 @@ func TestConfirmShowsThePublicReasons(t *testing.T) {
 	}
 	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon"}
 	s, _, stderr := bufferStreams("n\n", true)
-	o.confirm(t.Context(), s, planOf(t, data.String()), &provision.Creator{Name: "A"})
+	confirmPlan(t.Context(), s, o, planOf(t, data.String()), &provision.Creator{Name: "A"})
 	want := "  reason:   \"Table 1\" (2 rows)\n" +
 		"            \"Table 2\" (1 row)\n" +
 		"            \"Table 3\" (1 row)\n" +
@@ -193,7 +200,7 @@ func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
 	cancel()
 	s, _, _ := bufferStreams("y\n", true)
 	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true}
-	if err := o.confirm(ctx, s, planOf(t, "username,email\none,1@example.org\n"), &provision.Creator{Name: "A"}); err != errInterruptedEarly {
+	if err := confirmPlan(ctx, s, o, planOf(t, "username,email\none,1@example.org\n"), &provision.Creator{Name: "A"}); err != errInterruptedEarly {
 		t.Errorf("confirm after Ctrl-C = %v, want errInterruptedEarly", err)
 	}
 	if _, err := promptSecret(ctx, s.readSecret, s.err, "Bot password: "); err != errInterruptedEarly {
@@ -208,14 +215,14 @@ func TestCtrlCAtTheQuestionCreatesNothing(t *testing.T) {
 func TestConfirmShowsTheGroups(t *testing.T) {
 	data := "username,email,groups,expiry\none,1@example.org,,\ntwo,2@example.org,staff,\nthree,3@example.org,staff,infinite\n"
 	from := time.Date(2026, 11, 24, 19, 20, 0, 0, time.UTC)
-	opts := provision.PlanOptions{MailPassword: true, Groups: groups.GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
+	opts := provision.PlanOptions{MailPassword: true, Groups: groups.Options{Add: []string{"confirmed"}, Expiry: "2 weeks", From: from}}
 	plan, err := provision.ReadPlan(t.Context(), sheet.Stream(strings.NewReader(data)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := &runOptions{API: "https://w/api.php", User: "A@b", MailPassword: true, Reason: "Edit-a-thon", groups: []string{"confirmed"}}
 	s, _, stderr := bufferStreams("n\n", true)
-	o.confirm(t.Context(), s, plan, &provision.Creator{Name: "A"})
+	confirmPlan(t.Context(), s, o, plan, &provision.Creator{Name: "A"})
 	for _, want := range []string{
 		"  groups:   confirmed until 8 December 2026, 19:20 UTC (2 rows)\n" +
 			"            staff until 8 December 2026, 19:20 UTC (1 row)\n" +
@@ -237,7 +244,7 @@ func TestConfirmShowsTheGroups(t *testing.T) {
 	}
 	o.grant = true
 	s, _, stderr = bufferStreams("n\n", true)
-	o.confirm(t.Context(), s, plan, &provision.Creator{Name: "A"})
+	confirmPlan(t.Context(), s, o, plan, &provision.Creator{Name: "A"})
 	for _, want := range []string{
 		"About to add accounts to groups; nothing is created.\n",
 		"  accounts: 3 existing to add to groups (0 other rows need no request): One, Two, Three\n",
@@ -250,5 +257,26 @@ func TestConfirmShowsTheGroups(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "mail:") || strings.Contains(stderr.String(), "is not created, but") {
 		t.Errorf("grant's confirmation speaks of creating:\n%s", stderr.String())
+	}
+}
+
+// The confirmation is one value, built here without a terminal or a wiki:
+// existing accounts are said, and counted out of those to create.
+func TestConfirmationTextOfExistingAccounts(t *testing.T) {
+	conf := job.Confirmation{
+		Wiki: "Test wiki", API: "https://w/api.php", Creator: "Organizer", Login: "Organizer@bulk",
+		Rows: 4, Accounts: 3, First: []string{"Ann", "Bob", "Cy"}, Existing: &provision.Existing{Count: 1, First: []string{"Bob"}},
+		GroupsAsked: true, MailPassword: true, Reason: "Edit-a-thon",
+	}
+	got := confirmationText(conf)
+	for _, want := range []string{
+		"  accounts: 3 to create (1 other rows need no request): Ann, Bob, Cy\n" +
+			"  existing: 1 of these exist already, so 2 are created; the 1 are only added to their groups: Bob\n",
+		"  groups:   none (no row to send asks for a group)\n",
+		"\nCreate 2 accounts, and add them and 1 existing accounts to groups? [y/N] ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the confirmation:\n%s\nlacks:\n%s", got, want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,9 +16,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/mwprovision/mwprovision/provision"
 	"github.com/mwprovision/mwprovision/provision/groups"
-	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/urfave/cli/v2"
@@ -67,18 +65,8 @@ type runOptions struct {
 
 	// grant: the grant command, which creates nothing and adds the
 	// existing accounts of the sheet to groups.
-	grant bool
-	// started is when this run started: a duration of --group-expiry
-	// counts from the record's first run.
-	started time.Time
-	groups  []string        // --add-groups
-	names   names.Rules // the wiki's rules for names: its language (the wiki's, --wiki-language or en) and, asked of the wiki, its namespace names
-	// decidesAtCreation are the wiki's extensions that judge an account
-	// only at creation (AbuseFilter): a dry run says it cannot foresee them.
-	decidesAtCreation []string
-	// existing are the accounts to create that exist already, when the
-	// confirmation asks about a run that adds groups; nil when unknown.
-	existing *provision.Existing
+	grant    bool
+	groups   []string // --add-groups
 	sheet    string
 	password string // secret
 	oauth    string // secret: OAuth 2 access token
@@ -146,7 +134,7 @@ func (o *runOptions) defaultPaths() error {
 	}
 	if err := distinctFiles(
 		namedPath{"the sheet", o.sheet}, namedPath{"--out", o.Out},
-		namedPath{"--out's .partial", o.Out + ".partial"}, namedPath{"--log-file", o.LogFile}); err != nil {
+		namedPath{"--out's .partial", report.PartialPath(o.Out)}, namedPath{"--log-file", o.LogFile}); err != nil {
 		return err
 	}
 	// A file at --out is kept aside, or resumed from: only a results file.
@@ -204,7 +192,7 @@ func (o *runOptions) validateWiki() error {
 		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o.API, "#") {
 			return fmt.Errorf("--api %q has a query or a fragment (after ? or #): give the URL of api.php itself, such as https://xx.wikipedia.org/w/api.php", o.API)
 		}
-		if u.Scheme == "http" && !isLoopback(o.API) && !o.Insecure {
+		if u.Scheme == "http" && !job.IsLoopback(o.API) && !o.Insecure {
 			return fmt.Errorf("--api %s is plain http to another machine: the bot password and the sheet's passwords would travel unencrypted; use https://, or --allow-insecure-http if you must", o.API)
 		}
 	}
@@ -343,42 +331,12 @@ func (o *runOptions) userAgent() string {
 	return fmt.Sprintf("mwprovision/%s (+%s)", version, o.Contact)
 }
 
-// authenticated reports whether the run logs in: a creator was given.
-func (o *runOptions) authenticated() bool { return o.User != "" || o.oauth != "" }
-
-// engineConfig is the engine's configuration from the flags.
-func (o *runOptions) engineConfig(plan *provision.Plan) provision.Config {
-	return provision.Config{
-		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, Reason: o.Reason, MailPassword: o.MailPassword,
-		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait,
-		UserAgent: o.userAgent(), DryRun: o.DryRun, RequestTimeout: o.Timeout,
-		GrantOnly: o.grant, Groups: plan.GroupsAsked(), AddGroups: o.groups,
+// job is what the run is asked to do, for the steps of a run.
+func (o *runOptions) job() job.Options {
+	return job.Options{
+		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, UserAgent: o.userAgent(), Contact: o.Contact,
+		Reason: o.Reason, MailPassword: o.MailPassword, Grant: o.grant, DryRun: o.DryRun, Resume: o.Resume,
+		Workers: o.Workers, Rate: o.limit, MaxAttempts: o.MaxAttempts, MaxWait: o.MaxWait, RequestTimeout: o.Timeout,
+		Columns: o.columns, AddGroups: o.groups, GroupExpiry: o.GroupExpiry, WikiLanguage: o.WikiLanguage, Out: o.Out,
 	}
-}
-
-// planOptions say how the plan decides rows, from the flags and the
-// previous results (nil unless resuming).
-func (o *runOptions) planOptions(previous *report.Previous) provision.PlanOptions {
-	// A duration counts from the first run of the record that added
-	// groups, so that a resumed run asks for the same expiry and finds the
-	// grant an earlier one made; else from this run.
-	from := o.started
-	if previous != nil && previous.GroupsAsked && !previous.About.FirstRun.IsZero() {
-		from = previous.About.FirstRun
-	}
-	return provision.PlanOptions{MailPassword: o.MailPassword && !o.grant, Offline: o.DryRun && o.API == "", Previous: previous, Columns: o.columns,
-		Groups: groups.GroupOptions{Add: o.groups, Expiry: o.GroupExpiry, From: from, Now: o.started}, GrantOnly: o.grant, Names: o.names}
-}
-
-func isLoopback(api string) bool {
-	u, err := url.Parse(api)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

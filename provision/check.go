@@ -20,7 +20,7 @@ type Checker struct {
 	Carried func(canonical string) bool
 	// Groups are the groups the run adds accounts to; nil: none but a
 	// sheet's groups column.
-	Groups *groups.GroupOptions
+	Groups *groups.Options
 	// GrantOnly: the run creates nothing, it adds existing accounts to
 	// groups: a row needs no email or password, but a group.
 	GrantOnly bool
@@ -80,7 +80,7 @@ func (c *Checker) Check(a *Account) {
 func (c *Checker) grantProblem(a *Account, carried bool) *sheet.Problem {
 	g := c.Groups
 	if g == nil {
-		g = &groups.GroupOptions{}
+		g = &groups.Options{}
 	}
 	grants, p := g.Grants(a.Groups, a.Expiry)
 	if p == nil && c.GrantOnly && len(grants) == 0 && !carried {

@@ -46,7 +46,7 @@ func TestGrantOnlyAsksAloneAboutANameSpelledOtherwise(t *testing.T) {
 		mu.Unlock()
 		return fmt.Sprintf(`{"userrights":{"user":%q,"added":["staff"],"removed":[]}}`, user)
 	}
-	opts := PlanOptions{GrantOnly: true, Groups: groups.GroupOptions{Add: []string{"staff"}, From: time.Now()}}
+	opts := PlanOptions{GrantOnly: true, Groups: groups.Options{Add: []string{"staff"}, From: time.Now()}}
 	plan, err := ReadPlan(t.Context(), sheet.Stream(strings.NewReader("username\nAnn\nBob\nGhost\n")), opts)
 	if err != nil {
 		t.Fatal(err)

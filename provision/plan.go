@@ -29,7 +29,7 @@ type PlanOptions struct {
 	Columns map[string]string
 	// Groups are the groups the run adds accounts to, besides a sheet's
 	// groups column.
-	Groups groups.GroupOptions
+	Groups groups.Options
 	// GrantOnly: the run creates nothing; it adds the existing accounts
 	// of the sheet to groups.
 	GrantOnly bool

@@ -15,8 +15,8 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
-// GroupOptions say which groups a run adds the accounts of its rows to.
-type GroupOptions struct {
+// Options say which groups a run adds the accounts of its rows to.
+type Options struct {
 	// Add are the groups for every row (a sheet's groups column adds
 	// more per row).
 	Add []string
@@ -135,7 +135,7 @@ func addDuration(t time.Time, v string) (time.Time, error) {
 // Grants resolves the groups of a row: the run's, then those of its groups
 // cell, until the time of its expiry cell or the run's expiry. A problem makes the row invalid; the
 // groups are returned with it, without an expiry.
-func (g *GroupOptions) Grants(cell, expiryCell string) ([]Grant, *sheet.Problem) {
+func (g *Options) Grants(cell, expiryCell string) ([]Grant, *sheet.Problem) {
 	groups := slices.Clone(g.Add)
 	for _, x := range SplitGroups(cell) {
 		if !slices.Contains(groups, x) {

@@ -63,28 +63,28 @@ func TestGrantsOfARow(t *testing.T) {
 	twoWeeks := from.AddDate(0, 0, 14)
 	for _, tt := range []struct {
 		name     string
-		opts     GroupOptions
+		opts     Options
 		groups   string
 		expiry   string
 		want     []Grant
 		wantCode string
 	}{
 		{name: "no groups", want: nil},
-		{name: "the run's", opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks"},
+		{name: "the run's", opts: Options{Add: []string{"confirmed"}, Expiry: "2 weeks"},
 			want: []Grant{{"confirmed", twoWeeks}}},
-		{name: "the run's then the sheet's, once each", opts: GroupOptions{Add: []string{"sysop"}}, groups: "bureaucrat;sysop",
+		{name: "the run's then the sheet's, once each", opts: Options{Add: []string{"sysop"}}, groups: "bureaucrat;sysop",
 			want: []Grant{{"sysop", time.Time{}}, {"bureaucrat", time.Time{}}}},
-		{name: "the row's expiry wins", opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks"}, expiry: "infinite",
+		{name: "the row's expiry wins", opts: Options{Add: []string{"confirmed"}, Expiry: "2 weeks"}, expiry: "infinite",
 			want: []Grant{{"confirmed", time.Time{}}}},
 		{name: "confirmed never without an expiry", groups: "confirmed", wantCode: "group-needs-expiry"},
-		{name: "an expiry that is not one", opts: GroupOptions{Expiry: "soon"}, groups: "staff", wantCode: "invalid-expiry"},
-		{name: "a group the creator may not add", opts: GroupOptions{Addable: []string{"confirmed"}, Expiry: "1 week"},
+		{name: "an expiry that is not one", opts: Options{Expiry: "soon"}, groups: "staff", wantCode: "invalid-expiry"},
+		{name: "a group the creator may not add", opts: Options{Addable: []string{"confirmed"}, Expiry: "1 week"},
 			groups: "confirmed;sysop", wantCode: "group-not-addable"},
-		{name: "offline, every group may be added", opts: GroupOptions{Expiry: "1 week"}, groups: "sysop",
+		{name: "offline, every group may be added", opts: Options{Expiry: "1 week"}, groups: "sysop",
 			want: []Grant{{"sysop", from.AddDate(0, 0, 7)}}},
 		{name: "a duration from the record's first run that ended before this run",
-			opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 20)}, wantCode: "invalid-expiry"},
-		{name: "the same duration while it lasts", opts: GroupOptions{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 3)},
+			opts: Options{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 20)}, wantCode: "invalid-expiry"},
+		{name: "the same duration while it lasts", opts: Options{Add: []string{"confirmed"}, Expiry: "2 weeks", Now: from.AddDate(0, 0, 3)},
 			want: []Grant{{"confirmed", twoWeeks}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
