@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// rooms are mwprovision's packages, lowest first (ARCHITECTURE.md draws
+// them): a package may import only packages of the rooms below its own, so
+// that no lower room ever refers to a higher one's types — the sheet never
+// to the engine's, the engine never to a front-end's.
+var rooms = [][]string{
+	{"provision/sheet", "provision/pacer", "wikitest"},
+	{"provision/names", "report", "wikitest/cmd/testwiki"},
+	{"provision/groups"},
+	{"provision/mwapi"},
+	{"provision/classify"},
+	{"provision"},     // the engine
+	{"provision/job"}, // the steps of a run, which every front-end drives
+	{""},              // the command line
+}
+
+// Every package of the module is in a room, and imports only packages of
+// the rooms below it (as go list says; tests may import anything).
+func TestRoomsDependDownward(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	if problems := downwardProblems(string(out), "github.com/mwprovision/mwprovision"); len(problems) > 0 {
+		t.Errorf("the rooms of ARCHITECTURE.md are not kept:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// downwardProblems reads go list's lines (a package, then its imports) and
+// says each package in no room, and each import of a package of module
+// that is not in a lower room.
+func downwardProblems(list, module string) []string {
+	level := map[string]int{}
+	for i, room := range rooms {
+		for _, p := range room {
+			level[p] = i
+		}
+	}
+	rel := func(path string) (string, bool) {
+		if path == module {
+			return "", true
+		}
+		p, ok := strings.CutPrefix(path, module+"/")
+		return p, ok
+	}
+	var problems []string
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		fields := strings.Fields(line)
+		pkg, _ := rel(fields[0])
+		from, ok := level[pkg]
+		if !ok {
+			problems = append(problems, fields[0]+" is in no room: add it to rooms and to ARCHITECTURE.md")
+			continue
+		}
+		for _, imp := range fields[1:] {
+			dep, ours := rel(imp)
+			if !ours {
+				continue
+			}
+			if to, ok := level[dep]; !ok || to >= from {
+				problems = append(problems, fields[0]+" imports "+imp+", which is not in a room below it")
+			}
+		}
+	}
+	slices.Sort(problems)
+	return problems
+}
+
+// The rule fails on an import upward or sideways, and on a package in no
+// room.
+func TestDownwardProblemsFindsEachBreak(t *testing.T) {
+	const m = "example.org/m"
+	for _, tt := range []struct {
+		list string
+		want int
+	}{
+		{m + "/provision " + m + "/provision/sheet " + m + "/report fmt\n" + m + " " + m + "/provision/job", 0},
+		{m + "/provision/sheet " + m + "/provision", 1},         // the sheet refers to the engine
+		{m + "/provision/names " + m + "/report", 1},            // sideways
+		{m + "/provision/newroom " + m + "/provision/sheet", 1}, // in no room
+	} {
+		if got := downwardProblems(tt.list, m); len(got) != tt.want {
+			t.Errorf("%q: %d problems %v, want %d", tt.list, len(got), got, tt.want)
+		}
+	}
+}
