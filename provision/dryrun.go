@@ -24,9 +24,9 @@ const (
 func predict(u mwapi.UserAnswer) classify.Outcome {
 	switch {
 	case u.Invalid:
-		return classify.ClassifyRefusal("invaliduser", mwapi.RawMessageOf("noname", nil))
+		return classify.Refusal("invaliduser", mwapi.RawMessageOf("noname", nil))
 	case !u.Missing:
-		return classify.ClassifyRefusal("userexists", mwapi.RawMessageOf("userexists", nil))
+		return classify.Refusal("userexists", mwapi.RawMessageOf("userexists", nil))
 	case u.CanCreate == nil:
 		return classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: "no-cancreate",
 			Message: "the wiki did not say whether this account can be created"}
@@ -34,7 +34,7 @@ func predict(u mwapi.UserAnswer) classify.Outcome {
 		return classify.Outcome{Action: classify.Decide, Status: report.WouldCreate}
 	case len(u.CanCreateError) > 0:
 		e := u.CanCreateError[0]
-		o := classify.ClassifyRefusal(e.Code, mwapi.RawMessageOf(e.Message, e.Params))
+		o := classify.Refusal(e.Code, mwapi.RawMessageOf(e.Message, e.Params))
 		if o.Action != classify.Decide {
 			o = classify.Outcome{Action: classify.Decide, Status: report.Failed, Code: e.Code, Message: o.Message}
 		}
@@ -128,7 +128,7 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *mwapi.Se
 		return s.Post(ctx, url.Values{"action": {"validatepassword"}, "password": {a.Password},
 			"user": {a.Canonical}, "email": {a.Email}, "realname": {a.RealName}})
 	}, classify: func(ans mwapi.Answer) classify.Outcome {
-		if o, done := classify.ClassifyEnvelope(ans); done {
+		if o, done := classify.Envelope(ans); done {
 			return o
 		}
 		// Account creation needs "Good": on MediaWiki 1.39 a common password
@@ -141,7 +141,7 @@ func (e *Engine) checkPassword(ctx context.Context, log *zap.Logger, s *mwapi.Se
 			return classify.Outcome{Action: classify.Backoff, Code: "no-result", Message: "the wiki's answer has no validatepassword result"}
 		case v.Validity != "Good" && len(v.ValidityMessages) > 0:
 			m := v.ValidityMessages[0]
-			o := classify.ClassifyRefusal(m.Code, mwapi.RawMessageOf(m.Message, m.Params))
+			o := classify.Refusal(m.Code, mwapi.RawMessageOf(m.Message, m.Params))
 			if o.Action != classify.Decide {
 				o = classify.Outcome{Action: classify.Decide, Status: report.Invalid, Code: m.Code, Message: o.Message}
 			}

@@ -117,7 +117,7 @@ func New(cfg Config, deps Deps) *Engine {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
 	}
-	return &Engine{cfg: cfg, deps: deps, pacer: pacer.NewPacer(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
+	return &Engine{cfg: cfg, deps: deps, pacer: pacer.New(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
 }
 
 // decided is a row the engine has decided, on its way to be recorded.

@@ -31,7 +31,7 @@ func (e *Engine) readUsers(ctx context.Context, log *zap.Logger, s *mwapi.Sessio
 	t := e.try(ctx, log, s, request{what: what, line: line, send: func(ctx context.Context) mwapi.Answer {
 		return s.Users(ctx, names, usprop)
 	}, classify: func(a mwapi.Answer) classify.Outcome {
-		if o, done := classify.ClassifyEnvelope(a); done {
+		if o, done := classify.Envelope(a); done {
 			return o
 		}
 		if a.Body.Query == nil {
@@ -120,7 +120,7 @@ func (e *Engine) addGroups(ctx context.Context, w worker, a *Account, name, reas
 	t := e.try(ctx, log, s, request{what: "userrights", line: a.Line, send: func(ctx context.Context) mwapi.Answer {
 		return s.UserRights(ctx, name, p.Send, reason)
 	}, classify: func(ans mwapi.Answer) classify.Outcome {
-		if o, done := classify.ClassifyEnvelope(ans); done {
+		if o, done := classify.Envelope(ans); done {
 			return o
 		}
 		if ans.Body.UserRights == nil {
@@ -295,7 +295,7 @@ func (e *Engine) grantJob(ctx context.Context, w worker, j *job, u mwapi.UserAns
 		return decided{seq: j.Seq, row: rowFor(&j.Account, classify.Outcome{Status: report.Failed, Code: "no-answer",
 			Message: "the wiki did not answer about this name"}, t.attempts, now), sent: true}
 	case found && u.Invalid:
-		return decided{seq: j.Seq, row: rowFor(&j.Account, classify.ClassifyRefusal("invaliduser", mwapi.RawMessageOf("noname", nil)), t.attempts, now), sent: true}
+		return decided{seq: j.Seq, row: rowFor(&j.Account, classify.Refusal("invaliduser", mwapi.RawMessageOf("noname", nil)), t.attempts, now), sent: true}
 	case found && u.Missing && j.prev == nil:
 		return decided{seq: j.Seq, row: rowFor(&j.Account, noAccount(j.Canonical), t.attempts, now), sent: true}
 	}

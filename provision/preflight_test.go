@@ -45,7 +45,7 @@ func TestDescribeBlock(t *testing.T) {
 // A composite block arrives with a null id and no author; no block, with
 // none of the fields.
 func TestBlockInfoFromTheWikisAnswer(t *testing.T) {
-	var r mwapi.ApiResponse
+	var r mwapi.APIResponse
 	js := `{"query":{"userinfo":{"id":2,"name":"Organizer","blockid":null,"blockedby":"","blockedbyid":0,"blockreason":"multiple","blockexpiry":"infinite","blocknocreate":true}}}`
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)

@@ -147,7 +147,7 @@ var notCountedCodes = map[string]bool{
 // Classify decides what an answer to action=createaccount means. It is a pure
 // function of the answer: table-tested for every code and HTTP status.
 func Classify(a mwapi.Answer) Outcome {
-	if o, done := ClassifyEnvelope(a); done {
+	if o, done := Envelope(a); done {
 		return o
 	}
 	ca := a.Body.CreateAccount
@@ -162,16 +162,16 @@ func Classify(a mwapi.Answer) Outcome {
 		return Outcome{Action: Decide, Status: report.NeedsManual, Code: strings.ToLower(ca.Status),
 			Message: needsManualMessage(ca, msg)}
 	case "FAIL":
-		return ClassifyRefusal(ca.MessageCode, ca.Message)
+		return Refusal(ca.MessageCode, ca.Message)
 	}
 	return Outcome{Action: Decide, Status: report.Failed, Code: "unknown-status",
 		Message: fmt.Sprintf("the wiki answered status %q, which mwprovision does not know", ca.Status)}
 }
 
-// ClassifyEnvelope decides what any api.php answer says before its module's
+// Envelope decides what any api.php answer says before its module's
 // result is read: transport errors, HTTP status, a body that is not JSON, a
 // top-level error. done is false when the body holds a result to read.
-func ClassifyEnvelope(a mwapi.Answer) (o Outcome, done bool) {
+func Envelope(a mwapi.Answer) (o Outcome, done bool) {
 	if a.Err != nil {
 		return Outcome{Action: Backoff, Code: "network", Message: a.Err.Error(), Ambiguous: true}, true
 	}
@@ -202,10 +202,10 @@ func ClassifyEnvelope(a mwapi.Answer) (o Outcome, done bool) {
 	return Outcome{}, false
 }
 
-// ClassifyRefusal maps the code of a refusal — a createaccount FAIL, or a
+// Refusal maps the code of a refusal — a createaccount FAIL, or a
 // cancreateerror of list=users in a dry run — to what happens to the row.
 // Both paths share it, so that a dry run predicts what a run reports.
-func ClassifyRefusal(code string, message json.RawMessage) Outcome {
+func Refusal(code string, message json.RawMessage) Outcome {
 	msg := mwapi.MessageText(message)
 	counted := !notCountedCodes[code] && !strings.HasPrefix(code, "globalblocking-")
 	switch {

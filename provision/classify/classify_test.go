@@ -10,9 +10,9 @@ import (
 	"github.com/mwprovision/mwprovision/report"
 )
 
-func body(t *testing.T, js string) *mwapi.ApiResponse {
+func body(t *testing.T, js string) *mwapi.APIResponse {
 	t.Helper()
-	var r mwapi.ApiResponse
+	var r mwapi.APIResponse
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatalf("bad test JSON %s: %v", js, err)
 	}

@@ -216,9 +216,9 @@ func (m Membership) until() time.Time {
 	return t
 }
 
-// grantPlan is what a row's grants need, given what the account holds:
+// Plan is what a row's grants need, given what the account holds:
 // the grants to send, and the groups left alone with why.
-type grantPlan struct {
+type Plan struct {
 	Send []Grant
 	Done report.Groups // left alone: held as long or longer, or autoconfirmed
 }
@@ -226,8 +226,8 @@ type grantPlan struct {
 // PlanGrants decides, for each grant, whether to send it: never to shorten
 // a membership, nor to make a permanent one temporary, nor to give
 // confirmed to an account that is autoconfirmed already.
-func PlanGrants(grants []Grant, groups []string, held []Membership) grantPlan {
-	var p grantPlan
+func PlanGrants(grants []Grant, groups []string, held []Membership) Plan {
+	var p Plan
 	for _, g := range grants {
 		if g.Group == confirmedGroup && slices.Contains(groups, "autoconfirmed") {
 			p.Done = append(p.Done, report.GroupResult{Group: g.Group, State: report.GrantSkipped})

@@ -31,7 +31,7 @@ type Answer struct {
 	HTTPStatus int
 	Location   string        // where a redirect points
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-	Body       *ApiResponse  // nil when the body was not JSON
+	Body       *APIResponse  // nil when the body was not JSON
 	BodyStart  string        // the first bytes of a body that was not JSON
 	Err        error         // transport error: the request may or may not have reached the wiki
 	Sent       time.Time
@@ -86,7 +86,7 @@ func (g *SiteGeneral) Wikimedia() bool {
 	return len(g.WMFConfig) > 0 || IsWikimediaHost(g.ServerName)
 }
 
-type ApiResponse struct {
+type APIResponse struct {
 	Error            *ErrorObject         `json:"error"`
 	CreateAccount    *CreateAccountResult `json:"createaccount"`
 	ValidatePassword *struct {
@@ -433,7 +433,7 @@ func (s *Session) do(req *http.Request, secrets []string) Answer {
 		ans.Err = fmt.Errorf("read answer: %w", s.transportError(err))
 		return ans
 	}
-	var r ApiResponse
+	var r APIResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		ans.BodyStart = snippet([]byte(redactText(string(body), secrets)))
 		return ans

@@ -60,7 +60,7 @@ func (s *Session) secretsOf(form url.Values) []string {
 }
 
 // clean removes the secrets from the text of an answer.
-func (r *ApiResponse) clean(secrets []string) {
+func (r *APIResponse) clean(secrets []string) {
 	if len(secrets) == 0 {
 		return
 	}

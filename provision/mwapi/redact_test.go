@@ -9,7 +9,7 @@ import (
 // Only the text of an answer is cleaned: a password that is an ordinary
 // word keeps the codes and the structure of the answer that refuses it.
 func TestCleaningKeepsCodesAndStructure(t *testing.T) {
-	var r ApiResponse
+	var r APIResponse
 	body := `{"validatepassword":{"validity":"Invalid","validitymessages":[{"message":"passwordincommonlist","params":["your password is password"],"code":"passwordincommonlist"}]},` +
 		`"error":{"code":"password-login-forbidden","info":"password=password\u0026x"}}`
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
@@ -34,7 +34,7 @@ func TestCleaningKeepsCodesAndStructure(t *testing.T) {
 func TestWikitextEscapedSecretsAreRedacted(t *testing.T) {
 	const secret = "pa<ss>|word[1]"
 	escaped := "pa&#60;ss&#62;&#124;word&#91;1&#93;"
-	r := ApiResponse{CreateAccount: &CreateAccountResult{
+	r := APIResponse{CreateAccount: &CreateAccountResult{
 		Message: json.RawMessage(`{"key":"some-extension-refusal","params":["before ` + escaped + ` after","&#60;kept&#62;"]}`)}}
 	r.clean([]string{secret})
 	got := MessageText(r.CreateAccount.Message)

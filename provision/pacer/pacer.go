@@ -130,9 +130,9 @@ type Pacer struct {
 	resumes  int
 }
 
-// NewPacer returns a pacer allowing r requests per second (rate.Inf: no
+// New returns a pacer allowing r requests per second (rate.Inf: no
 // limit) and at most maxWait of pauses in all; paused is told of every pause.
-func NewPacer(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger, paused func(Pause)) *Pacer {
+func New(r rate.Limit, maxWait time.Duration, clock Clock, log *zap.Logger, paused func(Pause)) *Pacer {
 	stopped, stopAll := context.WithCancel(context.Background())
 	return &Pacer{limiter: rate.NewLimiter(r, 1), maxWait: maxWait, clock: clock, log: log, paused: paused, Base: backoffBase,
 		stopped: stopped, stopAll: stopAll}

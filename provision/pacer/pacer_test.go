@@ -73,7 +73,7 @@ func (l *pauseLog) all() []Pause {
 
 func newTestPacer(maxWait time.Duration, clock Clock) (*Pacer, *pauseLog) {
 	l := &pauseLog{}
-	return NewPacer(rate.Inf, maxWait, clock, zap.NewNop(), l.add), l
+	return New(rate.Inf, maxWait, clock, zap.NewNop(), l.add), l
 }
 
 // The window the wiki refused in is full: it began with the earliest of
@@ -238,7 +238,7 @@ func TestWaitHonoursContext(t *testing.T) {
 // 4.5 s of that clock (the first goes at once).
 func TestWaitKeepsTheSteadyRate(t *testing.T) {
 	clock := newHandClock()
-	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
+	p := New(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
 	if got := waitTimes(t, p, clock, 10, true); got != 4500*time.Millisecond {
 		t.Errorf("ten requests at 2/s took %s, want 4.5s", got)
 	}
@@ -267,7 +267,7 @@ func TestPacerCountedRingWraps(t *testing.T) {
 func TestReadsWaitForPausesButNotForTheRate(t *testing.T) {
 	clock := newHandClock()
 	t0 := clock.Now()
-	p := NewPacer(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
+	p := New(2, time.Hour, clock, zap.NewNop(), func(Pause) {})
 	if got := waitTimes(t, p, clock, 10, false); got != 0 {
 		t.Errorf("ten reads at a rate of 2/s waited %s, want none", got)
 	}
@@ -284,7 +284,7 @@ func TestReadsWaitForPausesButNotForTheRate(t *testing.T) {
 // throttle window (which may be a day) before it ends.
 func TestHaltWakesTheWaitingWorkers(t *testing.T) {
 	clock := sleepSignal{sleeping: make(chan time.Duration, 8)}
-	p := NewPacer(rate.Every(time.Hour), 48*time.Hour, clock, zap.NewNop(), func(Pause) {})
+	p := New(rate.Every(time.Hour), 48*time.Hour, clock, zap.NewNop(), func(Pause) {})
 	if err := p.Wait(context.Background(), true); err != nil { // takes the one token: the next write waits an hour
 		t.Fatal(err)
 	}
