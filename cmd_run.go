@@ -131,7 +131,7 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 
 // run is the run action: one chain of the steps of a run (package job),
 // each said in this program's words.
-func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) error {
+func (o runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) error {
 	started := clock.Now()
 	jo := o.job()
 	rec, err := report.OpenRecord(o.Out, o.Resume)
@@ -194,7 +194,7 @@ func (o *runOptions) run(ctx context.Context, s *streams, clock pacer.Clock) err
 }
 
 // siteErr says what is wrong with what the wiki said of itself.
-func (o *runOptions) siteErr(err error) error {
+func (o runOptions) siteErr(err error) error {
 	var le *job.LanguageError
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -206,7 +206,7 @@ func (o *runOptions) siteErr(err error) error {
 }
 
 // previousErr says what is wrong with the record a run would resume.
-func (o *runOptions) previousErr(err error) error {
+func (o runOptions) previousErr(err error) error {
 	var ow *report.OtherWikiError
 	if errors.As(err, &ow) {
 		return fmt.Errorf("%s records a run on %s, not on %s: resume with that --api, or give this run another --out", ow.Path, ow.Wiki, cmp.Or(ow.Want, "no wiki (offline)"))
@@ -218,7 +218,7 @@ func (o *runOptions) previousErr(err error) error {
 // regular file stays open for the run to read it again; anything else (a
 // pipe, process substitution) is kept in memory as it is read. close
 // closes it.
-func (o *runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site, prev *report.Previous, started time.Time) (plan *provision.Plan, close func(), err error) {
+func (o runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site, prev *report.Previous, started time.Time) (plan *provision.Plan, close func(), err error) {
 	f, err := os.Open(o.sheet)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the sheet: %v", err)
@@ -242,7 +242,7 @@ func (o *runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site
 }
 
 // sayStart says where the previous results went and what the run will do.
-func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept string) {
+func (o runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept string) {
 	if kept != "" {
 		o.say(stderr, "the previous results are kept as %s: this run starts a new record (--resume continues one)\n", kept)
 	}
@@ -266,7 +266,7 @@ func (o *runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept strin
 
 // finish says how the run ended, and the summary; the error says it to
 // the exit code.
-func (o *runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, site job.Site, plan *provision.Plan, end job.End) error {
+func (o runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, site job.Site, plan *provision.Plan, end job.End) error {
 	if end.Kept != "" {
 		fmt.Fprintf(stderr, "the previous results, with %d rows no longer in the sheet, are kept as %s\n", plan.Counts.Unmatched, end.Kept)
 	}

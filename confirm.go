@@ -19,7 +19,7 @@ import (
 // found, and — accounts can never be deleted — the confirmation.
 
 // warn says warnings, in the words of the command line.
-func (o *runOptions) warn(stderr io.Writer, ws []job.Warning) {
+func (o runOptions) warn(stderr io.Writer, ws []job.Warning) {
 	for _, w := range ws {
 		if line := warningText(w); line != "" {
 			fmt.Fprintln(stderr, line)
@@ -84,7 +84,7 @@ func showColumns(w io.Writer, label string, cols []provision.ColumnUse) {
 
 // announce says what kind of run starts, or — for a run that creates
 // accounts — asks for confirmation.
-func (o *runOptions) announce(ctx context.Context, s *streams, jo job.Options, site job.Site, prev *report.Previous, plan *provision.Plan,
+func (o runOptions) announce(ctx context.Context, s *streams, jo job.Options, site job.Site, prev *report.Previous, plan *provision.Plan,
 	eng *provision.Engine, c *provision.Creator, log *zap.Logger) error {
 	switch {
 	case o.DryRun && o.API == "":
@@ -257,7 +257,7 @@ func rowsOf(n int) string {
 }
 
 // say prints unless --quiet.
-func (o *runOptions) say(w io.Writer, format string, a ...any) {
+func (o runOptions) say(w io.Writer, format string, a ...any) {
 	if !o.Quiet {
 		fmt.Fprintf(w, format, a...)
 	}

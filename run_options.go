@@ -324,7 +324,7 @@ func parseRate(s string) (rate.Limit, error) {
 
 // userAgent follows Wikimedia's User-Agent policy: the tool, its version,
 // and how to reach the person running it.
-func (o *runOptions) userAgent() string {
+func (o runOptions) userAgent() string {
 	if o.Contact == "" {
 		return "mwprovision/" + version
 	}
@@ -332,7 +332,7 @@ func (o *runOptions) userAgent() string {
 }
 
 // job is what the run is asked to do, for the steps of a run.
-func (o *runOptions) job() job.Options {
+func (o runOptions) job() job.Options {
 	return job.Options{
 		API: o.API, User: o.User, Password: o.password, OAuthToken: o.oauth, UserAgent: o.userAgent(), Contact: o.Contact,
 		Reason: o.Reason, MailPassword: o.MailPassword, Grant: o.grant, DryRun: o.DryRun, Resume: o.Resume,
