@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint bench demo demo-stop clean
+.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint licenses bench demo demo-stop clean
 
 all: build
 
@@ -74,6 +74,12 @@ GORELEASER := github.com/goreleaser/goreleaser/v2@v2.15.1
 dist:
 	MWPROVISION_COMMIT=$$(git rev-parse --short HEAD) $(GO) run $(GORELEASER) release --snapshot --clean --config .ci/goreleaser.yaml
 	$(GO) test -count=1 -tags dist -run '^TestDistPackages$$' .
+
+# THIRD_PARTY_LICENSES.md: the modules compiled into the binaries, their
+# licences (told by their text) and those texts; a test fails when it is
+# out of date with go.mod.
+licenses:
+	$(GO) run ./internal/licenses
 
 # Tests that need no wiki.
 unit:

@@ -93,6 +93,9 @@ func newApp(s *streams, getenv func(string) string) *cli.App {
 
   The bot password comes from --password-file or MWPROVISION_PASSWORD, never from the command
   line. "mwprovision COMMAND --help" tells more.`,
+		Copyright: "mwprovision is free software under the GNU GPL, version 2 or (at your option) any later\n" +
+			"version (GPL-2.0-or-later), and comes with no warranty; the licences of the modules it\n" +
+			"bundles are in THIRD_PARTY_LICENSES.md.",
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%v (see mwprovision --help)", err)
 		},

@@ -3,7 +3,11 @@
 package main
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -15,9 +19,11 @@ import (
 )
 
 // The packages make dist built (go test -tags dist, after make dist): six
-// archives and a .deb per Linux architecture, each with its checksum, and
-// the amd64 .deb installs on this machine, where the installed program
-// prints its version, has its man page and completion, and checks a sheet.
+// archives and a .deb per Linux architecture, each with its checksum; each
+// archive holds LICENSE and THIRD_PARTY_LICENSES.md as they are here; the
+// amd64 .deb installs on this machine, where the installed program prints
+// its version, has its man page, completion and Debian copyright file
+// (with the bundled modules' licences beside it), and checks a sheet.
 func TestDistPackages(t *testing.T) {
 	sums := map[string]string{}
 	files, _ := filepath.Glob("dist/mwprovision_*_checksums.txt")
@@ -47,8 +53,24 @@ func TestDistPackages(t *testing.T) {
 	if len(sums) != len(want) {
 		t.Errorf("the checksums list %d files, want %d", len(sums), len(want))
 	}
+	for _, w := range want[:6] {
+		name := filepath.Join("dist", "mwprovision_"+version+"_"+w)
+		files := archiveFiles(t, name)
+		for _, lic := range []string{"LICENSE", "THIRD_PARTY_LICENSES.md"} {
+			here, err := os.ReadFile(lic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := files[lic]; !ok || !bytes.Equal(got, here) {
+				t.Errorf("%s: %s is missing or differs from the repository's (%v)", name, lic, ok)
+			}
+		}
+	}
 
 	deb, _ := filepath.Abs(filepath.Join("dist", "mwprovision_"+version+"_amd64.deb"))
+	if out, err := exec.Command("dpkg-deb", "-c", deb).CombinedOutput(); err != nil || !strings.Contains(string(out), "./usr/share/doc/mwprovision/THIRD_PARTY_LICENSES.md") {
+		t.Errorf("dpkg-deb -c %s: no THIRD_PARTY_LICENSES.md in /usr/share/doc/mwprovision (%v)\n%s", deb, err, out)
+	}
 	if out, err := exec.Command("dpkg", "-i", deb).CombinedOutput(); err != nil {
 		t.Fatalf("dpkg -i %s (as root): %v\n%s", deb, err, out)
 	}
@@ -60,6 +82,18 @@ func TestDistPackages(t *testing.T) {
 	for _, p := range []string{"/usr/share/man/man1/mwprovision.1", "/usr/share/bash-completion/completions/mwprovision"} {
 		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", p, err)
+		}
+	}
+	// Debian's machine-readable copyright file: the program's licence, with
+	// the pointer to the GPL's text on every Debian system.
+	copyright, err := os.ReadFile("/usr/share/doc/mwprovision/copyright")
+	if err != nil {
+		t.Errorf("the installed package has no copyright file: %v", err)
+	}
+	for _, want := range []string{"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
+		"\nFiles: *\n", "\nLicense: GPL-2.0-or-later\n", `"/usr/share/common-licenses/GPL-2"`, "THIRD_PARTY_LICENSES.md"} {
+		if !strings.Contains(string(copyright), want) {
+			t.Errorf("/usr/share/doc/mwprovision/copyright does not say %q:\n%s", want, copyright)
 		}
 	}
 	dir := t.TempDir()
@@ -85,4 +119,57 @@ func sha256File(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// archiveFiles returns the regular files of a .tar.gz or .zip archive by
+// their path inside it.
+func archiveFiles(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	if strings.HasSuffix(path, ".zip") {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		for _, f := range zr.File {
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				t.Fatalf("%s: %s: %v", path, f.Name, err)
+			}
+			files[f.Name] = b
+		}
+		return files
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", path, h.Name, err)
+			}
+			files[h.Name] = b
+		}
+	}
 }

@@ -1,3 +1,16 @@
+// mwprovision: create user accounts on a MediaWiki wiki in bulk.
+// Copyright (C) 2026 mwprovision developers
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// This program is free software; you can redistribute it and/or modify it
+// under the terms of the GNU General Public License as published by the Free
+// Software Foundation; either version 2 of the License, or (at your option)
+// any later version. It is distributed in the hope that it will be useful,
+// but WITHOUT ANY WARRANTY; without even the implied warranty of
+// MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE. See the GNU General
+// Public License (the file LICENSE) for more details. The licences of the Go
+// modules compiled into it are in THIRD_PARTY_LICENSES.md.
+
 // Command mwprovision creates user accounts on a MediaWiki wiki in bulk,
 // from a CSV sheet, through the Action API.
 package main
