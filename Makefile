@@ -10,6 +10,10 @@ DEMO_PORT ?= 8089
 
 all: build
 
+# Every package: ./... and the release's licence tool (.ci/licenses, which
+# ./... leaves out as it does every folder whose name begins with a dot).
+PKGS := ./... ./.ci/licenses
+
 build:
 	$(GO) build -o $(BIN) .
 
@@ -22,7 +26,7 @@ test: wiki-deps mediawiki-1.43 lint other-systems
 	@mkdir -p build; \
 	MWPROVISION_TEST_MEDIAWIKI=1.43 $(GO) test -count=1 -timeout 12m -run '$(MW143_TESTS)' . ./wikitest \
 	  > build/test-mediawiki-1.43.out 2>&1 & mw143=$$!; \
-	MWPROVISION_TEST_MEDIAWIKI=1.39 $(GO) test -count=1 -timeout 14m ./...; s139=$$?; \
+	MWPROVISION_TEST_MEDIAWIKI=1.39 $(GO) test -count=1 -timeout 14m $(PKGS); s139=$$?; \
 	wait $$mw143; s143=$$?; \
 	echo "=== the core tests against MediaWiki 1.43 LTS (exit $$s143):"; cat build/test-mediawiki-1.43.out; \
 	[ $$s139 = 0 ] && [ $$s143 = 0 ]
@@ -79,11 +83,11 @@ dist:
 # licences (told by their text) and those texts; a test fails when it is
 # out of date with go.mod.
 licenses:
-	$(GO) run ./internal/licenses
+	$(GO) run ./.ci/licenses
 
 # Tests that need no wiki.
 unit:
-	$(GO) test -count=1 -short ./...
+	$(GO) test -count=1 -short $(PKGS)
 
 # gofmt, go vet and staticcheck; staticcheck also for Windows and macOS
 # (the per-OS files) and with the dist tag (dist_test.go). It is pinned and
@@ -95,10 +99,10 @@ $(STATICCHECK):
 
 lint: $(STATICCHECK)
 	@out=$$(gofmt -l . | grep -v '^vendor/' || true); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
-	$(GO) vet ./...
-	$(STATICCHECK) -tags dist ./...
-	GOOS=windows GOARCH=amd64 $(STATICCHECK) ./...
-	GOOS=darwin GOARCH=arm64 $(STATICCHECK) ./...
+	$(GO) vet $(PKGS)
+	$(STATICCHECK) -tags dist $(PKGS)
+	GOOS=windows GOARCH=amd64 $(STATICCHECK) $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(STATICCHECK) $(PKGS)
 
 # Benchmarks (never part of make test): runs them and rewrites BENCHMARKS.md
 # with the figures, the machine, the date and the exact commands.

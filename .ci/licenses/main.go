@@ -170,7 +170,7 @@ func Generate(root string) ([]byte, error) {
 			"alone: a binary that holds an Apache-2.0 module is distributed under\n" +
 			"GPL version 3 or later, which GPL-2.0-or-later allows.\n")
 	}
-	b.WriteString("\nThis file is written by `make licenses` (go run ./internal/licenses)\n" +
+	b.WriteString("\nThis file is written by `make licenses` (go run ./.ci/licenses)\n" +
 		"from the modules compiled into the binaries for\n" + strings.Join(targets, ", ") +
 		";\na test fails when it is out of date.\n\n")
 	b.WriteString("| module | version | licence |\n|---|---|---|\n")
