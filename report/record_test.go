@@ -201,3 +201,68 @@ func TestANewRecordKeepsAStalePartialAside(t *testing.T) {
 		t.Errorf("after a new record, --resume reads %+v, %+v", prev.About, prev.Rows["Ana"])
 	}
 }
+
+// A Record holds the lock from its opening to its closing, refuses to
+// resume another wiki's record, and commits a resumed run's NAME.partial
+// over the results it continued.
+func TestRecordOwnsTheResultsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	rec, err := OpenRecord(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRecord(path, true); !errors.As(err, new(*InUseError)) {
+		t.Fatalf("a second record of the same file: %v, want an *InUseError", err)
+	}
+	if prev, err := rec.Previous("https://w/api.php"); prev != nil || err != nil {
+		t.Errorf("a run that does not resume has previous results: %v, %v", prev, err)
+	}
+	f, err := rec.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Created}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := OpenRecord(path, true)
+	if err != nil {
+		t.Fatalf("the lock was not let go: %v", err)
+	}
+	defer again.Close()
+	var ow *OtherWikiError
+	if _, err := again.Previous("https://other/api.php"); !errors.As(err, &ow) || ow.Wiki != "https://w/api.php" || ow.Want != "https://other/api.php" {
+		t.Errorf("resuming another wiki's record: %v, want an *OtherWikiError naming both", err)
+	}
+	prev, err := again.Previous("https://w/api.php")
+	if err != nil || prev.Rows["Ana"].Status != Created {
+		t.Fatalf("previous: %+v, %v", prev, err)
+	}
+	f, err = again.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: prev.About.FirstRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(PartialPath(path)); err != nil {
+		t.Errorf("a resumed run does not write %s: %v", PartialPath(path), err)
+	}
+	if err := f.Write(Row{Line: 2, Username: "ana", Canonical: "Ana", Status: Created}, Row{Line: 3, Username: "bo", Canonical: "Bo", Status: Created}); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Commit(false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadFile(path)
+	if err != nil || len(rows) != 2 {
+		t.Errorf("after the commit: %d rows, %v; want the resumed run's 2", len(rows), err)
+	}
+	if _, err := os.Stat(PartialPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the partial is still there after the commit: %v", err)
+	}
+}
