@@ -43,6 +43,20 @@ Examples:
 				return fmt.Errorf("report needs exactly one results file: mwprovision report [flags] RESULTS.csv")
 			}
 			path := c.Args().First()
+			// A run that holds the record is still deciding its rows (and
+			// a resumed one writes them to NAME.partial until it ends).
+			lock, err := report.Acquire(path)
+			running := errors.As(err, new(*report.InUseError))
+			switch {
+			case running && failedSheet != "":
+				return fmt.Errorf("a run is writing %s now: the rows to fix are known when it ends; wait for it (or stop it with Ctrl-C), then make the failed sheet", path)
+			case running:
+				fmt.Fprintf(c.App.ErrWriter, "warning: a run is writing %s now: this report is of the rows it holds so far, and more are to come; report again when the run ends\n", path)
+			case err == nil:
+				defer lock.Release()
+			}
+			// Else the folder cannot hold the lock (read-only): no run
+			// writes there either.
 			rows, err := report.ReadFile(path)
 			if err != nil {
 				return err

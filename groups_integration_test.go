@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -570,5 +571,121 @@ func TestLostGrantAnswerIsFoundOnTheWiki(t *testing.T) {
 	}
 	if n := proxy.createCount(); n != 3 {
 		t.Errorf("%d userrights requests, want 3 (one sent again after its answer was lost)", n)
+	}
+}
+
+// grant over 120 returning participants, killed with kill -9 at three
+// random points and resumed: every row is recorded once decided, and the
+// resumes find the grants the killed runs made — each account has exactly
+// one rights-log entry, confirmed until two weeks from the first run's
+// start, and the results record every row.
+func TestKillNineDuringGrantThenResumeGrantsOnce(t *testing.T) {
+	w, coord := eventWiki(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	const rows = 120
+	sheet := numberedSheet(t, dir, "returning.csv", "back", rows)
+	if r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--workers", "4", "--yes",
+		"--out", filepath.Join(dir, "made.csv"), sheet)...); r.code != 0 {
+		t.Fatalf("making the accounts: exit %d\n%s", r.code, r.stderr)
+	}
+	results := filepath.Join(dir, "returning.groups.results.csv")
+	proxy := newFaultProxy(t, w.URL)
+	proxy.action = "userrights"
+	var mu sync.Mutex
+	var current *exec.Cmd
+	killNow := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if current != nil && current.Process != nil {
+			current.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	args := []string{"grant", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
+		"--workers", "2", "--rate", "0", "--add-groups", "confirmed", "--group-expiry", "2 weeks", "--yes"}
+	seed := time.Now().UnixNano()
+	rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+	kills := []int{1 + rnd.IntN(40), 1 + rnd.IntN(40), 1 + rnd.IntN(40)}
+	t.Logf("killed after userrights requests %v of each run (seed %d)", kills, seed)
+	started := time.Now().UTC().Truncate(time.Second)
+	for i, k := range kills {
+		killAfterCreate(proxy, k, killNow)
+		a := args
+		if i > 0 {
+			a = append(a, "--resume")
+		}
+		cmd := exec.Command(bin, append(a, sheet)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		mu.Lock()
+		current = cmd
+		mu.Unlock()
+		<-startProcess(t, cmd)
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("run %d was not killed (%v):\n%s", i, cmd.ProcessState, stderr.String())
+		}
+	}
+	killAfterCreate(proxy, 0, nil)
+	out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the final --resume: %v\n%s", err, out)
+	}
+	changes := rightsChanges(t, w)
+	var names []string
+	for i := 1; i <= rows; i++ {
+		names = append(names, fmt.Sprintf("Back %03d", i))
+	}
+	m := members(t, w, names...)
+	got := readResults(t, results)
+	if len(got) != rows {
+		t.Fatalf("%d rows recorded, want %d", len(got), rows)
+	}
+	want := started.AddDate(0, 0, 14)
+	for i, r := range got {
+		name := names[i]
+		if changes[name] != 1 {
+			t.Errorf("%s: %d rights log entries, want 1", name, changes[name])
+		}
+		until, in := m[name].Until("confirmed")
+		if !in || until.Before(want) || until.After(want.Add(time.Minute)) || r.Canonical != name || !r.OK() ||
+			len(r.Groups) != 1 || !r.Groups[0].Until.Equal(until) {
+			t.Errorf("%s: confirmed until %v (member: %v), row %s %q; want until two weeks from the first run, %v", name, until, in, r.Status, r.Groups, want)
+		}
+	}
+}
+
+// A resume that adds other groups keeps what the record holds of the first
+// run's: the groups cell names both runs' groups, as the wiki holds them.
+func TestResumeWithOtherGroupsKeepsTheFirstRunsGrants(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: wikitest.EnwikiGroups})
+	if err := w.AppendSettings("$wgAddGroups['bureaucrat'] = [ 'staff', 'confirmed' ];"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "staff.csv", "kept", 3)
+	args := append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes")
+	if r := runCLI(t, nil, append(args, "--add-groups", "staff", sheet)...); r.code != 0 {
+		t.Fatalf("the first run: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runCLI(t, nil, append(args, "--resume", "--add-groups", "confirmed", "--group-expiry", "2 weeks", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("the resume: exit %d\n%s", r.code, r.stderr)
+	}
+	names := []string{"Kept 001", "Kept 002", "Kept 003"}
+	m := members(t, w, names...)
+	for i, row := range readResults(t, filepath.Join(dir, "staff.results.csv")) {
+		var cell []string
+		for _, g := range row.Groups {
+			cell = append(cell, g.Group+": "+string(g.State))
+		}
+		if got := strings.Join(cell, "; "); row.Status != report.Created || got != "staff: added; confirmed: added" {
+			t.Errorf("%s: %s, groups %q; want created, staff and confirmed added", names[i], row.Status, got)
+		}
+		if _, in := m[names[i]].Until("staff"); !in {
+			t.Errorf("%s is not in staff on the wiki", names[i])
+		}
+		if _, in := m[names[i]].Until("confirmed"); !in {
+			t.Errorf("%s is not confirmed on the wiki", names[i])
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -331,4 +332,46 @@ func TestSameFilesAreRefusedBeforeAnythingIsSent(t *testing.T) {
 	if log := newUsersByName(t, w); len(log) != 1 {
 		t.Errorf("the wiki holds %v, want only same_file's account from the one run allowed", log)
 	}
+}
+
+// A run killed before it recorded a row leaves a results file of its header
+// alone. Resumed, it claims as this sheet's only the accounts a run of the
+// record asked the wiki to create, as its journal says: the same creator's
+// account made for another event moments before this sheet's first run is
+// exists, never created, however close in time.
+func TestResumeClaimsOnlyWhatTheRecordAskedFor(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	other := runCLI(t, nil, "run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes",
+		writeSheet(t, dir, "other-event.csv", "username,email\nshared_person,s@example.org\n"))
+	if other.code != 0 {
+		t.Fatalf("the other event: exit %d\n%s", other.code, other.stderr)
+	}
+	sheet := writeSheet(t, dir, "event.csv", "username,email\nfirst_one,f@example.org\nsecond_one,s2@example.org\nshared_person,s3@example.org\n")
+	results := filepath.Join(dir, "event.results.csv")
+	proxy := newFaultProxy(t, w.URL)
+	var cmd *exec.Cmd
+	killAfterCreate(proxy, 1, func() { cmd.Process.Signal(syscall.SIGKILL) })
+	cmd = exec.Command(bin, "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes", sheet)
+	<-startProcess(t, cmd)
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("the first run was not killed: %v", cmd.ProcessState)
+	}
+	if rows := readResults(t, results); len(rows) != 0 {
+		t.Fatalf("the killed run recorded %d rows, want its header alone", len(rows))
+	}
+	killAfterCreate(proxy, 0, nil)
+	r := runCLI(t, nil, "run", "--resume", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes", sheet)
+	rows := readResults(t, results)
+	if len(rows) != 3 || rows[0].Status != report.Created || rows[1].Status != report.Created {
+		t.Fatalf("resumed: exit %d, rows %+v; want the first two created\n%s", r.code, rows, r.stderr)
+	}
+	if rows[0].Message != "created by an earlier attempt whose answer was lost, as the newusers log shows" {
+		t.Errorf("line 2, created by the killed run: %q, want it found in the new-users log", rows[0].Message)
+	}
+	if rows[2].Status != report.Exists || rows[2].Code != "userexists" {
+		t.Errorf("line 4, the other event's account: %s %s (%s), want exists: this record never asked for it", rows[2].Status, rows[2].Code, rows[2].Message)
+	}
+	checkWikiHolds(t, w, "First one", map[string]bool{"First one": true})
 }

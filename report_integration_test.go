@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
@@ -99,5 +102,39 @@ func checkReportFormats(t *testing.T, results string) {
 		if strings.Contains(out, "\x1b") {
 			t.Error("a report holds escape codes")
 		}
+	}
+}
+
+// report knows when a run holds the results file: hours into a throttled
+// run, a report says that more rows are to come, and no fix-up sheet is
+// made of rows the run is still to decide.
+func TestReportKnowsARunIsInProgress(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 600})
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "waiting", 6)
+	results := filepath.Join(dir, "room.results.csv")
+	cmd := exec.Command(bin, "run", "--api", w.API, "--user", w.Limited.Login, "--password-file", w.Limited.PasswordFile,
+		"--rate", "0", "--max-wait", "1h", "--yes", sheet)
+	exited := startProcess(t, cmd)
+	if !poll(time.Minute, exited, func() bool { return len(flushedRows(results)) >= 2 }) {
+		t.Fatal("the run ended before the wiki's throttle held it")
+	}
+	r := runCLI(t, nil, "report", results)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: a run is writing "+results+" now") || !strings.Contains(r.stdout, "2 rows") {
+		t.Errorf("report during the run: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	fixes := filepath.Join(dir, "to-fix.csv")
+	f := runCLI(t, nil, "report", "--failed-sheet", fixes, "--input", sheet, results)
+	if f.code != exitUsage || !strings.Contains(f.stderr, "a run is writing "+results+" now") {
+		t.Errorf("--failed-sheet during the run: exit %d\n%s", f.code, f.stderr)
+	}
+	if _, err := os.Stat(fixes); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a fix-up sheet was written during the run: %v", err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	<-exited
+	if r := runCLI(t, nil, "report", results); strings.Contains(r.stderr, "a run is writing") {
+		t.Errorf("report after the run still says a run writes:\n%s", r.stderr)
 	}
 }

@@ -206,6 +206,9 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	s := w.s
 	log := e.deps.Log.With(zap.Int("line", a.Line), zap.String("username", a.Canonical), zap.Int("worker", w.id))
 	reason := e.reasonFor(a)
+	if err := w.sent(a.Canonical); err != nil {
+		return pendingRow(a, err, false, 0, e.deps.Clock.Now())
+	}
 	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) mwapi.Answer {
 		return s.CreateAccount(ctx, mwapi.NewAccount{Username: a.Username, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
 	}, classify: classify.Classify})
@@ -216,14 +219,7 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	if ce := e.streak.note(o, a.Line); ce != nil {
 		e.pacer.Halt(ce)
 	}
-	if o.Status == report.Exists && (t.ambiguous || w.earlier != nil) {
-		// Within this run, only a creation since our first uncertain attempt
-		// is ours; resuming, so is one by an earlier run of this sheet that
-		// was cut off: by one of its creators, after its first run began.
-		since, creators := w.creator.wikiTime(t.uncertainSince), []string{s.Owner}
-		if w.earlier != nil {
-			since, creators = w.creator.wikiTime(w.earlier.Since()), append(creators, w.earlier.Creators...)
-		}
+	if since, creators, ours := w.mayBeOurs(a, t); o.Status == report.Exists && ours {
 		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, creators, log); ok {
 			return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: row, sent: true}, nil)
 		}
@@ -232,6 +228,28 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 		o.Message += mayExistNote
 	}
 	return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}, nil)
+}
+
+// mayBeOurs says whether an account the wiki says exists may be one this
+// record asked for, and from when by the wiki's clock, by which creators:
+// within this run, after an attempt whose answer was lost; resuming, after
+// the first request an earlier run of the record sent for it, as its
+// journal says — never for a name no run of the record asked for, however
+// close in time, as that account is another's.
+func (w worker) mayBeOurs(a *Account, t tried) (since time.Time, creators []string, ours bool) {
+	creators = []string{w.s.Owner}
+	if t.ambiguous {
+		since, ours = t.uncertainSince, true
+	}
+	if w.earlier != nil {
+		if at, sent := w.earlier.Sent[a.Canonical]; sent {
+			if !ours || at.Before(since) {
+				since = at
+			}
+			creators, ours = append(creators, w.earlier.Creators...), true
+		}
+	}
+	return w.creator.wikiTime(since), creators, ours
 }
 
 // reasonFor is the public reason of a's row: its own, or the run's.

@@ -102,7 +102,11 @@ func BenchmarkEngineRun100k(b *testing.B) {
 		logFile, _ := os.Create(filepath.Join(dir, "log.jsonl"))
 		enc := zap.NewProductionEncoderConfig()
 		log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(logFile), zap.InfoLevel))
-		out, err := report.Create(filepath.Join(dir, "results.csv"), false, report.About{})
+		rec, err := report.OpenRecord(filepath.Join(dir, "results.csv"), false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, err := rec.Start(report.About{}, report.Run{Started: time.Now(), Groups: false})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -116,7 +120,7 @@ func BenchmarkEngineRun100k(b *testing.B) {
 		if err != nil || sum.Counts[report.Created] != rows {
 			b.Fatalf("run: %v, %v", err, sum.Counts)
 		}
-		out.Close()
+		rec.Close()
 		logFile.Close()
 		in.Close()
 	}

@@ -65,9 +65,14 @@ func (NopReporter) RowDone(report.Row) {}
 // Paused does nothing.
 func (NopReporter) Paused(pacer.Pause) {}
 
-// Sink stores decided rows, in input order.
+// Sink stores decided rows, in input order, and keeps the journal of the
+// requests that may create an account.
 type Sink interface {
 	Write(rows ...report.Row) error
+	// Sent writes down that a request to create the account name goes
+	// out at at; it returns before the request is sent, so that a resumed
+	// run can tell an account this record asked for from another's.
+	Sent(name string, at time.Time) error
 }
 
 // Deps are the engine's collaborators, passed in rather than global. Any
@@ -173,7 +178,15 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := worker{id: i, s: s, earlier: plan.opts.Previous, creator: creator}
+			w := worker{id: i, s: s, earlier: plan.opts.Previous, creator: creator, sent: func(name string) error {
+				if err := sink.Sent(name, e.deps.Clock.Now()); err != nil {
+					re := &RecordError{Err: err}
+					e.deps.Log.Error("journal", zap.Error(err))
+					stop(re)
+					return re
+				}
+				return nil
+			}}
 			for batch := range work {
 				switch {
 				case e.cfg.DryRun:
@@ -185,9 +198,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 						results <- d
 					}
 				case batch[0].grantOnly():
-					for _, d := range e.grantBatch(ctx, w, batch) {
-						results <- d
-					}
+					e.grantBatch(ctx, w, batch, func(d decided) { results <- d })
 				default:
 					for j := range batch {
 						results <- e.create(ctx, w, &batch[j].Account)
@@ -225,6 +236,9 @@ type worker struct {
 	s       *mwapi.Session
 	earlier *report.Previous // what earlier runs recorded, when the run continues them
 	creator *Creator
+	// sent writes down that a request to create the account name goes
+	// out; an error stops the run (nothing is sent unrecorded).
+	sent func(name string) error
 }
 
 // dispatch goes through the plan: the rows it decided are recorded, the

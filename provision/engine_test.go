@@ -26,9 +26,15 @@ import (
 )
 
 type memSink struct {
+	noJournal
 	mu   sync.Mutex
 	rows []report.Row
 }
+
+// noJournal is a Sink's journal that keeps nothing.
+type noJournal struct{}
+
+func (noJournal) Sent(string, time.Time) error { return nil }
 
 func (m *memSink) Write(rows ...report.Row) error {
 	m.mu.Lock()
@@ -259,6 +265,7 @@ func TestEngineNeverLogsSecrets(t *testing.T) {
 }
 
 type failingSink struct {
+	noJournal
 	mu     sync.Mutex
 	writes int
 	failed atomic.Bool // set as the failing write returns
@@ -362,3 +369,5 @@ func TestRecordErrorCountsOnlyThisRunsAccounts(t *testing.T) {
 type sinkFunc func(...report.Row) error
 
 func (f sinkFunc) Write(rows ...report.Row) error { return f(rows...) }
+
+func (sinkFunc) Sent(string, time.Time) error { return nil }

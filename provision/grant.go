@@ -191,10 +191,12 @@ func (e *Engine) grantFailed(log *zap.Logger, failed []groups.Grant, done report
 	return grantOutcome{groups: append(done, groups.GroupResults(failed, report.GrantFailed)...), code: code, message: message}
 }
 
-// apply puts the outcome of a row's groups into its row: a failure takes
-// the row's code and message, the status stays the account's.
+// apply puts the outcome of a row's groups into its row, after the groups
+// it holds already (an earlier run's, which this one does not ask for): a
+// failure takes the row's code and message, the status stays the
+// account's.
 func (g grantOutcome) apply(row *report.Row) {
-	row.Groups = g.groups
+	row.Groups = append(row.Groups, g.groups...)
 	if g.code != "" {
 		row.Code, row.Message = g.code, g.message
 	}
@@ -228,19 +230,22 @@ func (j *job) pending(stop error, now time.Time) decided {
 	return decided{seq: j.Seq, row: row, facts: Facts{Stop: stop}}
 }
 
-// prevRow is the earlier run's row of a job, its groups to be redone: a
-// code and message that were about the groups are dropped. An account a
-// run that creates nothing found has no code; one a run found existing
-// when it meant to create it keeps userexists.
+// prevRow is the earlier run's row of a job, the groups this run asks
+// for to be redone: the others keep what the earlier run recorded — a
+// resume never drops a fact its record holds. A code and message that
+// were about the groups redone are dropped. An account a run that
+// creates nothing found has no code; one a run found existing when it
+// meant to create it keeps userexists.
 func (j *job) prevRow() report.Row {
 	row := *j.prev
-	if row.Groups.Failed() {
+	kept := groups.Except(row.Groups, j.Grants)
+	if row.Groups.Failed() && !kept.Failed() {
 		row.Code, row.Message = "", ""
 		if row.Status == report.Exists && !j.createsNone {
 			row.Code, row.Message = "userexists", "the account exists already"
 		}
 	}
-	row.Groups = nil
+	row.Groups = kept
 	return row
 }
 
@@ -255,8 +260,9 @@ func (j *job) base(u mwapi.UserAnswer, attempts int, at time.Time) report.Row {
 
 // grantBatch adds the existing accounts of a batch to their groups: one
 // read of all their groups, then a userrights request per account that
-// needs one.
-func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decided {
+// needs one. Each row is handed to decide as soon as it is decided, so
+// that it is recorded before the next account's request goes out.
+func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job, decide func(decided)) {
 	log := e.deps.Log.With(zap.Int("worker", w.id), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
 	names := make([]string, len(batch))
 	for i := range batch {
@@ -264,7 +270,6 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 	}
 	users, t := e.readUsers(ctx, log, w.s, "read-groups", batch[0].Line, names, groupsProps)
 	byName := indexUsers(users, len(names))
-	out := make([]decided, 0, len(batch))
 	for i := range batch {
 		j := &batch[i]
 		u, ok := byName.find(j.Canonical)
@@ -276,9 +281,8 @@ func (e *Engine) grantBatch(ctx context.Context, w worker, batch []job) []decide
 			u, ok = indexUsers(alone, 1).find(j.Canonical)
 			read = alone != nil
 		}
-		out = append(out, e.grantJob(ctx, w, j, u, ok, read, tj))
+		decide(e.grantJob(ctx, w, j, u, ok, read, tj))
 	}
-	return out
 }
 
 // grantJob decides one job of a grant-only batch from what the wiki said

@@ -282,7 +282,9 @@ func (p *Plan) previous(st *step) report.Row {
 	r.Line, r.Username = st.Line, st.Username
 	if gp := st.GrantProblem; gp != nil {
 		r.Code, r.Message = gp.Code, gp.Message
-		r.Groups = groups.GroupResults(st.Grants, report.GrantFailed)
+		// The groups asked now cannot be added; the others keep what the
+		// earlier run recorded.
+		r.Groups = append(groups.Except(r.Groups, st.Grants), groups.GroupResults(st.Grants, report.GrantFailed)...)
 	}
 	return r
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"errors"
 	"fmt"
+	"os"
+	"time"
 )
 
 // Record is the results file of one run of a sheet, from the lock to the
@@ -64,16 +66,59 @@ func (r *Record) Previous(wiki string) (*Previous, error) {
 	return r.prev, nil
 }
 
+// Run is what the journal says of a run as it starts.
+type Run struct {
+	Started time.Time
+	Groups  bool // it adds accounts to groups
+	// DryRun: a prediction, which sends no request that may create an
+	// account or add one to a group, and keeps no journal.
+	DryRun bool
+}
+
 // Start creates the file the run writes its rows to, every row stamped
-// with about (see Create): the run's first write.
-func (r *Record) Start(about About) (*File, error) {
+// with about (see Create), and writes in the record's journal that run
+// starts — before the results file is there, so that the record knows
+// when it began from its first byte. Without resume, the results and the
+// journal that were at the path are kept aside together.
+func (r *Record) Start(about About, run Run) (*File, error) {
 	if r.file != nil {
 		return nil, errors.New("report: the record was started already")
 	}
+	kept := ""
+	if !r.resume {
+		var err error
+		if kept, err = keepAside(r.path, true); err != nil {
+			return nil, fmt.Errorf("cannot keep the previous results: %w", err)
+		}
+		if kept != "" {
+			err = os.Rename(JournalPath(r.path), JournalPath(kept))
+		} else {
+			_, err = KeepAside(JournalPath(r.path))
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("cannot keep the previous journal: %w", err)
+		}
+	}
+	var j *journal
+	if !run.DryRun {
+		var err error
+		if j, err = openJournal(r.path); err != nil {
+			return nil, err
+		}
+		if err := j.run(run.Started, run.Groups); err != nil {
+			j.close()
+			return nil, err
+		}
+	}
 	f, err := Create(r.path, r.resume, about)
 	if err != nil {
+		j.close()
 		return nil, err
 	}
+	if kept != "" {
+		f.Kept = kept
+	}
+	f.journal = j
 	r.file = f
 	return f, nil
 }

@@ -40,9 +40,8 @@ func TestRecordSaysWhatItIsAbout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if prev.About.Wiki != "https://w/api.php" || !prev.About.FirstRun.Equal(first) || !slices.Equal(prev.Creators, []string{"Organizer", "Helper"}) ||
-		!prev.Since().Equal(first) {
-		t.Errorf("previous %+v, creators %q, since %s", prev.About, prev.Creators, prev.Since())
+	if prev.About.Wiki != "https://w/api.php" || !prev.About.FirstRun.Equal(first) || !slices.Equal(prev.Creators, []string{"Organizer", "Helper"}) {
+		t.Errorf("previous %+v, creators %q", prev.About, prev.Creators)
 	}
 	old := filepath.Join(dir, "old.csv")
 	writeFile(t, old, "line,username,canonical,status,code,message,attempts,finished_at\n2,ana,Ana,created,,,1,2026-11-21T10:00:00Z\n")
@@ -50,9 +49,8 @@ func TestRecordSaysWhatItIsAbout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := prevOld.Rows["Ana"]; got.Status != Created || prevOld.About.Wiki != "" ||
-		!prevOld.Since().Equal(time.Date(2026, 11, 21, 9, 58, 0, 0, time.UTC)) {
-		t.Errorf("an earlier version's file: %+v, since %s", got, prevOld.Since())
+	if got := prevOld.Rows["Ana"]; got.Status != Created || prevOld.About.Wiki != "" || !prevOld.About.FirstRun.IsZero() || len(prevOld.Sent) != 0 {
+		t.Errorf("an earlier version's file: %+v, about %+v, sent %v", got, prevOld.About, prevOld.Sent)
 	}
 }
 
@@ -218,7 +216,7 @@ func TestRecordOwnsTheResultsFile(t *testing.T) {
 	if prev, err := rec.Previous("https://w/api.php"); prev != nil || err != nil {
 		t.Errorf("a run that does not resume has previous results: %v, %v", prev, err)
 	}
-	f, err := rec.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: time.Now()})
+	f, err := rec.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: time.Now()}, Run{Started: time.Now(), Groups: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +243,7 @@ func TestRecordOwnsTheResultsFile(t *testing.T) {
 	if err != nil || prev.Rows["Ana"].Status != Created {
 		t.Fatalf("previous: %+v, %v", prev, err)
 	}
-	f, err = again.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: prev.About.FirstRun})
+	f, err = again.Start(About{Wiki: "https://w/api.php", Creator: "Organizer", FirstRun: prev.About.FirstRun}, Run{Started: time.Now(), Groups: false})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +262,77 @@ func TestRecordOwnsTheResultsFile(t *testing.T) {
 	}
 	if _, err := os.Stat(PartialPath(path)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the partial is still there after the commit: %v", err)
+	}
+}
+
+// The journal tells a resumed run what no row may say yet: a run killed
+// before its first row still says when the record began and whether it
+// added groups, and every account a run asked the wiki to create is named,
+// with when. A new record keeps the old journal aside with the results.
+func TestJournalSurvivesARunKilledBeforeItsFirstRow(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	started := time.Date(2026, 12, 2, 18, 0, 0, 500_000_000, time.UTC)
+	rec, err := OpenRecord(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := rec.Start(About{Wiki: "https://w/api.php", FirstRun: started}, Run{Started: started, Groups: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := started.Add(2 * time.Second)
+	if err := f.Sent("Ana", sent); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sent("Ana", sent.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	rec.Close()                                                        // killed: the results file holds its header alone
+	appendText(t, JournalPath(path), "sent\t2026-12-02T18:05:00Z\tBo") // a line cut off
+
+	again, err := OpenRecord(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := again.Previous("https://w/api.php")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := started.Truncate(time.Second)
+	if !prev.About.FirstRun.Equal(first) || !prev.GroupsFrom.Equal(first) || len(prev.Rows) != 0 {
+		t.Errorf("first run %v, groups from %v, %d rows; want %v, %v and none", prev.About.FirstRun, prev.GroupsFrom, len(prev.Rows), first, first)
+	}
+	if at, ok := prev.Sent["Ana"]; !ok || !at.Equal(sent) || len(prev.Sent) != 1 {
+		t.Errorf("sent %v, want Ana at %v only", prev.Sent, sent)
+	}
+	again.Close()
+
+	fresh, err := OpenRecord(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := fresh.Start(About{}, Run{Started: time.Now(), Groups: false}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(JournalPath(fresh.Kept())); err != nil {
+		t.Errorf("the old journal was not kept aside with the results as %s: %v", JournalPath(fresh.Kept()), err)
+	}
+	b, err := os.ReadFile(JournalPath(path))
+	if err != nil || strings.Count(string(b), "\n") != 2 || strings.Contains(string(b), "Ana") {
+		t.Errorf("the new record's journal:\n%s%v\nwant its header and one run", b, err)
+	}
+}
+
+func appendText(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -29,7 +29,8 @@ type File struct {
 	path    string // where the results are, once committed
 	tmp     string // a resumed run's NAME.partial, committed over path
 	f       *os.File
-	written int64 // bytes of whole rows in f
+	written int64    // bytes of whole rows in f
+	journal *journal // the record's, when a Record started the file
 }
 
 // Create opens the results file at path for a run about what about says.
@@ -88,15 +89,26 @@ func (rf *File) Write(rows ...Row) error {
 	return err
 }
 
-// Close closes the file; a resumed run's NAME.partial stays where it is.
-// Closing twice is harmless.
-func (rf *File) Close() error {
-	if rf.f == nil {
+// Sent writes in the record's journal that a request to create the
+// account name goes out now (at): a resumed run may then find the account
+// to be this record's. It must return before the request is sent.
+func (rf *File) Sent(name string, at time.Time) error {
+	if rf.journal == nil { // a dry run's, or a file without a Record
 		return nil
+	}
+	return rf.journal.sent(at, name)
+}
+
+// Close closes the file and the journal; a resumed run's NAME.partial
+// stays where it is. Closing twice is harmless.
+func (rf *File) Close() error {
+	jerr := rf.journal.close()
+	if rf.f == nil {
+		return jerr
 	}
 	err := rf.f.Close()
 	rf.f = nil
-	return err
+	return errors.Join(err, jerr)
 }
 
 // Commit closes the file and, for a resumed run, puts NAME.partial in the
@@ -212,15 +224,23 @@ type Previous struct {
 	// GroupsAsked: an earlier run of the record added accounts to groups
 	// (a row has a groups cell).
 	GroupsAsked bool
+	// GroupsFrom is when the first run of the record that added groups
+	// started, as its journal says (zero without one).
+	GroupsFrom time.Time
+	// Sent says, by canonical name, when a run of the record first asked
+	// the wiki to create the account, as its journal says: only such an
+	// account, found existing, may be this record's.
+	Sent map[string]time.Time
 }
 
 // ReadPrevious reads what earlier runs decided, for a resumed run: the
 // results file at path and, when a resumed run was cut off, its
-// NAME.partial (newer, so its rows win). Rows are keyed by canonical name,
-// so a sheet that was reordered or extended still matches. It returns an
-// error wrapping ErrNoResults when neither file exists.
+// NAME.partial (newer, so its rows win), and its journal (NAME.sent).
+// Rows are keyed by canonical name, so a sheet that was reordered or
+// extended still matches. It returns an error wrapping ErrNoResults when
+// neither results file exists.
 func ReadPrevious(path string) (*Previous, error) {
-	prev := &Previous{Rows: map[string]Row{}}
+	prev := &Previous{Rows: map[string]Row{}, Sent: map[string]time.Time{}}
 	found := false
 	for _, p := range []string{path, PartialPath(path)} {
 		b, err := os.ReadFile(p)
@@ -243,26 +263,10 @@ func ReadPrevious(path string) (*Previous, error) {
 	if !found {
 		return nil, fmt.Errorf("nothing to resume: %w at %s", ErrNoResults, path)
 	}
+	if err := readJournal(path, prev); err != nil {
+		return nil, err
+	}
 	return prev, nil
-}
-
-// Since is when the record began: its first run's start, or, for a file
-// from before the record said so, its first decided row (a creation comes
-// before its answer, so two minutes before that).
-func (prev *Previous) Since() time.Time {
-	if !prev.About.FirstRun.IsZero() {
-		return prev.About.FirstRun
-	}
-	var first time.Time
-	for _, r := range prev.Rows {
-		if t := r.FinishedAt.Time; !t.IsZero() && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-	}
-	if first.IsZero() {
-		return first
-	}
-	return first.Add(-2 * time.Minute)
 }
 
 // take adds rows to the record.

@@ -279,3 +279,15 @@ func InOrder(grants []Grant, rs report.Groups) report.Groups {
 	}
 	return out
 }
+
+// Except are the results of rs for the groups grants do not ask for: what
+// an earlier run recorded of other groups, which a resume keeps.
+func Except(rs report.Groups, grants []Grant) report.Groups {
+	var out report.Groups
+	for _, r := range rs {
+		if !slices.ContainsFunc(grants, func(g Grant) bool { return g.Group == r.Group }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -149,11 +149,17 @@ func ReadPlan(ctx context.Context, o Options, site Site, prev *report.Previous, 
 
 // planOptions say how the plan decides rows.
 func planOptions(o Options, site Site, prev *report.Previous, started time.Time) provision.PlanOptions {
-	// A duration counts from the first run of the record that added
-	// groups, so that a resumed run asks for the same expiry and finds the
-	// grant an earlier one made; else from this run.
+	// A duration counts from the start of the first run of the record
+	// that added groups, as its journal says, so that a resumed run asks
+	// for the same expiry and finds the grant an earlier one made — even
+	// one killed before it recorded a row; else from this run.
 	from := started
-	if prev != nil && prev.GroupsAsked && !prev.About.FirstRun.IsZero() {
+	switch {
+	case prev == nil:
+	case !prev.GroupsFrom.IsZero():
+		from = prev.GroupsFrom
+	case prev.GroupsAsked && !prev.About.FirstRun.IsZero():
+		// A record of an earlier version, without a journal.
 		from = prev.About.FirstRun
 	}
 	return provision.PlanOptions{MailPassword: o.MailPassword && !o.Grant, Offline: o.Offline(), Previous: prev, Columns: o.Columns,
@@ -229,7 +235,7 @@ func Start(o Options, rec *report.Record, plan *provision.Plan, c *provision.Cre
 	if prev := plan.Previous(); prev != nil && !prev.About.FirstRun.IsZero() {
 		about.FirstRun = prev.About.FirstRun
 	}
-	return rec.Start(about)
+	return rec.Start(about, report.Run{Started: started, Groups: plan.GroupsAsked(), DryRun: o.DryRun})
 }
 
 // End is how a run ended, once its record is committed.

@@ -70,7 +70,8 @@ func TestPlanOptionsCountAnExpiryFromTheFirstRun(t *testing.T) {
 		want time.Time
 	}{
 		{"no record", nil, now},
-		{"a record that added groups", &report.Previous{GroupsAsked: true, About: report.About{FirstRun: first}}, first},
+		{"a record that added groups", &report.Previous{GroupsFrom: first.Add(time.Hour), GroupsAsked: true, About: report.About{FirstRun: first}}, first.Add(time.Hour)},
+		{"a record of an earlier version that added groups", &report.Previous{GroupsAsked: true, About: report.About{FirstRun: first}}, first},
 		{"a record that added none", &report.Previous{About: report.About{FirstRun: first}}, now},
 	} {
 		po := planOptions(o, Site{}, tt.prev, now)
@@ -205,7 +206,7 @@ func writeResults(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer rec.Close()
-	f, err := rec.Start(report.About{Creator: "Organizer", FirstRun: time.Now()})
+	f, err := rec.Start(report.About{Creator: "Organizer", FirstRun: time.Now()}, report.Run{Started: time.Now(), Groups: false})
 	if err != nil {
 		t.Fatal(err)
 	}
