@@ -51,7 +51,7 @@ func readSecretToSave(ctx context.Context, s *streams) (string, error) {
 	secret := strings.TrimSpace(line)
 	switch {
 	case ctx.Err() != nil:
-		return "", errInterruptedEarly
+		return "", errSaveInterrupted
 	case secret != "":
 		return secret, nil
 	case err != nil && err != io.EOF:
@@ -65,6 +65,9 @@ func readSecretToSave(ctx context.Context, s *streams) (string, error) {
 // a moment when others may read it.
 func savePassword(c *cli.Context, s *streams, path string) error {
 	secret, err := readSecretToSave(c.Context, s)
+	if err != nil && c.Context.Err() != nil {
+		return errSaveInterrupted // the prompt's own words are about accounts
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +112,23 @@ func TestSavePassword(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
 		t.Errorf("the folder holds %d files, want the one saved", len(entries))
+	}
+}
+
+// Ctrl-C while save-password waits for the secret: it says nothing was
+// saved (not a word about accounts), exit 130, and no file is written.
+func TestSavePasswordInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	file := filepath.Join(t.TempDir(), "botpassword")
+	for _, tty := range []bool{true, false} {
+		s, _, stderr := bufferStreams("typed-after-0123456789abcdefghijk\n", tty)
+		code := run(ctx, []string{"mwprovision", "save-password", file}, s, func(string) string { return "" })
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "mwprovision: interrupted: nothing was saved\n") || strings.Contains(stderr.String(), "account") {
+			t.Errorf("terminal %v: exit %d:\n%s", tty, code, stderr.String())
+		}
+		if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("terminal %v: a file was written (%v)", tty, err)
+		}
 	}
 }
