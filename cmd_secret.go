@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +76,7 @@ func savePassword(c *cli.Context, s *streams, path string) error {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is there and is not a file: give another FILE", path)
 	}
-	tmp, err := report.OpenPrivate(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new"), os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+	tmp, err := createPrivateTemp(path)
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %v", path, err)
 	}
@@ -91,4 +93,19 @@ func savePassword(c *cli.Context, s *streams, path string) error {
 	}
 	fmt.Fprintf(s.err, "saved to %s, readable by you alone; give it to run as --password-file %s\n", path, path)
 	return nil
+}
+
+// createPrivateTemp creates a new private file beside path, under a name no
+// other file has (.NAME.new-RANDOM): a file that a save killed before its
+// rename left behind never stands in the way of a later one.
+func createPrivateTemp(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 100 {
+		name := filepath.Join(dir, fmt.Sprintf(".%s.new-%08x", base, rand.Uint32()))
+		f, err := report.OpenPrivate(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free name for a temporary file beside %s", path)
 }

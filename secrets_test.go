@@ -132,3 +132,23 @@ func TestSavePasswordInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// A save killed between writing its temporary file and renaming it leaves
+// that file behind: a later save still works.
+func TestSavePasswordAfterAKilledSave(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "botpassword")
+	leftover := filepath.Join(dir, ".botpassword.new") // the name an earlier release used
+	writeSecretFile(t, leftover, "killed-secret-0123456789abcdefghij\n")
+	for _, secret := range []string{"first-secret-0123456789abcdefghij", "second-secret-0123456789abcdefghi"} {
+		if r := runCLIWith(t, secret+"\n", false, nil, "save-password", file); r.code != 0 {
+			t.Fatalf("with a leftover temporary file: exit %d:\n%s", r.code, r.stderr)
+		}
+		if got, err := readSecret(t.Context(), file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" }); err != nil || got != secret {
+			t.Errorf("read back %q, %v; want %q", got, err, secret)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("the folder holds %d files, want the saved one and the leftover", len(entries))
+	}
+}
