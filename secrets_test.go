@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +152,75 @@ func TestSavePasswordAfterAKilledSave(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("the folder holds %d files, want the saved one and the leftover", len(entries))
+	}
+}
+
+// save-password replaces only a secret file it wrote (readable by its
+// owner alone, a single line) or an empty file: a results file, a sheet or
+// any other file at FILE is refused before the secret is asked for, and is
+// left byte for byte as it was, with nothing written beside it.
+func TestSavePasswordRefusesAnotherFile(t *testing.T) {
+	dir := t.TempDir()
+	var results bytes.Buffer
+	w, err := report.NewWriter(&results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 40; i++ {
+		if err := w.Write(report.Row{Line: i + 1, Username: fmt.Sprintf("Person %d", i), Canonical: fmt.Sprintf("Person %d", i), Status: report.Created}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	headerOnly, _, _ := strings.Cut(results.String(), "\n")
+	others := []struct {
+		name, content string
+		private       bool
+	}{
+		{"event.results.csv", results.String(), true},
+		{"event.results.empty.csv", headerOnly + "\n", true}, // one line, private: still results
+		{"signups.csv", "username,email\nalice,a@example.org\nbob,b@example.org\n", false},
+		{"signups-private.csv", "username,email\nalice,a@example.org\n", true},
+		{"notes.txt", "one line others may read\n", false},
+	}
+	for _, o := range others {
+		path := filepath.Join(dir, o.name)
+		if o.private {
+			writeSecretFile(t, path, o.content)
+		} else {
+			writeSheet(t, dir, o.name, o.content)
+			shareWithOthers(t, path)
+		}
+		for _, tty := range []bool{false, true} {
+			r := runCLIWith(t, "new-secret-0123456789abcdefghijkl\n", tty, nil, "save-password", path)
+			if r.code != exitUsage || !strings.Contains(r.stderr, path+" is there and is not a secret file of mwprovision save-password") ||
+				!strings.Contains(r.stderr, "nothing was written") {
+				t.Errorf("%s (terminal %v): exit %d:\n%s", o.name, tty, r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "Bot password") {
+				t.Errorf("%s: the secret was asked for before the file was refused:\n%s", o.name, r.stderr)
+			}
+			if b, err := os.ReadFile(path); err != nil || string(b) != o.content {
+				t.Errorf("%s was changed (%v): now %q", o.name, err, b)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != len(others) {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the folder holds %v, want only the %d files that were there", names, len(others))
+	}
+
+	// An empty file holds nothing to lose: it is replaced.
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLIWith(t, "empty-secret-0123456789abcdefghijk\n", false, nil, "save-password", empty); r.code != 0 {
+		t.Errorf("an empty file: exit %d:\n%s", r.code, r.stderr)
+	}
+	if got, err := readSecret(t.Context(), empty, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" }); err != nil || got != "empty-secret-0123456789abcdefghijk" {
+		t.Errorf("an empty file replaced: read back %q, %v", got, err)
 	}
 }
