@@ -25,8 +25,8 @@ func savePasswordCommand(s *streams) *cli.Command {
 		Name:      "save-password",
 		Usage:     "write the bot password (or an OAuth token) to a file only you can read",
 		ArgsUsage: "FILE",
-		Description: `Asks for the secret without showing it (or reads the first line of standard
-input when it is not a terminal) and writes it to FILE, readable by you
+		Description: `Asks for the secret without showing it, even with standard error redirected
+(or reads the first line of standard input when it is not a terminal) and writes it to FILE, readable by you
 alone: mode 0600 on Linux and macOS, an access control list for your
 account alone on Windows. A FILE already there is replaced only when it is
 a secret file as save-password writes one (a single line, readable by you
@@ -47,10 +47,27 @@ Examples:
 }
 
 // readSecretToSave reads the secret from the terminal, without echo, or
-// as the first line of standard input (its newline may be missing).
+// as the first line of standard input (its newline may be missing). A
+// terminal at stdin is never read with echo on, whatever stderr is: with
+// stderr redirected (2>log.txt) the prompt goes to the terminal itself,
+// and without one to show it on, nothing is read.
 func readSecretToSave(ctx context.Context, s *streams) (string, error) {
-	if s.interactive() {
-		return promptSecret(ctx, s.readSecret, s.err, "Bot password (not shown): ")
+	const prompt = "Bot password (not shown): "
+	switch {
+	case s.interactive():
+		return promptSecret(ctx, s.readSecret, s.err, prompt)
+	case s.inTTY:
+		var tty io.WriteCloser
+		err := errors.New("no terminal to open")
+		if s.terminal != nil {
+			tty, err = s.terminal()
+		}
+		if err != nil {
+			return "", fmt.Errorf("standard input is a terminal, but the prompt cannot be shown on it (%v): "+
+				"run it without redirecting standard error, or give the secret as the first line of standard input", err)
+		}
+		defer tty.Close()
+		return promptSecret(ctx, s.readSecret, tty, prompt)
 	}
 	line, err := s.readLine(ctx)
 	secret := strings.TrimSpace(line)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,3 +225,43 @@ func TestSavePasswordRefusesAnotherFile(t *testing.T) {
 		t.Errorf("an empty file replaced: read back %q, %v", got, err)
 	}
 }
+
+// Stdin is a terminal and stderr is not (2>log.txt): the secret is still
+// read without echo, the prompt goes to the terminal, and nothing is read
+// from the terminal with echo on.
+func TestSavePasswordOnATerminalWithStderrRedirected(t *testing.T) {
+	var stderr, terminal bytes.Buffer
+	s := &streams{in: strings.NewReader(""), out: io.Discard, err: &stderr, inTTY: true, errTTY: false,
+		readLine: func(context.Context) (string, error) {
+			t.Error("the secret was read from the terminal with echo on")
+			return "echoed-secret-0123456789abcdefghij\n", nil
+		},
+		readSecret: func(context.Context) (string, error) { return "hidden-secret-0123456789abcdefghij\n", nil },
+		terminal:   func() (io.WriteCloser, error) { return nopWriteCloser{&terminal}, nil },
+	}
+	file := filepath.Join(t.TempDir(), "botpassword")
+	if code := run(t.Context(), []string{"mwprovision", "save-password", file}, s, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	if terminal.String() != "Bot password (not shown): \n" {
+		t.Errorf("the terminal shows %q, want the prompt", terminal.String())
+	}
+	if strings.Contains(stderr.String(), "Bot password (not shown)") || !strings.Contains(stderr.String(), "saved to "+file) {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	if got, err := readSecret(t.Context(), file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" }); err != nil || got != "hidden-secret-0123456789abcdefghij" {
+		t.Errorf("read back %q, %v", got, err)
+	}
+
+	// No terminal to show the prompt on: refused, nothing read.
+	s.terminal = func() (io.WriteCloser, error) { return nil, errors.New("no such device") }
+	stderr.Reset()
+	if code := run(t.Context(), []string{"mwprovision", "save-password", file + "2"}, s, func(string) string { return "" }); code != exitUsage ||
+		!strings.Contains(stderr.String(), "run it without redirecting standard error") {
+		t.Errorf("no terminal for the prompt: exit %d:\n%s", code, stderr.String())
+	}
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
