@@ -29,6 +29,9 @@ var errRowsNotOK = errors.New("some rows did not end created or exists")
 var (
 	errInterruptedEarly  = errors.New("interrupted before any account was created")
 	errDryRunInterrupted = errors.New("interrupted: the dry run's results hold the rows it checked")
+	// errSaveInterrupted: save-password stopped while it waited for the
+	// secret; it creates no account, so it says what it did not do.
+	errSaveInterrupted = errors.New("interrupted: nothing was saved")
 )
 
 // run is the whole program without the process: tests call it with buffers.
@@ -47,7 +50,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
 		return exitInterrupted
-	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted):
+	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted), errors.Is(err, errSaveInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
 	case errors.Is(err, context.Canceled):

@@ -67,6 +67,7 @@ func TestExitCode(t *testing.T) {
 			"mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue\n"},
 		{errNotConfirmed, exitUsage, ""},
 		{fmt.Errorf("log in to x: %w", context.Canceled), exitInterrupted, "mwprovision: interrupted before any account was created\n"},
+		{errSaveInterrupted, exitInterrupted, "mwprovision: interrupted: nothing was saved\n"},
 		{&provision.PreflightError{Code: provision.PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}, exitUsage,
 			"mwprovision: the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki\n"},
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,4 +77,39 @@ func shareWithOthers(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return "can be read by other users (mode 0644); run: chmod 600 " + path
+}
+
+// In a real terminal, with stderr redirected to a file (2>log.txt):
+// save-password shows its prompt on the terminal, reads the secret without
+// echo, and the secret is on neither the screen nor in the log.
+func TestTerminalSavePasswordWithStderrRedirected(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the built binary in tmux: run without -short (make test)")
+	}
+	bin := buildBinary(t)
+	tm := newTmux(t)
+	dir := t.TempDir()
+	file, log := filepath.Join(dir, "botpassword"), filepath.Join(dir, "log.txt")
+	const secret = "projector-secret-0123456789abcdefgh"
+	tm.start("redirected", fmt.Sprintf("%s save-password %s 2>%s; echo EXIT=$?; sleep 30", bin, file, log))
+	prompted := poll(15*time.Second, nil, func() bool { return strings.Contains(tm.screen("redirected"), "Bot password (not shown):") })
+	if !prompted {
+		t.Errorf("no prompt on the terminal:\n%s", tm.screen("redirected"))
+	}
+	tm.run("send-keys", "-t", "redirected", "-l", secret)
+	tm.run("send-keys", "-t", "redirected", "Enter")
+	screen := tm.waitFor("redirected", "EXIT=", 15*time.Second)
+	if strings.Contains(screen, secret) {
+		t.Errorf("the secret was echoed on the terminal:\n%s", screen)
+	}
+	if !strings.Contains(screen, "EXIT=0") {
+		t.Errorf("exit:\n%s", screen)
+	}
+	if b, err := os.ReadFile(log); err != nil || strings.Contains(string(b), secret) || !strings.Contains(string(b), "saved to "+file) {
+		t.Errorf("stderr's file (%v):\n%s", err, b)
+	}
+	got, err := readSecret(t.Context(), file, "MWPROVISION_PASSWORD", "bot password", func(string) string { return "" })
+	if err != nil || got != secret {
+		t.Errorf("read back %q, %v", got, err)
+	}
 }

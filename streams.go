@@ -24,6 +24,9 @@ type streams struct {
 	// the terminal as it was.
 	readLine   func(ctx context.Context) (string, error)
 	readSecret func(ctx context.Context) (string, error)
+	// terminal opens the terminal stdin reads, for writing a prompt when
+	// stderr is not it (2>log.txt).
+	terminal func() (io.WriteCloser, error)
 }
 
 // systemStreams are the process's own stdin, stdout and stderr.
@@ -47,6 +50,7 @@ func systemStreams() *streams {
 				return string(b), err
 			}, func() { term.Restore(fd, state) })
 		},
+		terminal: openTerminal,
 	}
 }
 

@@ -94,7 +94,7 @@ func Readers(path string) (who, fix string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	fix = fmt.Sprintf(`in PowerShell: icacls "%s" /inheritance:r /grant:r "$($env:USERNAME):(R)"; or write it again with mwprovision save-password`, path)
+	fix = fmt.Sprintf(`in PowerShell: icacls "%s" /inheritance:r /grant:r "$($env:USERNAME):(R)"; or delete it and save the password again with mwprovision save-password`, path)
 	dacl, _, err := sd.DACL()
 	if err != nil || dacl == nil {
 		// No list at all lets everyone in.
