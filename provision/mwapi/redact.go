@@ -150,9 +150,12 @@ func (c *redactor) details(ds []refusalDetail) {
 	}
 }
 
-// redactor finds a request's secrets in the words of its answer.
+// redactor finds a request's secrets in the words of its answer. Their
+// spellings are made when first needed: most answers have no words.
 type redactor struct {
-	secrets []compiled
+	plain    []string
+	compiled []compiled
+	done     bool
 }
 
 // compiled is one secret: each of its spellings, its characters folded.
@@ -164,19 +167,29 @@ type compiled struct {
 func newRedactor(secrets []string) *redactor {
 	c := &redactor{}
 	for _, s := range secrets {
-		if s == "" {
-			continue
+		if s != "" {
+			c.plain = append(c.plain, s)
 		}
-		cs := compiled{short: utf8.RuneCountInString(s) < shortSecret}
-		for _, f := range spellings(s) {
-			cs.forms = append(cs.forms, foldRunes(f))
-		}
-		c.secrets = append(c.secrets, cs)
 	}
 	return c
 }
 
-func (c *redactor) none() bool { return c == nil || len(c.secrets) == 0 }
+func (c *redactor) none() bool { return c == nil || len(c.plain) == 0 }
+
+// secrets are the secrets with their spellings.
+func (c *redactor) secrets() []compiled {
+	if !c.done {
+		c.done = true
+		for _, s := range c.plain {
+			cs := compiled{short: utf8.RuneCountInString(s) < shortSecret}
+			for _, f := range spellings(s) {
+				cs.forms = append(cs.forms, foldRunes(f))
+			}
+			c.compiled = append(c.compiled, cs)
+		}
+	}
+	return c.compiled
+}
 
 // redactText is text with the secrets replaced.
 func redactText(s string, secrets []string) string { return newRedactor(secrets).text(s) }
@@ -384,7 +397,7 @@ func (f *field) apart(from, to int, first, last rune) bool {
 func (c *redactor) mark(f *field) {
 	n := len(f.fold)
 	end, start := f.end(), f.start()
-	for _, sec := range c.secrets {
+	for _, sec := range c.secrets() {
 		for _, sp := range sec.forms {
 			m := len(sp)
 			for i := 0; i < n; i++ {
@@ -420,7 +433,7 @@ func (c *redactor) mark(f *field) {
 // markSplit finds a secret split over the end of a and the start of b.
 func (c *redactor) markSplit(a, b *field) {
 	ea, sb := a.end(), b.start()
-	for _, sec := range c.secrets {
+	for _, sec := range c.secrets() {
 		for _, sp := range sec.forms {
 			for j := 1; j < len(sp); j++ {
 				head, tail := sp[:j], sp[j:]
