@@ -198,3 +198,25 @@ func TestClassifyCreatorRefusals(t *testing.T) {
 		t.Errorf("top-level blocked: %+v, want a halt for a block", o)
 	}
 }
+
+// Every code classify reads by name is one redaction keeps (a password
+// that is an ordinary word must not change what a refusal means).
+func TestClassifierCodesAreKnown(t *testing.T) {
+	codes := []string{"acct_creation_throttle_hit", "userexists", "centralauth-account-exists",
+		"centralauth-account-unattached-exists", "authmanager-create-not-in-progress", "readonly", "readonlytext",
+		"ratelimited", "actionthrottledtext", "usernameinprogress", "badtoken", "assertuserfailed",
+		"assertnameduserfailed", "notloggedin", "maxlag", "PASS", "FAIL", "UI", "REDIRECT", "RESTART"}
+	for _, m := range []map[string]bool{invalidCodes, notCountedCodes} {
+		for c := range m {
+			codes = append(codes, c)
+		}
+	}
+	for c := range creatorCodes {
+		codes = append(codes, c)
+	}
+	for _, c := range codes {
+		if !mwapi.KnownCode(c) {
+			t.Errorf("%s is not an mwapi.KnownCode", c)
+		}
+	}
+}

@@ -25,6 +25,10 @@ import (
 // maxBody bounds how much of an answer is read; api.php answers are small.
 const maxBody = 4 << 20
 
+// bodyStartWindow is how much of a body that is not JSON is cleaned of
+// secrets to show its start (snippet shows far less).
+const bodyStartWindow = 4096
+
 // Answer is everything the wiki (or the network) said to one request: the
 // input of Classify.
 type Answer struct {
@@ -427,7 +431,8 @@ func (s *Session) do(req *http.Request, secrets []string) Answer {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	ans.Received = s.now()
 	ans.HTTPStatus = resp.StatusCode
-	ans.Location = redactText(resp.Header.Get("Location"), secrets)
+	red := newRedactor(secrets)
+	ans.Location = red.text(resp.Header.Get("Location"))
 	ans.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), ans.Received)
 	if err != nil {
 		ans.Err = fmt.Errorf("read answer: %w", s.transportError(err))
@@ -435,10 +440,11 @@ func (s *Session) do(req *http.Request, secrets []string) Answer {
 	}
 	var r APIResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		ans.BodyStart = snippet([]byte(redactText(string(body), secrets)))
+		// Only the start is shown: only the start is cleaned.
+		ans.BodyStart = snippet([]byte(red.text(string(body[:min(len(body), bodyStartWindow)]))))
 		return ans
 	}
-	r.clean(secrets)
+	r.cleanWith(red)
 	ans.Body = &r
 	return ans
 }
