@@ -38,17 +38,19 @@ var headerAliases = map[string]int{
 	// the wiki's user groups.
 	"groups": fieldGroups, "usergroups": fieldGroups, "wikigroups": fieldGroups,
 	"expiry": fieldExpiry, "groupexpiry": fieldExpiry, "groupsexpiry": fieldExpiry,
+	// The reason is public for ever (the new-users and rights logs): only
+	// a header that is a reason column feeds it, never one that merely
+	// mentions a reason, such as a form's "Do you need reasonable
+	// accommodations?" or "Reason for not attending (private)".
+	"reason": fieldReason, "creationreason": fieldReason, "accountreason": fieldReason,
+	"reasonforaccount": fieldReason,
 }
 
-// fieldOfHeader is the field a header names by itself, or -1. The reason is
-// public (the new-users log), so only a header that says "reason" feeds it.
+// fieldOfHeader is the field a header names by itself, or -1: the whole
+// header, case, spaces and punctuation aside, is one of headerAliases.
 func fieldOfHeader(h string) int {
-	n := normalizeHeader(h)
-	if f, ok := headerAliases[n]; ok {
+	if f, ok := headerAliases[normalizeHeader(h)]; ok {
 		return f
-	}
-	if strings.Contains(n, "reason") {
-		return fieldReason
 	}
 	return -1
 }
