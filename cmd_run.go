@@ -118,7 +118,7 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 		&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings, the public reasons a run with --yes publishes, and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
-		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
+		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN a header, or #N for the Nth column; empty: none); repeat for each field", Destination: &o.Columns},
 		&cli.StringSliceFlag{Name: "add-groups", Usage: "add each account, new or existing, to these `GROUPS` (such as confirmed, or sysop;bureaucrat); a groups column adds more per row", EnvVars: []string{"MWPROVISION_ADD_GROUPS"}, Destination: &o.AddGroups},
 		&cli.StringFlag{Name: "wiki-language", Usage: "the wiki's content language `CODE`, whose rules make names canonical (tr: \"ivan\" is \"İvan\" there); asked of the wiki when --api is given, English offline unless set", EnvVars: []string{"MWPROVISION_WIKI_LANGUAGE"}, Destination: &o.WikiLanguage},
 		&cli.StringFlag{Name: "group-expiry", Usage: "how long the group memberships last: a `DURATION` such as \"2 weeks\", a date such as 2026-12-08, or infinite (confirmed needs one); an expiry column overrides it per row", EnvVars: []string{"MWPROVISION_GROUP_EXPIRY"}, Destination: &o.GroupExpiry},
@@ -307,10 +307,11 @@ func (o runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, site
 func wrapSheetErr(path string, err error) error {
 	var se *sheet.SheetError
 	var ac *sheet.AmbiguousColumnError
+	var sn *sheet.SameNameColumnsError
 	switch {
 	case errors.As(err, &se):
 		return &sheet.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg), Err: se.Err}
-	case errors.As(err, &ac):
+	case errors.As(err, &ac), errors.As(err, &sn):
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return err

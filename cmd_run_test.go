@@ -75,6 +75,22 @@ var runCommandTests = []runCommandTest{
 		stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\", or choose the column with --column username=COLUMN\n",
 	},
 	{
+		name:   "two columns of the name chosen for the username: refused, saying how to choose",
+		sheet:  "Name,E-mail,Name\nMaria Garcia,m@example.org,MariaG-adv\n",
+		args:   []string{"run", "--dry-run", "--column", "username=Name", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: DIR/s.csv: line 1: columns 1 and 3 are both called \"Name\": either could be the username; choose one by its position (the first column is #1), such as --column username=#3, or rename the other in the sheet\n",
+	},
+	{
+		name:  "two columns of one name: the one chosen by its position",
+		sheet: "Name,E-mail,Name\nMaria Garcia,m@example.org,MariaG-adv\n",
+		args:  []string{"run", "--dry-run", "--quiet", "--column", "username=#3", "--column", "realname=#1", "DIR/s.csv"},
+		stderr: "1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\n" +
+			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n" +
+			"2,MariaG-adv,MariaG-adv,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T,\n"},
+	},
+	{
 		name:   "an empty sheet",
 		args:   []string{"run", "--dry-run", "DIR/s.csv"},
 		code:   2,

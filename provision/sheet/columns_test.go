@@ -45,6 +45,16 @@ func TestMapColumns(t *testing.T) {
 		{name: "a chosen column that is not there", header: "Name,E-mail", chosen: map[string]string{"username": "Wiki username"},
 			err: `the sheet has no column "Wiki username" for the username; its header has "Name", "E-mail"`},
 		{name: "no such field", header: "username", chosen: map[string]string{"nickname": "x"}, err: `no field "nickname"`},
+		{name: "a chosen name that two columns have", header: "Name,E-mail,Name", chosen: map[string]string{"username": "Name"},
+			err: `line 1: columns 1 and 3 are both called "Name": either could be the username`},
+		{name: "a chosen name that two columns have, but for case", header: "Name,E-mail,NAME", chosen: map[string]string{"username": "name"},
+			err: `line 1: columns 1 and 3 are both called "name": either could be the username`},
+		{name: "a column chosen by its position", header: "Name,E-mail,Name", chosen: map[string]string{"username": "#3", "realname": "#1"},
+			want: map[string]int{"username": 2, "email": 1, "realname": 0}},
+		{name: "a position past the header", header: "Name,E-mail,Name", chosen: map[string]string{"username": "#4"},
+			err: `the sheet has no column #4 for the username: its header has 3 columns`},
+		{name: "two columns of one name could be the username", header: "Username,E-mail,Username",
+			err: `line 1: columns 1 and 3 are both called "Username": either could be the username`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +91,18 @@ func TestAmbiguousColumnsAreNamed(t *testing.T) {
 	var ac *AmbiguousColumnError
 	if !errors.As(err, &ac) || ac.Field != "username" || !slices.Equal(ac.Columns, []string{"Username", "Wiki username"}) {
 		t.Errorf("err = %#v", err)
+	}
+}
+
+// Two columns of the same name are an error that says where they are, for
+// the advice that names --column FIELD=#N.
+func TestSameNameColumnsAreNamedWithTheirPositions(t *testing.T) {
+	for _, chosen := range []map[string]string{nil, {"username": "Username"}} {
+		_, err := New(strings.NewReader("Username,E-mail,Username\n"), chosen)
+		var sn *SameNameColumnsError
+		if !errors.As(err, &sn) || sn.Field != "username" || sn.Column != "Username" || !slices.Equal(sn.Positions, []int{1, 3}) {
+			t.Errorf("chosen %v: err = %#v", chosen, err)
+		}
 	}
 }
 
