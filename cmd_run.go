@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/groups"
 	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/provision/sheet"
@@ -233,8 +234,11 @@ func (o runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site,
 	plan, err = job.ReadPlan(ctx, jo, site, prev, src, started.UTC().Truncate(time.Second))
 	if !stop() || err != nil {
 		f.Close()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, nil, errInterruptedEarly
+		case errors.Is(err, groups.ErrNoExpiry):
+			return nil, nil, errors.New("--add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)")
 		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}
