@@ -168,3 +168,21 @@ func TestSheetBoundsHostileShapes(t *testing.T) {
 		})
 	}
 }
+
+// A cell a failed sheet guarded against running as a formula is read as
+// it was; an apostrophe before a letter stays; a password is read exactly.
+func TestGuardedCellsAreReadAsTheyWere(t *testing.T) {
+	s, err := New(strings.NewReader("username,realname,password\n'@SUM(A1),'t Hooft,'=secret\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Next()
+	if err != nil || a.Username != "@SUM(A1)" || a.RealName != "'t Hooft" || a.Password != "'=secret" {
+		t.Errorf("row %+v, %v", a, err)
+	}
+	for _, v := range []string{"", "'", "=1+1", "'x", "''", "-Bob", "\tx", "@"} {
+		if got := Unguard(Guard(v)); got != v {
+			t.Errorf("Unguard(Guard(%q)) = %q", v, got)
+		}
+	}
+}

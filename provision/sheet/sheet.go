@@ -289,7 +289,10 @@ func (s *Sheet) Next() (Row, error) {
 			}
 			v := rec[c]
 			if f != fieldPassword {
-				v = strings.TrimSpace(v)
+				// A failed sheet guards a cell that would run as a
+				// formula (see Guard): it is read as it was. A password
+				// is read exactly as written.
+				v = strings.TrimSpace(Unguard(strings.TrimSpace(v)))
 			}
 			switch f {
 			case fieldUsername:
