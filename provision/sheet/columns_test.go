@@ -2,11 +2,13 @@ package sheet
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // Which column feeds which field: the header that says it, a column the
@@ -117,6 +119,38 @@ func TestSheetReadsCROnlyLineEnds(t *testing.T) {
 		{Line: 4, Username: "carol", Email: "c@example.org"}}
 	if !slices.Equal(rows, want) {
 		t.Errorf("rows %+v, want %+v", rows, want)
+	}
+}
+
+// A sheet whose line ends are mixed — LF, CRLF and CR alone, as a sheet
+// edited on several systems may be — gives every row, on its line, also
+// when a CR ends what one read returns and its LF starts the next, and
+// far beyond the start of the sheet.
+func TestSheetReadsMixedLineEnds(t *testing.T) {
+	var b strings.Builder
+	var want []string
+	b.WriteString("username,email\n")
+	ends := []string{"\n", "\r", "\r\n"}
+	for i := range 6000 {
+		name := fmt.Sprintf("user%d", i)
+		want = append(want, name)
+		b.WriteString(name + ",u@example.org" + ends[i%len(ends)])
+	}
+	s, err := New(iotest.OneByteReader(strings.NewReader(b.String())), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range want {
+		a, err := s.Next()
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if a.Username != name || a.Line != i+2 {
+			t.Fatalf("row %d: %q on line %d, want %q on line %d", i, a.Username, a.Line, name, i+2)
+		}
+	}
+	if _, err := s.Next(); err != io.EOF {
+		t.Errorf("after the last row: %v", err)
 	}
 }
 
