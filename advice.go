@@ -55,6 +55,7 @@ func explain(err error) string {
 	msg := reword(err.Error(), err)
 	var pe *provision.PreflightError
 	var ac *sheet.AmbiguousColumnError
+	var sn *sheet.SameNameColumnsError
 	var nc *sheet.NoSuchColumnError
 	var re *provision.RecordError
 	var nr *report.NotResultsError
@@ -76,7 +77,14 @@ func explain(err error) string {
 	case errors.Is(err, sheet.ErrNoUsernameColumn):
 		msg += ", or choose the column with --column username=COLUMN"
 	case errors.As(err, &ac):
-		msg += fmt.Sprintf("; say which with --column %s=%q, or rename the other", ac.Field, ac.Columns[len(ac.Columns)-1])
+		msg += fmt.Sprintf("; say which with --column %s=%q, or rename the other", ac.Field, ac.Choice)
+	case errors.As(err, &sn):
+		other := "the other"
+		if len(sn.Positions) > 2 {
+			other = "the others"
+		}
+		msg += fmt.Sprintf("; choose one by its position (the first column is #1), such as --column %s=#%d, or rename %s in the sheet",
+			sn.Field, sn.Positions[len(sn.Positions)-1], other)
 	case errors.As(err, &nc):
 		msg = fmt.Sprintf("--column %s=%q: %s", nc.Field, nc.Column, msg)
 	case errors.As(err, &re) && re.Created > 0:

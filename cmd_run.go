@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/groups"
 	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/pacer"
 	"github.com/mwprovision/mwprovision/provision/sheet"
@@ -116,9 +117,9 @@ func (o *runOptions) flags(grant bool) []cli.Flag {
 		&cli.BoolFlag{Name: "allow-insecure-http", Usage: "allow a plain http:// --api on another machine (the passwords then travel unencrypted)", EnvVars: []string{"MWPROVISION_ALLOW_INSECURE_HTTP"}, Destination: &o.Insecure},
 		&cli.BoolFlag{Name: "resume", Usage: "continue from the results file: skip rows already created or exists (matched by username), attempt the rest", EnvVars: []string{"MWPROVISION_RESUME"}, Destination: &o.Resume},
 		&cli.DurationFlag{Name: "request-timeout", Value: time.Minute, Usage: "longest wait for one answer of the wiki (a request still going on at Ctrl-C is given this long)", EnvVars: []string{"MWPROVISION_REQUEST_TIMEOUT"}, Destination: &o.Timeout},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors, warnings, the public reasons a run with --yes publishes, and the summary", EnvVars: []string{"MWPROVISION_QUIET"}, Destination: &o.Quiet},
 		&cli.BoolFlag{Name: "dry-run", Usage: "check the sheet and predict every row's status, creating nothing: offline without --api; with --api the names are checked against the wiki, with --user the creator too", EnvVars: []string{"MWPROVISION_DRY_RUN"}, Destination: &o.DryRun},
-		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN empty: none); repeat for each field", Destination: &o.Columns},
+		&cli.StringSliceFlag{Name: "column", Usage: "which sheet column feeds a field, as `FIELD=COLUMN` (username, email, realname, reason, password, groups or expiry; COLUMN a header, or #N for the Nth column; empty: none); repeat for each field", Destination: &o.Columns},
 		&cli.StringSliceFlag{Name: "add-groups", Usage: "add each account, new or existing, to these `GROUPS` (such as confirmed, or sysop;bureaucrat); a groups column adds more per row", EnvVars: []string{"MWPROVISION_ADD_GROUPS"}, Destination: &o.AddGroups},
 		&cli.StringFlag{Name: "wiki-language", Usage: "the wiki's content language `CODE`, whose rules make names canonical (tr: \"ivan\" is \"İvan\" there); asked of the wiki when --api is given, English offline unless set", EnvVars: []string{"MWPROVISION_WIKI_LANGUAGE"}, Destination: &o.WikiLanguage},
 		&cli.StringFlag{Name: "group-expiry", Usage: "how long the group memberships last: a `DURATION` such as \"2 weeks\", a date such as 2026-12-08, or infinite (confirmed needs one); an expiry column overrides it per row", EnvVars: []string{"MWPROVISION_GROUP_EXPIRY"}, Destination: &o.GroupExpiry},
@@ -233,8 +234,11 @@ func (o runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site,
 	plan, err = job.ReadPlan(ctx, jo, site, prev, src, started.UTC().Truncate(time.Second))
 	if !stop() || err != nil {
 		f.Close()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, nil, errInterruptedEarly
+		case errors.Is(err, groups.ErrNoExpiry):
+			return nil, nil, errors.New("--add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)")
 		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}
@@ -307,10 +311,11 @@ func (o runOptions) finish(stderr io.Writer, log *zap.Logger, con *console, site
 func wrapSheetErr(path string, err error) error {
 	var se *sheet.SheetError
 	var ac *sheet.AmbiguousColumnError
+	var sn *sheet.SameNameColumnsError
 	switch {
 	case errors.As(err, &se):
 		return &sheet.SheetError{Line: se.Line, Msg: fmt.Sprintf("%s: %s", path, se.Msg), Err: se.Err}
-	case errors.As(err, &ac):
+	case errors.As(err, &ac), errors.As(err, &sn):
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return err

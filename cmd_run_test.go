@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -73,6 +74,22 @@ var runCommandTests = []runCommandTest{
 		args:   []string{"run", "--dry-run", "DIR/s.csv"},
 		code:   2,
 		stderr: "mwprovision: line 1: DIR/s.csv: no username column: the header has \"mail\", \"full name\"; name the column of usernames \"username\", or choose the column with --column username=COLUMN\n",
+	},
+	{
+		name:   "two columns of the name chosen for the username: refused, saying how to choose",
+		sheet:  "Name,E-mail,Name\nMaria Garcia,m@example.org,MariaG-adv\n",
+		args:   []string{"run", "--dry-run", "--column", "username=Name", "DIR/s.csv"},
+		code:   2,
+		stderr: "mwprovision: DIR/s.csv: line 1: columns 1 and 3 are both called \"Name\": either could be the username; choose one by its position (the first column is #1), such as --column username=#3, or rename the other in the sheet\n",
+	},
+	{
+		name:  "two columns of one name: the one chosen by its position",
+		sheet: "Name,E-mail,Name\nMaria Garcia,m@example.org,MariaG-adv\n",
+		args:  []string{"run", "--dry-run", "--quiet", "--column", "username=#3", "--column", "realname=#1", "DIR/s.csv"},
+		stderr: "1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\n" +
+			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n" +
+			"2,MariaG-adv,MariaG-adv,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T,\n"},
 	},
 	{
 		name:   "an empty sheet",
@@ -156,4 +173,45 @@ func notExist(t *testing.T) string {
 		t.Fatalf("opening nothing: %v", err)
 	}
 	return pe.Err.Error()
+}
+
+// --add-groups confirmed needs an expiry: --group-expiry, or the sheet's
+// expiry column; a row whose expiry cell is empty is never given
+// confirmed for good.
+func TestConfirmedNeedsAnExpiryOfTheRunOrOfItsRow(t *testing.T) {
+	for _, tt := range []struct {
+		name, sheet string
+		code        int
+		stderr      string
+		codes       []string // the results' codes, row by row
+	}{
+		{"every row has its expiry", "username,email,expiry\none,1@example.org,2 weeks\ntwo,2@example.org,2030-01-01\n", 0, "", []string{"", ""}},
+		{"a row without one is refused", "username,email,expiry\none,1@example.org,2 weeks\ntwo,2@example.org,\n", 1,
+			`line 3: "two": confirmed is only ever added for a while`, []string{"", "group-needs-expiry"}},
+		{"no expiry column", "username,email\none,1@example.org\n", 2,
+			"mwprovision: --add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sheet := writeSheet(t, dir, "s.csv", tt.sheet)
+			r := runCLI(t, nil, "run", "--dry-run", "--add-groups", "confirmed", sheet)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, tt.code, tt.stderr)
+			}
+			if tt.codes == nil {
+				if _, err := os.Stat(filepath.Join(dir, "s.dry-run.results.csv")); err == nil {
+					t.Errorf("a refused run wrote results")
+				}
+				return
+			}
+			rows := readResults(t, filepath.Join(dir, "s.dry-run.results.csv"))
+			var codes []string
+			for _, row := range rows {
+				codes = append(codes, row.Code)
+			}
+			if !slices.Equal(codes, tt.codes) {
+				t.Errorf("codes %q, want %q", codes, tt.codes)
+			}
+		})
+	}
 }

@@ -102,6 +102,11 @@ func (o runOptions) announce(ctx context.Context, s *streams, jo job.Options, si
 			fmt.Fprintf(s.err, "warning: cannot tell which accounts exist already (%v); those that do are added to the groups too\n", err)
 		}
 		return confirm(ctx, s, job.Confirm(jo, site, prev, plan, c, ex))
+	case plan.Counts.ToSend() > 0:
+		// --yes asks nothing: the run still says, before its first
+		// request, what it will publish for ever, even with --quiet.
+		sayPublic(s.err, job.Confirm(jo, site, prev, plan, c, nil))
+		return nil
 	default:
 		return nil
 	}
@@ -186,6 +191,20 @@ func confirmationText(conf job.Confirmation) string {
 		fmt.Fprintf(&b, "\nCreate %d accounts? [y/N] ", n)
 	}
 	return b.String()
+}
+
+// sayPublic says the public texts a run that asks nothing will publish,
+// in the words of the confirmation's reason lines; nothing when it
+// publishes none.
+func sayPublic(w io.Writer, conf job.Confirmation) {
+	if conf.Reason == "" && conf.DistinctReasons == 0 {
+		return
+	}
+	label := "reason:"
+	for _, line := range reasonLines(conf) {
+		fmt.Fprintf(w, "%-10s%s\n", label, line)
+		label = ""
+	}
 }
 
 // listMore lists the first of n names, and says how many more.

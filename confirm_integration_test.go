@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mwprovision/mwprovision/report"
@@ -96,5 +100,56 @@ func TestPipedSheetRuns(t *testing.T) {
 	checkResults(t, readResults(t, out), []expect{{2, report.Created, "Piped one", ""}, {3, report.Created, "Piped two", ""}})
 	if _, err := os.Stat(filepath.Join(dir, "piped.log.jsonl")); err != nil {
 		t.Errorf("no log beside the results: %v", err)
+	}
+}
+
+// A form's question that merely mentions a reason is no reason: the
+// participant's answer about accommodations, or why she cannot attend,
+// stays private, and the wiki's new-users log holds the run's reason
+// alone. A run with --yes, asked nothing, says the public texts it will
+// publish before its first request to create.
+func TestPrivateAnswersNeverBecomeTheReason(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	for i, tt := range []struct{ question, name, answer string }{
+		{"Do you need reasonable accommodations?", "LenaP-adv", "Yes: I have epilepsy"},
+		{"Reason for not attending (private)", "OmarP-adv", "surgery on the 12th"},
+	} {
+		t.Run(tt.question, func(t *testing.T) {
+			dir := t.TempDir()
+			sheet := writeSheet(t, dir, "form.csv", "Name,E-mail,Wiki username,"+tt.question+"\n"+
+				"Legal Name,p@example.org,"+tt.name+","+tt.answer+"\n")
+			proxy := newRecordingProxy(t, w.URL)
+			var errb lockedBuffer
+			var atFirstCreate string
+			var once sync.Once
+			proxy.before = func(q url.Values) {
+				if q.Get("action") == "createaccount" {
+					once.Do(func() { atFirstCreate = errb.String() })
+				}
+			}
+			s, _, _ := bufferStreams("", false)
+			s.err = &errb
+			reason := fmt.Sprintf("Edit-a-thon 2026, day %d", i+1)
+			code := run(context.Background(), []string{"mwprovision", "run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+				"--reason", reason, "--rate", "0", "--yes", sheet}, s, func(string) string { return "" })
+			t.Logf("exit %d\n%s", code, errb.String())
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			for _, e := range newUsersByName(t, w)[tt.name] {
+				if e.Comment != reason {
+					t.Errorf("the wiki's new-users log publishes %q for %s; want the run's reason alone", e.Comment, tt.name)
+				}
+			}
+			for _, want := range []string{"reason:   " + reason + "\n",
+				"          public: anyone can read it in the wiki's new-users log, and it cannot be removed\n"} {
+				if !strings.Contains(atFirstCreate, want) {
+					t.Errorf("before its first request to create, the run said %q; want %q", atFirstCreate, want)
+				}
+			}
+			if want := "warning: ignoring columns Name, " + tt.question; !strings.Contains(errb.String(), want) {
+				t.Errorf("the run does not say %q", want)
+			}
+		})
 	}
 }

@@ -50,9 +50,16 @@ func TestConfirmAsksBeforeCreating(t *testing.T) {
 			t.Errorf("answer %q: stderr\n%q\nwant\n%q", tt.answer, stderr.String(), tt.stderr)
 		}
 	}
-	o.Yes = true
+	// --yes asks nothing, but says what it will publish, in the words of
+	// the confirmation's reason lines; even --quiet does.
+	o.Yes, o.Quiet = true, true
+	public := "reason:   Edit-a-thon\n          public: anyone can read it in the wiki's new-users log, and it cannot be removed\n"
+	if s, _, stderr := bufferStreams("", false); o.announce(t.Context(), s, o.job(), job.Site{}, nil, plan, nil, creator, zap.NewNop()) != nil || stderr.String() != public {
+		t.Errorf("--yes says %q, want %q", stderr.String(), public)
+	}
+	o.Reason = ""
 	if s, _, stderr := bufferStreams("", false); o.announce(t.Context(), s, o.job(), job.Site{}, nil, plan, nil, creator, zap.NewNop()) != nil || stderr.Len() != 0 {
-		t.Errorf("--yes still asks: %q", stderr.String())
+		t.Errorf("--yes publishing no reason says %q", stderr.String())
 	}
 }
 

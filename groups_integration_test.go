@@ -438,7 +438,7 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 	groups := []string{"--add-groups", "confirmed", "--group-expiry", "2 weeks"}
 	before := rightsChanges(t, w)
 
-	if r := runCLI(t, nil, "grant", "--api", w.API, "--add-groups", "confirmed", sheet); r.code != exitUsage || !strings.Contains(r.stderr, "--group-expiry") {
+	if r := runCLI(t, nil, "grant", "--dry-run", "--api", w.API, "--add-groups", "confirmed", sheet); r.code != exitUsage || !strings.Contains(r.stderr, "--group-expiry") {
 		t.Errorf("confirmed without an expiry: exit %d, want %d naming --group-expiry:\n%s", r.code, exitUsage, r.stderr)
 	}
 

@@ -265,6 +265,8 @@ type recordingProxy struct {
 	reqs    []url.Values
 	cookies []string // Cookie header values sent
 	auth    []string // the Authorization header of every request ("" when absent)
+	// before, when set, sees every request's parameters before the wiki does.
+	before func(url.Values)
 }
 
 func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
@@ -285,6 +287,9 @@ func newRecordingProxy(t *testing.T, wikiURL string) *recordingProxy {
 			}
 		}
 		p.mu.Lock()
+		if p.before != nil {
+			p.before(params)
+		}
 		p.reqs = append(p.reqs, params)
 		p.auth = append(p.auth, r.Header.Get("Authorization"))
 		if c := r.Header.Get("Cookie"); c != "" {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,10 +209,9 @@ func (o *runOptions) validateGroups() error {
 			return fmt.Errorf("--group-expiry: %v", err)
 		}
 	}
-	switch {
-	case slices.Contains(o.groups, "confirmed") && o.GroupExpiry == "":
-		return errors.New("--add-groups confirmed needs --group-expiry: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)")
-	case o.grant && o.DryRun && o.API == "":
+	// --add-groups confirmed without --group-expiry is refused once the
+	// sheet's header is read, unless it has an expiry column (readPlan).
+	if o.grant && o.DryRun && o.API == "" {
 		return errors.New("grant --dry-run needs --api: whether each account exists, and which groups it holds, is known to the wiki alone")
 	}
 	return nil

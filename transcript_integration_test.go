@@ -150,7 +150,7 @@ func transcriptGrant(t *testing.T, tr *transcript) {
 	}
 	sheet := tr.sheet("returning.csv", "username\nBack one\nBack two\nBack veteran\nBakc three\n")
 	groups := []string{"--add-groups", "confirmed", "--group-expiry", "2 weeks"}
-	tr.run(nil, "grant", "--api", w.API, "--add-groups", "confirmed", sheet)
+	tr.run(nil, "grant", "--dry-run", "--api", w.API, "--add-groups", "confirmed", sheet)
 	tr.run(nil, append(append([]string{"grant", "--dry-run", "--api", w.API}, groups...), sheet)...)
 	tr.run(nil, append(append(append([]string{"grant"}, creatorArgs(coord, w)...), groups...), "--reason", "Edit-a-thon, second day", "--yes", sheet)...)
 	results := filepath.Join(tr.dir, "returning.groups.results.csv")

@@ -92,7 +92,9 @@ type step struct {
 
 // ReadPlan reads a sheet from in and decides what happens to each row.
 // Run reads a regular file again: keep it open until Run returns. An error that
-// makes the sheet unusable is a *SheetError; a cancelled ctx stops the read.
+// makes the sheet unusable is a *SheetError; a run that adds confirmed
+// with no expiry, from the run or the sheet's column, is groups.ErrNoExpiry;
+// a cancelled ctx stops the read.
 func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, error) {
 	p := &Plan{opts: opts}
 	r, err := p.src.Record(src)
@@ -101,6 +103,9 @@ func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, e
 	}
 	sh, err := sheet.New(r, opts.Columns)
 	if err != nil {
+		return nil, err
+	}
+	if err := opts.Groups.CheckExpiry(sh.Column("expiry") >= 0); err != nil {
 		return nil, err
 	}
 	p.Ignored, p.HasPassword = sh.Ignored, sh.Column("password") >= 0

@@ -29,8 +29,9 @@ func (e *NotTheSheetError) Error() string {
 
 // WriteFailedSheet joins a sheet with its results and writes to w the rows
 // whose results are not created, exists or would-create — a sheet to
-// correct and run again — with the sheet's own header and delimiter and
-// without the columns that hold passwords. A row the results do not reach
+// correct and run again — with the sheet's own header and delimiter,
+// without the columns that hold passwords, and with every cell that a
+// spreadsheet would run as a formula neutralized (sheet.Guard). A row the results do not reach
 // (a dry run stopped early) is still to do and is written too. It returns
 // how many rows it wrote and the lines it could not copy. chosen are the
 // sheet's --column choices, as for a run.
@@ -46,11 +47,15 @@ func WriteFailedSheet(w io.Writer, in io.Reader, chosen map[string]string, resul
 		return 0, nil, err
 	}
 	secret := sh.SecretColumns()
+	// keep is a record without its secret columns, each cell guarded
+	// against running as a formula in a spreadsheet: the sheet reader
+	// takes the guard off again, so that the corrected sheet runs the
+	// values as the first one did (a cell guarded already stays as it is).
 	keep := func(rec []string) []string {
 		var out []string
 		for i, v := range rec {
 			if !slices.Contains(secret, i) {
-				out = append(out, v)
+				out = append(out, sheet.Guard(sheet.Unguard(v)))
 			}
 		}
 		return out

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
 // Writer writes results rows to a CSV file. Each call to Write writes and
@@ -204,12 +206,7 @@ func (p *replay) ReadAll() ([][]string, error) {
 // OWASP advises for CSV files. A cell already starting with "'" is prefixed
 // too, so that unguard restores every value exactly ("-Bob" is a valid
 // username, and --resume must see it as it is).
-func guard(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r'", s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
-}
+func guard(s string) string { return sheet.Guard(s) }
 
 func unguard(s string) string {
 	if len(s) > 1 && s[0] == '\'' {

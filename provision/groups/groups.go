@@ -5,6 +5,7 @@
 package groups
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -130,6 +131,22 @@ func addDuration(t time.Time, v string) (time.Time, error) {
 		t = add(t, n)
 	}
 	return t, nil
+}
+
+// ErrNoExpiry: the run adds every account to confirmed, which is only
+// ever given for a while, and neither the run nor the sheet (it has no
+// expiry column) says until when.
+var ErrNoExpiry = errors.New("confirmed is only ever added for a while, and neither the run nor the sheet says until when")
+
+// CheckExpiry refuses (ErrNoExpiry) a run that adds every account to
+// confirmed with no expiry of its own, on a sheet without an expiry
+// column: every row would be refused. With the column, a row whose
+// expiry cell is empty is refused alone (see Grants).
+func (g *Options) CheckExpiry(expiryColumn bool) error {
+	if slices.Contains(g.Add, confirmedGroup) && g.Expiry == "" && !expiryColumn {
+		return ErrNoExpiry
+	}
+	return nil
 }
 
 // Grants resolves the groups of a row: the run's, then those of its groups

@@ -2,6 +2,8 @@ package sheet
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -38,17 +40,19 @@ var headerAliases = map[string]int{
 	// the wiki's user groups.
 	"groups": fieldGroups, "usergroups": fieldGroups, "wikigroups": fieldGroups,
 	"expiry": fieldExpiry, "groupexpiry": fieldExpiry, "groupsexpiry": fieldExpiry,
+	// The reason is public for ever (the new-users and rights logs): only
+	// a header that is a reason column feeds it, never one that merely
+	// mentions a reason, such as a form's "Do you need reasonable
+	// accommodations?" or "Reason for not attending (private)".
+	"reason": fieldReason, "creationreason": fieldReason, "accountreason": fieldReason,
+	"reasonforaccount": fieldReason,
 }
 
-// fieldOfHeader is the field a header names by itself, or -1. The reason is
-// public (the new-users log), so only a header that says "reason" feeds it.
+// fieldOfHeader is the field a header names by itself, or -1: the whole
+// header, case, spaces and punctuation aside, is one of headerAliases.
 func fieldOfHeader(h string) int {
-	n := normalizeHeader(h)
-	if f, ok := headerAliases[n]; ok {
+	if f, ok := headerAliases[normalizeHeader(h)]; ok {
 		return f
-	}
-	if strings.Contains(n, "reason") {
-		return fieldReason
 	}
 	return -1
 }
@@ -73,14 +77,39 @@ func FieldOf(name string) (int, bool) {
 	return -1, false
 }
 
-// AmbiguousColumnError: more than one column of the sheet could feed a field.
+// AmbiguousColumnError: more than one column of the sheet could feed a
+// field. Choice is the COLUMN that chooses the last of them: its name, or
+// its position (#N) when another column has that name too.
 type AmbiguousColumnError struct {
 	Field   string
 	Columns []string
+	Choice  string
 }
 
 func (e *AmbiguousColumnError) Error() string {
 	return fmt.Sprintf("%d columns could be the %s: %s", len(e.Columns), e.Field, quoteList(e.Columns))
+}
+
+// SameNameColumnsError: the column chosen for a field, or every column
+// that could feed it, is the name of several columns: none may be taken
+// for the other (a form's "Name" twice, the legal name and the chosen
+// one). Positions count from 1.
+type SameNameColumnsError struct {
+	Field, Column string
+	Positions     []int
+}
+
+func (e *SameNameColumnsError) Error() string {
+	n := make([]string, len(e.Positions))
+	for i, p := range e.Positions {
+		n[i] = strconv.Itoa(p)
+	}
+	both, either := "both", "either"
+	if len(n) > 2 {
+		both, either = "all", "any"
+	}
+	list := strings.Join(n[:len(n)-1], ", ") + " and " + n[len(n)-1]
+	return fmt.Sprintf("line 1: columns %s are %s called %q: %s could be the %s", list, both, Cut(e.Column, 60), either, e.Field)
 }
 
 // NoSuchColumnError: the column chosen for a field is not in the sheet.
@@ -90,6 +119,9 @@ type NoSuchColumnError struct {
 }
 
 func (e *NoSuchColumnError) Error() string {
+	if _, ok := position(e.Column); ok {
+		return fmt.Sprintf("the sheet has no column %s for the %s: its header has %d columns", e.Column, e.Field, len(e.Header))
+	}
 	return fmt.Sprintf("the sheet has no column %q for the %s; its header has %s", e.Column, e.Field, quoteList(e.Header))
 }
 
@@ -111,8 +143,11 @@ func mapColumns(header []string, chosen map[string]string) (col [numFields]int, 
 			col[f] = -2 // no column, by choice
 			continue
 		}
-		i := findColumn(header, want)
-		if i < 0 {
+		i, same := findColumn(header, want)
+		switch {
+		case len(same) > 1:
+			return col, &SameNameColumnsError{Field: name, Column: strings.TrimSpace(want), Positions: same}
+		case i < 0:
 			return col, &NoSuchColumnError{Field: name, Column: want, Header: header}
 		}
 		col[f], claimed[i] = i, true
@@ -129,10 +164,19 @@ func mapColumns(header []string, chosen map[string]string) (col [numFields]int, 
 			col[f] = cs[0]
 		case len(cs) > 1:
 			names := make([]string, len(cs))
+			positions := make([]int, len(cs))
 			for j, i := range cs {
-				names[j] = strings.TrimSpace(header[i])
+				names[j], positions[j] = strings.TrimSpace(header[i]), i+1
 			}
-			return col, &AmbiguousColumnError{Field: Fields[f], Columns: names}
+			last := names[len(names)-1]
+			if !slices.ContainsFunc(names[:len(names)-1], func(n string) bool { return n != last }) {
+				return col, &SameNameColumnsError{Field: Fields[f], Column: last, Positions: positions}
+			}
+			choice := last
+			if _, same := findColumn(header, last); len(same) > 1 {
+				choice = "#" + strconv.Itoa(positions[len(positions)-1])
+			}
+			return col, &AmbiguousColumnError{Field: Fields[f], Columns: names, Choice: choice}
 		}
 	}
 	for f := range col {
@@ -142,24 +186,43 @@ func mapColumns(header []string, chosen map[string]string) (col [numFields]int, 
 }
 
 // findColumn is the index of the column called name: as written (spaces
-// around it aside), else the only one that matches when case and
-// punctuation are ignored; -1 when there is none.
-func findColumn(header []string, name string) int {
-	for i, h := range header {
-		if strings.TrimSpace(h) == strings.TrimSpace(name) {
-			return i
-		}
-	}
-	found := -1
-	for i, h := range header {
-		if normalizeHeader(h) == normalizeHeader(name) {
-			if found >= 0 {
-				return -1
+// around it aside), else the one at position #N (counting from 1), else
+// the one that matches when case and punctuation are ignored; -1 when
+// there is none. When several columns have the name, it returns -1 and
+// their positions, counting from 1.
+func findColumn(header []string, name string) (int, []int) {
+	match := func(same func(h string) bool) (int, []int) {
+		var found []int
+		for i, h := range header {
+			if same(h) {
+				found = append(found, i+1)
 			}
-			found = i
 		}
+		if len(found) == 1 {
+			return found[0] - 1, nil
+		}
+		return -1, found
 	}
-	return found
+	if i, found := match(func(h string) bool { return strings.TrimSpace(h) == strings.TrimSpace(name) }); len(found) != 0 || i >= 0 {
+		return i, found
+	}
+	if n, ok := position(name); ok {
+		if n > len(header) {
+			return -1, nil
+		}
+		return n - 1, nil
+	}
+	return match(func(h string) bool { return normalizeHeader(h) == normalizeHeader(name) })
+}
+
+// position reads a column's position, #N (counting from 1).
+func position(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(strings.TrimSpace(name), "#")
+	n, err := strconv.Atoi(digits)
+	if !ok || err != nil || n < 1 || digits[0] == '+' {
+		return 0, false
+	}
+	return n, true
 }
 
 // maxListed bounds the names a message lists.

@@ -2,11 +2,13 @@ package sheet
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // Which column feeds which field: the header that says it, a column the
@@ -22,8 +24,14 @@ func TestMapColumns(t *testing.T) {
 	}{
 		{name: "a sign-up form's export: the chosen name, not the legal one; the comment stays private",
 			header: "Name,E-mail,Wiki username,Comment", want: map[string]int{"username": 2, "email": 1}, ignored: "Name|Comment"},
-		{name: "a header that says reason feeds the public reason", header: "Username,Reason for the account,Notes",
+		{name: "a reason column feeds the public reason", header: "Username,Creation reason,Notes",
 			want: map[string]int{"username": 0, "reason": 1}, ignored: "Notes"},
+		{name: "a form's question that mentions a reason stays private", header: "Username,Do you need reasonable accommodations?",
+			want: map[string]int{"username": 0}, ignored: "Do you need reasonable accommodations?"},
+		{name: "a private reason is no creation reason", header: "Username,Reason for not attending (private),E-mail address",
+			want: map[string]int{"username": 0, "email": 2}, ignored: "Reason for not attending (private)"},
+		{name: "only whole headers name a field", header: "Username,Emergency contact email,Your full name please,Password hint",
+			want: map[string]int{"username": 0}, ignored: "Emergency contact email|Your full name please|Password hint"},
 		{name: "two columns could be the username", header: "Username,Email,Wiki username",
 			err: `2 columns could be the username: "Username", "Wiki username"`},
 		{name: "the user says which", header: "Username,Email,Wiki username", chosen: map[string]string{"username": "Wiki username"},
@@ -39,6 +47,16 @@ func TestMapColumns(t *testing.T) {
 		{name: "a chosen column that is not there", header: "Name,E-mail", chosen: map[string]string{"username": "Wiki username"},
 			err: `the sheet has no column "Wiki username" for the username; its header has "Name", "E-mail"`},
 		{name: "no such field", header: "username", chosen: map[string]string{"nickname": "x"}, err: `no field "nickname"`},
+		{name: "a chosen name that two columns have", header: "Name,E-mail,Name", chosen: map[string]string{"username": "Name"},
+			err: `line 1: columns 1 and 3 are both called "Name": either could be the username`},
+		{name: "a chosen name that two columns have, but for case", header: "Name,E-mail,NAME", chosen: map[string]string{"username": "name"},
+			err: `line 1: columns 1 and 3 are both called "name": either could be the username`},
+		{name: "a column chosen by its position", header: "Name,E-mail,Name", chosen: map[string]string{"username": "#3", "realname": "#1"},
+			want: map[string]int{"username": 2, "email": 1, "realname": 0}},
+		{name: "a position past the header", header: "Name,E-mail,Name", chosen: map[string]string{"username": "#4"},
+			err: `the sheet has no column #4 for the username: its header has 3 columns`},
+		{name: "two columns of one name could be the username", header: "Username,E-mail,Username",
+			err: `line 1: columns 1 and 3 are both called "Username": either could be the username`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +96,18 @@ func TestAmbiguousColumnsAreNamed(t *testing.T) {
 	}
 }
 
+// Two columns of the same name are an error that says where they are, for
+// the advice that names --column FIELD=#N.
+func TestSameNameColumnsAreNamedWithTheirPositions(t *testing.T) {
+	for _, chosen := range []map[string]string{nil, {"username": "Username"}} {
+		_, err := New(strings.NewReader("Username,E-mail,Username\n"), chosen)
+		var sn *SameNameColumnsError
+		if !errors.As(err, &sn) || sn.Field != "username" || sn.Column != "Username" || !slices.Equal(sn.Positions, []int{1, 3}) {
+			t.Errorf("chosen %v: err = %#v", chosen, err)
+		}
+	}
+}
+
 // A sheet saved with the line ends of classic Mac OS (CR alone) gives its
 // rows, with their line numbers.
 func TestSheetReadsCROnlyLineEnds(t *testing.T) {
@@ -89,6 +119,38 @@ func TestSheetReadsCROnlyLineEnds(t *testing.T) {
 		{Line: 4, Username: "carol", Email: "c@example.org"}}
 	if !slices.Equal(rows, want) {
 		t.Errorf("rows %+v, want %+v", rows, want)
+	}
+}
+
+// A sheet whose line ends are mixed — LF, CRLF and CR alone, as a sheet
+// edited on several systems may be — gives every row, on its line, also
+// when a CR ends what one read returns and its LF starts the next, and
+// far beyond the start of the sheet.
+func TestSheetReadsMixedLineEnds(t *testing.T) {
+	var b strings.Builder
+	var want []string
+	b.WriteString("username,email\n")
+	ends := []string{"\n", "\r", "\r\n"}
+	for i := range 6000 {
+		name := fmt.Sprintf("user%d", i)
+		want = append(want, name)
+		b.WriteString(name + ",u@example.org" + ends[i%len(ends)])
+	}
+	s, err := New(iotest.OneByteReader(strings.NewReader(b.String())), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range want {
+		a, err := s.Next()
+		if err != nil {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		if a.Username != name || a.Line != i+2 {
+			t.Fatalf("row %d: %q on line %d, want %q on line %d", i, a.Username, a.Line, name, i+2)
+		}
+	}
+	if _, err := s.Next(); err != io.EOF {
+		t.Errorf("after the last row: %v", err)
 	}
 }
 
@@ -138,5 +200,23 @@ func TestSheetBoundsHostileShapes(t *testing.T) {
 				t.Errorf("%d MiB allocated before the refusal", grown>>20)
 			}
 		})
+	}
+}
+
+// A cell a failed sheet guarded against running as a formula is read as
+// it was; an apostrophe before a letter stays; a password is read exactly.
+func TestGuardedCellsAreReadAsTheyWere(t *testing.T) {
+	s, err := New(strings.NewReader("username,realname,password\n'@SUM(A1),'t Hooft,'=secret\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Next()
+	if err != nil || a.Username != "@SUM(A1)" || a.RealName != "'t Hooft" || a.Password != "'=secret" {
+		t.Errorf("row %+v, %v", a, err)
+	}
+	for _, v := range []string{"", "'", "=1+1", "'x", "''", "-Bob", "\tx", "@"} {
+		if got := Unguard(Guard(v)); got != v {
+			t.Errorf("Unguard(Guard(%q)) = %q", v, got)
+		}
 	}
 }

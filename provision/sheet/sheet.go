@@ -112,11 +112,9 @@ func New(in io.Reader, chosen map[string]string) (*Sheet, error) {
 	if len(head) == sniffSize && !bytes.ContainsAny(head, "\r\n") {
 		return nil, &SheetError{Line: 1, Msg: fmt.Sprintf("the header row is longer than %d KiB, and no sheet of accounts has such a header: is this the right file?", sniffSize>>10)}
 	}
-	var lines io.Reader = br
-	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
-		// Saved with the line ends of classic Mac OS: CR alone.
-		lines = crToLF{br}
-	}
+	// A CR alone ends a line too: a sheet saved with the line ends of
+	// classic Mac OS, or one whose line ends are mixed.
+	var lines io.Reader = crToLF{br}
 	s := &Sheet{Delimiter: sniffDelimiter(head), lineBytes: len(head) / max(1, bytes.Count(head, []byte{'\n'}))}
 	s.r = csv.NewReader(&lineLimit{r: lines, line: 1})
 	s.r.Comma = s.Delimiter
@@ -193,13 +191,23 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 	}
 }
 
-// crToLF reads a sheet whose lines end in CR alone as if they ended in LF.
-type crToLF struct{ r io.Reader }
+// crToLF reads a CR alone (not before an LF) as an LF: a line end, as the
+// CSV reader takes only LF and CRLF for one. Inside a quoted value it is a
+// line break there too.
+type crToLF struct{ r *bufio.Reader }
 
 func (c crToLF) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	for i := range p[:n] {
-		if p[i] == '\r' {
+		if p[i] != '\r' {
+			continue
+		}
+		if i+1 < n {
+			if p[i+1] != '\n' {
+				p[i] = '\n'
+			}
+		} else if next, _ := c.r.Peek(1); len(next) == 0 || next[0] != '\n' {
+			// The CR ends what this read returns: the next byte says.
 			p[i] = '\n'
 		}
 	}
@@ -289,7 +297,10 @@ func (s *Sheet) Next() (Row, error) {
 			}
 			v := rec[c]
 			if f != fieldPassword {
-				v = strings.TrimSpace(v)
+				// A failed sheet guards a cell that would run as a
+				// formula (see Guard): it is read as it was. A password
+				// is read exactly as written.
+				v = strings.TrimSpace(Unguard(strings.TrimSpace(v)))
 			}
 			switch f {
 			case fieldUsername:
