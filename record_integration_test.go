@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -374,4 +376,53 @@ func TestResumeClaimsOnlyWhatTheRecordAskedFor(t *testing.T) {
 		t.Errorf("line 4, the other event's account: %s %s (%s), want exists: this record never asked for it", rows[2].Status, rows[2].Code, rows[2].Message)
 	}
 	checkWikiHolds(t, w, "First one", map[string]bool{"First one": true})
+}
+
+// Resumed again and again on a disk that is still full, a run says no
+// account is unrecorded that it did not create, and leaves no pile of
+// kept-aside files behind; with room again, every account is recorded
+// once.
+func TestResumesOnAFullDiskSayOnlyWhatTheyDid(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full")
+	if err := os.Mkdir(full, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", full).CombinedOutput(); err != nil {
+		t.Fatalf("this test needs a small file system of its own (mount -t tmpfs, as root): %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", full).Run() })
+	sheet := numberedSheet(t, dir, "fill.csv", "again", 120)
+	results := filepath.Join(full, "fill.results.csv")
+	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes",
+		"--workers", "2", "--out", results, "--log-file", filepath.Join(full, "fill.log.jsonl"), sheet}
+	if r := runCLI(t, nil, args...); r.code != 1 {
+		t.Fatalf("on a full disk: exit %d\n%s", r.code, r.stderr)
+	}
+	unrecorded := regexp.MustCompile(`(\d+) accounts this run created are in no row`)
+	for i := range 3 {
+		before, _ := w.NewUsersLog()
+		r := runCLI(t, nil, append([]string{"run", "--resume"}, args[1:]...)...)
+		after, _ := w.NewUsersLog()
+		made := len(after) - len(before)
+		if m := unrecorded.FindStringSubmatch(r.stderr); m != nil && m[1] != strconv.Itoa(made) {
+			t.Errorf("resume %d on the full disk says %s accounts it created are in no row; it created %d:\n%s", i+1, m[1], made, r.stderr)
+		}
+	}
+	entries, _ := os.ReadDir(full)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if kept := strings.Count(strings.Join(names, " "), ".partial"); kept > 2 {
+		t.Errorf("after three resumes on the full disk, %d partial files: %v", kept, names)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,size=1m", full).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v: %s", err, out)
+	}
+	if r := runCLI(t, nil, append([]string{"run", "--resume"}, args[1:]...)...); r.code != 0 {
+		t.Fatalf("--resume with room again: exit %d\n%s", r.code, r.stderr)
+	}
+	checkAllCreatedOnce(t, w, results, "again", 120)
 }

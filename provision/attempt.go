@@ -221,13 +221,19 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	}
 	if since, creators, ours := w.mayBeOurs(a, t); o.Status == report.Exists && ours {
 		if row, ok := e.resolveAmbiguous(ctx, s, a, t.attempts, since, creators, log); ok {
-			return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: row, sent: true}, nil)
+			// Made by this run unless an earlier one asked for it too: then
+			// either may have.
+			earlier := false
+			if w.earlier != nil {
+				_, earlier = w.earlier.Sent[a.Canonical]
+			}
+			return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: row, sent: true, made: t.ambiguous && !earlier}, nil)
 		}
 	}
 	if o.Status == report.Failed && t.ambiguous {
 		o.Message += mayExistNote
 	}
-	return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true}, nil)
+	return e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock)), sent: true, made: o.Status == report.Created}, nil)
 }
 
 // mayBeOurs says whether an account the wiki says exists may be one this

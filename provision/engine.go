@@ -131,6 +131,9 @@ type decided struct {
 	row   report.Row
 	facts Facts
 	sent  bool // decided by a request of this run (not carried, not offline)
+	// made: this run's request created the account (not an earlier run's
+	// found in the new-users log, not an account an earlier run decided).
+	made bool
 }
 
 // Run carries out plan: the rows the plan decided are recorded as they are,
@@ -337,7 +340,7 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 			delete(held, next)
 			e.deps.Advise(&d.row, d.facts)
 			batch = append(batch, d.row)
-			if d.sent && d.row.Status == report.Created {
+			if d.made {
 				created++
 			}
 			next++

@@ -38,7 +38,9 @@ type File struct {
 // never overwritten, so that running a sheet again never loses the record
 // of the last run; a file there that is not a results file is refused. A
 // resumed run writes NAME.partial beside path instead (a stale one from a
-// run that was cut off is kept aside first), and Commit replaces the file
+// run that was cut off is kept aside first, unless it holds no row: then
+// there is nothing to keep, and resumes on a full disk leave no pile of
+// them), and Commit replaces the file
 // it resumed from in one step. The file is created anew, never through a
 // link that stands at its name.
 func Create(path string, resume bool, about About) (*File, error) {
@@ -46,7 +48,11 @@ func Create(path string, resume bool, about About) (*File, error) {
 	var err error
 	if resume {
 		rf.tmp = PartialPath(path)
-		_, err = keepAside(rf.tmp, true)
+		if rowless(rf.tmp) {
+			err = os.Remove(rf.tmp)
+		} else {
+			_, err = keepAside(rf.tmp, true)
+		}
 	} else if rf.Kept, err = keepAside(path, true); err == nil {
 		// A .partial left by a resumed run that was cut off belongs to the
 		// record kept aside: a later --resume must not take it for newer.
@@ -60,7 +66,10 @@ func Create(path string, resume bool, about About) (*File, error) {
 		return nil, fmt.Errorf("create results file: %w", err)
 	}
 	if rf.w, err = NewWriter(f); err != nil {
+		// A full disk: the file this call created holds not even its
+		// header, and must not stand in the way of a later run.
 		f.Close()
+		os.Remove(rf.tmp)
 		return nil, fmt.Errorf("write results file %s: %w", rf.tmp, err)
 	}
 	rf.f = f
@@ -132,6 +141,26 @@ func (rf *File) Commit(keepOld bool) error {
 		return fmt.Errorf("replace the results file: %w", err)
 	}
 	return nil
+}
+
+// rowless reports whether path is a regular file of mwprovision's results
+// that holds no whole row: its header alone, or less.
+func rowless(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 64<<10 {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	rows, _, err := readWholeRows(b)
+	if err == nil {
+		return len(rows) == 0
+	}
+	// Cut inside the header: a prefix of it, and nothing else.
+	h := strings.Join(header, ",") + "\n"
+	return len(b) < len(h) && strings.HasPrefix(h, string(b))
 }
 
 // PartialPath is where a resumed run writes the results of path until it
@@ -243,6 +272,9 @@ func ReadPrevious(path string) (*Previous, error) {
 	prev := &Previous{Rows: map[string]Row{}, Sent: map[string]time.Time{}}
 	found := false
 	for _, p := range []string{path, PartialPath(path)} {
+		if p != path && rowless(p) {
+			continue // a resume cut off before its first row: nothing to add
+		}
 		b, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
 			continue

@@ -509,3 +509,27 @@ func TestReadFile(t *testing.T) {
 		})
 	}
 }
+
+// A resumed run keeps a stale NAME.partial aside only when it holds a row:
+// one of its header alone (or less: a cut header) holds nothing, and is
+// removed, so that resumes on a full disk leave no pile of them.
+func TestCreateDropsARowlessPartial(t *testing.T) {
+	for _, stale := range []string{strings.Join(header, ",") + "\n", "line,userna", ""} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "r.csv")
+		writeFile(t, PartialPath(path), stale)
+		f, err := Create(path, true, About{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 1 || entries[0].Name() != "r.csv.partial" {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("a stale partial of %q: the folder holds %v, want the new partial alone", stale, names)
+		}
+	}
+}
