@@ -191,9 +191,6 @@ func (c *redactor) secrets() []compiled {
 	return c.compiled
 }
 
-// redactText is text with the secrets replaced.
-func redactText(s string, secrets []string) string { return newRedactor(secrets).text(s) }
-
 // text replaces every secret in s. A secret behind character references
 // of any spelling (MediaWiki 1.43 escapes message parameters for wikitext:
 // '<' as "&#60;", '|' as "&#124;"), which a message shows decoded
