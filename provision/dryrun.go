@@ -59,8 +59,9 @@ func (e *Engine) predict(u mwapi.UserAnswer, a *Account) classify.Outcome {
 
 // checkNames asks the wiki, read-only, about a batch of names: the dry run's
 // online check. The answer is not in input order: it is matched by name, and
-// a name the wiki spells differently is asked about again on its own.
-func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []decided {
+// a name the wiki spells differently is asked about again on its own. A
+// job an earlier run decided keeps that run's row, its groups predicted.
+func (e *Engine) checkNames(ctx context.Context, w worker, batch []job) []decided {
 	s := w.s
 	log := e.deps.Log.With(zap.Int("worker", w.id), zap.Int("first_line", batch[0].Line), zap.Int("names", len(batch)))
 	names := make([]string, len(batch))
@@ -68,7 +69,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		names[i] = batch[i].Canonical
 	}
 	usprop := "cancreate"
-	if slices.ContainsFunc(batch, func(a Account) bool { return len(a.Grants) > 0 }) {
+	if slices.ContainsFunc(batch, func(j job) bool { return len(j.Grants) > 0 }) {
 		usprop += "|" + groupsProps
 	}
 	users, t := e.readUsers(ctx, log, s, "check-names", batch[0].Line, names, usprop)
@@ -76,7 +77,7 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 	if t.stop != nil || t.out.Status != "" {
 		// Stopped, or the request itself failed: the same for every name.
 		for i := range batch {
-			a := &batch[i]
+			a := &batch[i].Account
 			if t.stop != nil {
 				out = append(out, pendingRow(a, e.stopCause(ctx, t), false, t.attempts, e.deps.Clock.Now()))
 				continue
@@ -87,12 +88,12 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 	}
 
 	byName := indexUsers(users, len(batch))
-	var again []Account
+	var again []job
 	for i := range batch {
-		a := &batch[i]
+		a := &batch[i].Account
 		u, ok := byName.find(a.Canonical)
 		if !ok {
-			again = append(again, *a)
+			again = append(again, batch[i])
 			continue
 		}
 		o := e.predict(u, a)
@@ -106,10 +107,15 @@ func (e *Engine) checkNames(ctx context.Context, w worker, batch []Account) []de
 		if u.Name != "" && !u.Invalid {
 			o.Canonical = u.Name
 		}
-		out = append(out, e.withGroups(ctx, w, a, decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock))}, &u))
+		d := decided{seq: a.Seq, row: rowFor(a, o, t.attempts, t.finished(e.deps.Clock))}
+		if batch[i].prev != nil && !u.Missing && !u.Invalid {
+			// Created or found by an earlier run: only its groups are left.
+			d.row = batch[i].prevRow()
+		}
+		out = append(out, e.withGroups(ctx, w, a, d, &u))
 	}
 	if len(batch) == 1 && len(again) == 1 {
-		a := &batch[0]
+		a := &batch[0].Account
 		return []decided{{seq: a.Seq, row: rowFor(a, classify.Outcome{Status: report.Failed, Code: "no-answer",
 			Message: "the wiki did not answer about this name"}, t.attempts, e.deps.Clock.Now())}}
 	}

@@ -193,11 +193,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 			for batch := range work {
 				switch {
 				case e.cfg.DryRun:
-					accounts := make([]Account, len(batch))
-					for j := range batch {
-						accounts[j] = batch[j].Account
-					}
-					for _, d := range e.checkNames(ctx, w, accounts) {
+					for _, d := range e.checkNames(ctx, w, batch) {
 						results <- d
 					}
 				case batch[0].grantOnly():

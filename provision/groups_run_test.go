@@ -10,6 +10,7 @@ import (
 
 	"github.com/mwprovision/mwprovision/provision/groups"
 	"github.com/mwprovision/mwprovision/provision/sheet"
+	"github.com/mwprovision/mwprovision/report"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 )
@@ -71,5 +72,40 @@ func TestGrantOnlyAsksAloneAboutANameSpelledOtherwise(t *testing.T) {
 	}
 	if !slices.Equal(granted, []string{"Ann", "Bob"}) || len(asked) != 3 {
 		t.Errorf("granted %q after asking %q", granted, asked)
+	}
+}
+
+// A dry run that continues a record predicts a row an earlier run created,
+// whose groups are not all added yet, as that row — created, its groups
+// would be added — never as exists.
+func TestDryRunResumeKeepsTheRowsWhoseGroupsAreRedone(t *testing.T) {
+	f, srv := newFakeWiki(t, nil)
+	f.users = func(names []string) string {
+		var us []string
+		for _, n := range names {
+			us = append(us, fmt.Sprintf(`{"userid":7,"name":%q,"cancreate":false,"cancreateerror":[{"message":"userexists","params":[],"code":"userexists"}],"groups":["*","user"],"groupmemberships":[]}`, n))
+		}
+		return `{"query":{"users":[` + strings.Join(us, ",") + `]}}`
+	}
+	prev := &report.Previous{Rows: map[string]report.Row{
+		"Ann": {Line: 2, Username: "Ann", Canonical: "Ann", Status: report.Created, Message: "created",
+			Groups: report.Groups{{Group: "staff", State: report.GrantFailed}}},
+	}, Sent: map[string]time.Time{}}
+	opts := PlanOptions{Previous: prev, Groups: groups.Options{Add: []string{"staff"}, From: time.Now()}}
+	plan, err := ReadPlan(t.Context(), sheet.Stream(strings.NewReader("username,email\nAnn,a@example.org\n")), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Counts.ToGrant != 1 {
+		t.Fatalf("counts %+v, want the row's groups to redo", plan.Counts)
+	}
+	e := New(Config{API: srv.URL, Workers: 1, Rate: rate.Inf, MaxWait: time.Minute, MaxAttempts: 3, DryRun: true, Groups: true, MailPassword: true},
+		Deps{Log: zap.NewNop()})
+	sink := &memSink{}
+	if _, err := e.Run(t.Context(), plan, nil, sink); err != nil {
+		t.Fatal(err)
+	}
+	if r := sink.rows[0]; r.Status != report.Created || r.Code != "" || len(r.Groups) != 1 || r.Groups[0].State != report.GrantWould {
+		t.Errorf("the row: %s %s, groups %q; want created, staff would be added", r.Status, r.Code, r.Groups)
 	}
 }
