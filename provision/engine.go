@@ -87,7 +87,8 @@ type Engine struct {
 	cfg    Config
 	deps   Deps
 	pacer  *pacer.Pacer
-	streak streak // unexplained refusals in a row
+	streak streak      // unexplained refusals in a row
+	faults faultStreak // the same error of the wiki's own in a row
 }
 
 // New returns an engine.
