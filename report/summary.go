@@ -59,7 +59,7 @@ func (s *Summary) PerSecond() float64 {
 
 // Print writes the human summary: counts per status, elapsed and rate.
 func (s *Summary) Print(w io.Writer) {
-	fmt.Fprintf(w, "%d rows: %s\n", s.Total, s.counts())
+	fmt.Fprintf(w, "%s: %s\n", rowCount(s.Total), s.counts())
 	if g := s.grantCounts(); g != "" {
 		fmt.Fprintf(w, "groups: %s\n", g)
 	}
@@ -90,4 +90,12 @@ func (s *Summary) grantCounts() string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// rowCount is "1 row", "2 rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }

@@ -182,3 +182,21 @@ func TestColumnsAreRowsTags(t *testing.T) {
 		t.Errorf("Row's csv tags are %v, the columns written %v", tags, header)
 	}
 }
+
+// One row is "1 row".
+func TestSummaryOfOneRow(t *testing.T) {
+	s := NewSummary()
+	s.Add(Row{Status: WouldCreate})
+	var buf bytes.Buffer
+	s.Print(&buf)
+	if got, want := buf.String(), "1 row: 1 would-create\nelapsed 0s\n"; got != want {
+		t.Errorf("Print = %q, want %q", got, want)
+	}
+	buf.Reset()
+	if err := Write(&buf, []Row{{Status: Created}}, FormatText, "r.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "1 row: 1 created") {
+		t.Errorf("Format = %q, want 1 row", buf.String())
+	}
+}
