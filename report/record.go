@@ -3,6 +3,8 @@ package report
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // Record is the results file of one run of a sheet, from the lock to the
@@ -58,10 +60,27 @@ func (r *Record) Previous(wiki string) (*Previous, error) {
 		}
 		r.prev = prev
 	}
-	if w := r.prev.About.Wiki; w != "" && w != wiki {
+	if w := r.prev.About.Wiki; w != "" && !sameWiki(w, wiki) {
 		return nil, &OtherWikiError{Path: r.path, Wiki: w, Want: wiki}
 	}
 	return r.prev, nil
+}
+
+// sameWiki reports whether two api.php URLs name the same wiki: the same
+// but for the case of the scheme and host name, which URLs ignore
+// ("HTTPS://Wiki.Example.org/w/api.php"). The path keeps its case.
+func sameWiki(a, b string) bool {
+	return a == b || wikiKey(a) == wikiKey(b)
+}
+
+// wikiKey is an api.php URL with its scheme and host name in lower case.
+func wikiKey(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	return u.String()
 }
 
 // Start creates the file the run writes its rows to, every row stamped
