@@ -119,6 +119,8 @@ func creatorAdvice(ce *provision.CreatorError) string {
 		return "run with --mailpassword=false and a password column, or enable email on the wiki"
 	case t == classify.TroubleDisabled:
 		return "ask the wiki's administrators when account creation opens again"
+	case t == classify.TroubleServer:
+		return "the wiki is failing, not busy: check that it works, or ask its administrators to look at its error log"
 	}
 	return "read the wiki's answer; if it is about the names, correct them"
 }

@@ -95,6 +95,9 @@ func TestExplainNamesTheFlags(t *testing.T) {
 		{&provision.CreatorError{Trouble: classify.TroubleRepeated, Code: "odd", Message: "odd (odd)", Line: 9},
 			"stopped: 5 rows in a row were refused with the same code, which mwprovision does not know (line 9 was refused: odd (odd)): " +
 				"read the wiki's answer; if it is about the names, correct them; then run again with --resume to create the rest"},
+		{&provision.CreatorError{Trouble: classify.TroubleServer, Code: "internal_api_error_DBQueryError", Message: "[x1] Exception caught", Line: 4},
+			"stopped: the wiki answered 5 requests in a row with the same error of its own, internal_api_error_DBQueryError (line 4 was answered: [x1] Exception caught): " +
+				"the wiki is failing, not busy: check that it works, or ask its administrators to look at its error log; then run again with --resume to create the rest"},
 		{&provision.PreflightError{Code: provision.PreflightBlocked, Msg: "Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts"},
 			"Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts; see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account; nothing was sent"},
 		{errors.New("anything else"), "anything else"},

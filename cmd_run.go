@@ -251,7 +251,10 @@ func (o runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept string
 		o.say(stderr, "the previous results are kept as %s: this run starts a new record (--resume continues one)\n", kept)
 	}
 	verb := "to create"
-	if o.DryRun {
+	switch {
+	case o.DryRun && plan.Counts.ToCreate == 1:
+		verb = "passes the offline checks"
+	case o.DryRun:
 		verb = "pass the offline checks"
 	}
 	todo := fmt.Sprintf("%d %s", plan.Counts.ToCreate, verb)
@@ -262,9 +265,9 @@ func (o runOptions) sayStart(stderr io.Writer, plan *provision.Plan, kept string
 		todo += fmt.Sprintf(", %d created or found before to add to groups", plan.Counts.ToGrant)
 	}
 	if o.Resume {
-		o.say(stderr, "resuming: %d rows already created or existing, %s\n", plan.Counts.Carried, todo)
+		o.say(stderr, "resuming: %s already created or existing, %s\n", rowsOf(plan.Counts.Carried), todo)
 	} else {
-		o.say(stderr, "%d rows, %s\n", plan.Counts.Rows, todo)
+		o.say(stderr, "%s, %s\n", rowsOf(plan.Counts.Rows), todo)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
 // runCommandTest is one case of TestRunCommand.
@@ -33,7 +37,7 @@ var runCommandTests = []runCommandTest{
 		stderr: "warning: ignoring columns team (mwprovision reads username, email, realname, reason, password, groups, expiry; --column FIELD=COLUMN chooses one)\n" +
 			"dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" +
 			"columns: username ← \"username\" (maria_garcia)\n         email    ← \"email\" (m@example.org)\n" +
-			"4 rows, 1 pass the offline checks\n" +
+			"4 rows, 1 passes the offline checks\n" +
 			"invalid: forbidden-character (1 row)\n  line 3: \"bad#name\": a username cannot contain '#'\n" +
 			"invalid: missing-email (1 row)\n  line 5: \"no_mail\": no email address: the wiki mails each new user a temporary password, so every row needs one (or run with --mailpassword=false and a password column)\n" +
 			"duplicate (1 row)\n  line 4: \"Maria garcia\": repeats line 2 (both are \"Maria garcia\" on the wiki)\n" +
@@ -57,7 +61,7 @@ var runCommandTests = []runCommandTest{
 		sheet: "username,email\nfine_one,f@example.org\n",
 		args:  []string{"run", "--dry-run", "DIR/s.csv"},
 		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
-			"1 rows, 1 pass the offline checks\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+			"1 row, 1 passes the offline checks\n1 row: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:  "a terminal gets a progress bar",
@@ -66,7 +70,7 @@ var runCommandTests = []runCommandTest{
 		tty:   true,
 		// The bar is drawn with \r and cleared before the summary.
 		stderr: "dry run, offline: checking the sheet only (give --api to check the names against the wiki)\n" + fineColumns +
-			"1 rows, 1 pass the offline checks\nBAR\n1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
+			"1 row, 1 passes the offline checks\nBAR\n1 row: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\nresults: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 	},
 	{
 		name:   "no username column",
@@ -86,7 +90,7 @@ var runCommandTests = []runCommandTest{
 		name:  "two columns of one name: the one chosen by its position",
 		sheet: "Name,E-mail,Name\nMaria Garcia,m@example.org,MariaG-adv\n",
 		args:  []string{"run", "--dry-run", "--quiet", "--column", "username=#3", "--column", "realname=#1", "DIR/s.csv"},
-		stderr: "1 rows: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\n" +
+		stderr: "1 row: 1 would-create\nelapsed X\nnames: by the rules of a wiki in en, English namespace names only (--wiki-language for another language; --api asks the wiki)\n" +
 			"results: DIR/s.dry-run.results.csv\nlog: DIR/s.dry-run.log.jsonl\n",
 		files: map[string]string{"s.dry-run.results.csv": "line,username,canonical,status,code,message,attempts,finished_at,wiki,creator,first_run_at,groups\n" +
 			"2,MariaG-adv,MariaG-adv,would-create,,passes every offline check; give --api to check the name against the wiki,0,T,,,T,\n"},
@@ -213,5 +217,19 @@ func TestConfirmedNeedsAnExpiryOfTheRunOrOfItsRow(t *testing.T) {
 				t.Errorf("codes %q, want %q", codes, tt.codes)
 			}
 		})
+	}
+}
+
+// One row is "1 row".
+func TestSayStartOfOneRow(t *testing.T) {
+	plan, err := provision.ReadPlan(context.Background(), sheet.Stream(strings.NewReader("username,email\nana,ana@example.org\n")),
+		provision.PlanOptions{MailPassword: true, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	runOptions{DryRun: true}.sayStart(&b, plan, "")
+	if got, want := b.String(), "1 row, 1 passes the offline checks\n"; got != want {
+		t.Errorf("sayStart = %q, want %q", got, want)
 	}
 }

@@ -74,7 +74,10 @@ func warningText(w job.Warning) string {
 func showColumns(w io.Writer, label string, cols []provision.ColumnUse) {
 	for _, c := range cols {
 		fmt.Fprintf(w, "%s%-8s ← %q", label, c.Field, c.Column)
-		if c.Sample != "" {
+		switch {
+		case c.Hidden:
+			fmt.Fprint(w, " (hidden)")
+		case c.Sample != "":
 			fmt.Fprintf(w, " (%s)", c.Sample)
 		}
 		fmt.Fprintln(w)

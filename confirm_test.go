@@ -287,3 +287,21 @@ func TestConfirmationTextOfExistingAccounts(t *testing.T) {
 		}
 	}
 }
+
+// A password column shows that its values are hidden, once in brackets,
+// like the sample of any other column.
+func TestShowColumnsHidesPasswords(t *testing.T) {
+	pv, err := provision.ReadPlan(context.Background(), sheet.Stream(strings.NewReader("username,password\nmaria_g,Secret-Passw0rd!\n")),
+		provision.PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	showColumns(&b, "columns: ", pv.Preview.Columns)
+	if got, want := b.String(), "columns: username ← \"username\" (maria_g)\n         password ← \"password\" (hidden)\n"; got != want {
+		t.Errorf("showColumns:\n%s\nwant\n%s", got, want)
+	}
+	if strings.Contains(b.String(), "Secret") {
+		t.Error("the password is shown")
+	}
+}

@@ -38,7 +38,7 @@ type console struct {
 
 	mu         sync.Mutex
 	done       int
-	sent       int // rows decided after at least one request
+	sent       int // rows decided by a request of this run
 	counts     map[report.Status]int
 	last       time.Time
 	started    time.Time
@@ -140,11 +140,11 @@ func (c *console) printProblems(resultsPath string) {
 	}
 }
 
-func (c *console) RowDone(r report.Row) {
+func (c *console) RowDone(r report.Row, sent bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.done++
-	if r.Attempts > 0 {
+	if sent {
 		c.sent++
 	}
 	c.counts[r.Status]++

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
 )
 
@@ -242,5 +243,82 @@ func TestReadOnlyModeMidRun(t *testing.T) {
 	}
 	if !paused {
 		t.Error("the log shows no read-only pause")
+	}
+}
+
+// The wiki fails every createaccount the same way, after it acted: each
+// reaches the wiki, which creates the account, and its answer is replaced
+// by the exception MediaWiki reports when its database fails. The run does
+// not back off until --max-wait (30 minutes): it stops after five such
+// answers in a row, every row pending, those whose account the wiki may
+// hold saying so, and stderr says what the wiki answered and what to do.
+// Once the wiki works again, --resume finds the accounts created without
+// an answer in the newusers log and creates the rest, each exactly once.
+func TestRunStopsWhenTheWikiFailsEveryRequest(t *testing.T) {
+	const workers, rows = 2, 8
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "broken.csv", "broken", rows)
+	results := filepath.Join(dir, "broken.results.csv")
+	proxy := newFaultProxy(t, w.URL)
+	proxy.after = func(n int, rw http.ResponseWriter, _ int, _ http.Header, _ []byte) bool {
+		rw.Header().Set("Content-Type", "application/json")
+		rw.Header().Set("MediaWiki-API-Error", "internal_api_error_DBQueryError")
+		fmt.Fprintf(rw, `{"error":{"code":"internal_api_error_DBQueryError","info":"[req%04d] Exception caught: A database query error has occurred. This may indicate a bug in the software.","errorclass":"Wikimedia\\Rdbms\\DBQueryError"}}`, n)
+		return true
+	}
+	args := []string{"run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--workers", fmt.Sprint(workers), "--rate", "0", "--yes"}
+	r := runCLI(t, nil, append(args, sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Fatalf("exit %d, want %d:\n%s", r.code, exitRowsNotOK, r.stderr)
+	}
+	if r.elapsed > 2*time.Minute {
+		t.Errorf("the run took %s to stop, want well under --max-wait's 30 minutes", r.elapsed.Round(time.Second))
+	}
+	if n := proxy.createCount(); n < 5 || n > 5+workers-1 {
+		t.Errorf("%d createaccount requests, want 5 (and those in flight, %d at most)", n, 5+workers-1)
+	}
+	for _, want := range []string{"stopped: the wiki answered 5 requests in a row with the same error of its own, internal_api_error_DBQueryError",
+		"Exception caught", "check that it works", "--resume"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	mayExist := 0
+	for _, row := range readResults(t, results) {
+		if row.Status != report.Pending || row.Code != "internal_api_error_DBQueryError" || !strings.Contains(row.Message, "--resume") {
+			t.Errorf("line %d: %s %q (%s), want pending with the wiki's error and what to do", row.Line, row.Status, row.Code, row.Message)
+		}
+		if strings.Contains(row.Message, "may have created") {
+			mayExist++
+		}
+	}
+	held := 0
+	for name := range newUsersByName(t, w) {
+		if strings.HasPrefix(name, "Broken") {
+			held++
+		}
+	}
+	if held == 0 || mayExist < held {
+		t.Errorf("the wiki holds %d accounts created without an answer, %d rows say the account may exist", held, mayExist)
+	}
+
+	proxy.mu.Lock()
+	proxy.after = nil
+	proxy.mu.Unlock()
+	r = runCLI(t, nil, append(args, "--resume", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d:\n%s", r.code, r.stderr)
+	}
+	checkAllCreatedOnce(t, w, results, "broken", rows)
+	found := 0
+	for _, row := range readResults(t, results) {
+		if strings.Contains(row.Message, "newusers log") {
+			found++
+		}
+	}
+	if found != held {
+		t.Errorf("the resume found %d accounts in the newusers log, the first run created %d", found, held)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -299,11 +300,17 @@ func (o *runOptions) readCreator(ctx context.Context, s *streams, getenv func(st
 
 // parseRate reads "2/s", "30/m", "500/h", a bare number (per second), or 0
 // for no limit.
+// rateNumber is how many of a rate: 2, 0.5, .5.
+var rateNumber = regexp.MustCompile(`^([0-9]+\.?[0-9]*|\.[0-9]+)$`)
+
 func parseRate(s string) (rate.Limit, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	num, unit, _ := strings.Cut(s, "/")
-	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+	num = strings.TrimSpace(num)
+	n, err := strconv.ParseFloat(num, 64)
+	// Digits and a decimal point only: ParseFloat also reads a sign ("-0"
+	// would mean no limit), underscores, exponents and hexadecimal.
+	if err != nil || !rateNumber.MatchString(num) || math.IsNaN(n) || math.IsInf(n, 0) {
 		return 0, errors.New("give a rate such as 2/s, 30/m or 500/h (0 for no limit)")
 	}
 	if n == 0 {

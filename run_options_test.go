@@ -167,6 +167,15 @@ func TestParseRate(t *testing.T) {
 		{"fast", 0, "give a rate such as 2/s"},
 		{"-1/s", 0, "give a rate such as 2/s"},
 		{"5/d", 0, `unknown unit "d"`},
+		// strconv.ParseFloat reads more than a rate: a sign, underscores
+		// between digits, exponents, hexadecimal.
+		{"-0", 0, "give a rate such as 2/s"},
+		{"+2/s", 0, "give a rate such as 2/s"},
+		{"1_0/s", 0, "give a rate such as 2/s"},
+		{"1e3/h", 0, "give a rate such as 2/s"},
+		{"0x10/m", 0, "give a rate such as 2/s"},
+		{"5 /s", 5, ""}, // spaces around the slash, as in " 30 / m "
+		{".5/s", 0.5, ""},
 	}
 	for _, tt := range tests {
 		got, err := parseRate(tt.in)

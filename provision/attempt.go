@@ -164,6 +164,12 @@ func (r *retry) follow(ans mwapi.Answer, o classify.Outcome) bool {
 	if o.Ambiguous && !r.t.ambiguous {
 		r.t.ambiguous, r.t.uncertainSince = true, ans.Sent
 	}
+	if ce := r.e.faults.note(o, r.line); ce != nil {
+		// The wiki fails every request the same way: retrying is waiting.
+		r.e.pacer.Halt(ce)
+		r.t.stop, r.t.refused = ce, true
+		return true
+	}
 	var err error
 	switch o.Action {
 	case classify.Decide:
@@ -278,11 +284,16 @@ func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided
 
 // stopRow is the pending row of a request the run stopped before it was
 // decided, or whose answer stopped the run: a refusal about the creator,
-// which the row keeps as its own cause.
+// or the wiki's own error met once too often, which the row keeps as its
+// own cause.
 func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tried) decided {
 	d := pendingRow(a, e.stopCause(ctx, t), t.ambiguous, t.attempts, e.deps.Clock.Now())
 	if t.refused {
-		d.row.Message = "refused: " + t.out.Message + "; the run stopped for it"
+		answer := "refused: "
+		if ce := (*CreatorError)(nil); errors.As(t.stop, &ce) && ce.Trouble == classify.TroubleServer {
+			answer = "the wiki answered: "
+		}
+		d.row.Message = answer + t.out.Message + "; the run stopped for it"
 		if t.ambiguous {
 			d.row.Message += mayExistNote
 		}

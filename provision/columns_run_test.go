@@ -26,7 +26,7 @@ func TestPlanPreview(t *testing.T) {
 			t.Fatal(err)
 		}
 		pv := p.Preview
-		if got, want := fmt.Sprint(pv.Columns), "[{username Wiki username maria_g} {email E-mail shared@example.org} {reason Reason Private note} {password Password (hidden)}]"; got != want {
+		if got, want := fmt.Sprint(pv.Columns), "[{username Wiki username maria_g false} {email E-mail shared@example.org false} {reason Reason Private note false} {password Password  true}]"; got != want {
 			t.Errorf("columns %s, want %s", got, want)
 		}
 		if got, want := strings.Join(pv.First, ", "), "Maria g, Jan k, Piotr k, Ola, Zoe"; got != want {

@@ -52,7 +52,10 @@ type Config struct {
 // Reporter is told about the run as it goes; the terminal UI implements it.
 // Calls come from several goroutines.
 type Reporter interface {
-	RowDone(report.Row)
+	// RowDone: a row is decided; sent when a request of this run decided
+	// it (not a row carried over from an earlier run, nor one the plan or
+	// a stop decided).
+	RowDone(row report.Row, sent bool)
 	Paused(pacer.Pause)
 }
 
@@ -60,7 +63,7 @@ type Reporter interface {
 type NopReporter struct{}
 
 // RowDone does nothing.
-func (NopReporter) RowDone(report.Row) {}
+func (NopReporter) RowDone(report.Row, bool) {}
 
 // Paused does nothing.
 func (NopReporter) Paused(pacer.Pause) {}
@@ -92,7 +95,8 @@ type Engine struct {
 	cfg    Config
 	deps   Deps
 	pacer  *pacer.Pacer
-	streak streak // unexplained refusals in a row
+	streak streak      // unexplained refusals in a row
+	faults faultStreak // the same error of the wiki's own in a row
 }
 
 // New returns an engine.
@@ -325,7 +329,8 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 	held := map[int]decided{}
 	next := 0
 	var batch []report.Row
-	created := 0 // accounts this run created, of the rows in batch
+	var sent []bool // of each row in batch: decided by a request of this run
+	created := 0    // accounts this run created, of the rows in batch
 	var err *RecordError
 	take := func(d decided) {
 		if d.seq != next {
@@ -335,9 +340,10 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 		for ok := true; ok; d, ok = held[next] {
 			delete(held, next)
 			e.deps.Advise(&d.row, d.facts)
-			batch = append(batch, d.row)
+			batch, sent = append(batch, d.row), append(sent, d.sent)
 			if d.made {
 				created++
+				sum.CreatedNow++
 			}
 			next++
 		}
@@ -359,9 +365,9 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 		if len(batch) == 0 {
 			continue
 		}
-		for _, row := range batch {
+		for i, row := range batch {
 			sum.Add(row)
-			e.deps.Reporter.RowDone(row)
+			e.deps.Reporter.RowDone(row, sent[i])
 		}
 		if err == nil {
 			if werr := sink.Write(batch...); werr != nil {
@@ -373,7 +379,7 @@ func (e *Engine) record(results <-chan decided, sink Sink, sum *report.Summary, 
 		if err != nil {
 			err.Created += created
 		}
-		batch, created = batch[:0], 0
+		batch, sent, created = batch[:0], sent[:0], 0
 	}
 	if len(held) > 0 && err == nil {
 		err = &RecordError{Err: errors.New("internal error: rows could not be ordered")}

@@ -371,3 +371,42 @@ type sinkFunc func(...report.Row) error
 func (f sinkFunc) Write(rows ...report.Row) error { return f(rows...) }
 
 func (sinkFunc) Sent(string, time.Time) error { return nil }
+
+// A resumed run's rate counts the accounts it created, not the rows an
+// earlier run created, carried over; the reporter is told which rows this
+// run sent.
+func TestResumedRunRateCountsOnlyThisRunsAccounts(t *testing.T) {
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) { return pass(name) })
+	previous := &report.Previous{Rows: map[string]report.Row{}}
+	for _, n := range []string{"Done1", "Done2", "Done3"} {
+		previous.Rows[n] = report.Row{Canonical: n, Status: report.Created, Attempts: 1}
+	}
+	plan, err := ReadPlan(context.Background(), sheet.Stream(strings.NewReader(sheetOf("Done1", "Done2", "Done3", "Fresh"))),
+		PlanOptions{MailPassword: true, Previous: previous})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &sentReporter{}
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "x", Workers: 1, Rate: rate.Inf, MaxWait: time.Minute, MailPassword: true},
+		Deps{Reporter: rep})
+	sum, err := e.Run(context.Background(), plan, owner, &memSink{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[report.Created] != 4 {
+		t.Fatalf("%d created rows, want 4 (3 carried over)", sum.Counts[report.Created])
+	}
+	if got := sum.PerSecond() * sum.Elapsed.Seconds(); got < 0.99 || got > 1.01 {
+		t.Errorf("PerSecond × elapsed = %.2f accounts, want the 1 this run created", got)
+	}
+	if got := fmt.Sprint(rep.sent); got != "[false false false true]" {
+		t.Errorf("rows reported as sent by this run: %s, want only the last", got)
+	}
+}
+
+type sentReporter struct {
+	NopReporter
+	sent []bool
+}
+
+func (r *sentReporter) RowDone(_ report.Row, sent bool) { r.sent = append(r.sent, sent) }

@@ -20,12 +20,20 @@ type CreatorError struct {
 }
 
 func (e *CreatorError) Error() string {
-	return fmt.Sprintf("%s (line %d was refused: %s)", e.Fact(), e.Line, e.Message)
+	return fmt.Sprintf("%s (line %d %s: %s)", e.Fact(), e.Line, e.met(), e.Message)
 }
 
 // rowWhy is the shorter cause a pending row gives.
 func (e *CreatorError) rowWhy() string {
-	return fmt.Sprintf("%s (line %d was refused with %s)", e.Fact(), e.Line, e.Code)
+	return fmt.Sprintf("%s (line %d %s with %s)", e.Fact(), e.Line, e.met(), e.Code)
+}
+
+// met is what happened to the row that met the cause.
+func (e *CreatorError) met() string {
+	if e.Trouble == classify.TroubleServer {
+		return "was answered"
+	}
+	return "was refused"
 }
 
 // Is makes errors.Is(err, ErrStopped) true.
@@ -51,6 +59,8 @@ func (e *CreatorError) Fact() string {
 		return "account creation is switched off on the wiki"
 	case classify.TroubleRepeated:
 		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", haltAfterUnexplained)
+	case classify.TroubleServer:
+		return fmt.Sprintf("the wiki answered %d requests in a row with the same error of its own, %s", haltAfterFaults, e.Code)
 	}
 	return "the wiki refuses every row"
 }
@@ -63,6 +73,42 @@ func (e *CreatorError) Fact() string {
 // while a run of any size wastes at most four more requests (and whatever
 // the other workers had in flight).
 const haltAfterUnexplained = 5
+
+// haltAfterFaults is how many answers in a row must be the same error of
+// the wiki's own (classify.Outcome.ServerError: an exception, HTTP 500) to
+// stop the run. One now and then is retried; the same one five times in a
+// row, over the backoff between them (about 10 seconds), is a broken wiki,
+// which backing off until the limit on waiting would only wait for. Network
+// faults, and gateways that cannot reach the wiki, are left to that limit:
+// they are an outage, which may end.
+const haltAfterFaults = 5
+
+// faultStreak counts answers in a row that are the same error of the
+// wiki's own, whatever the request and the row, in the order they came.
+type faultStreak struct {
+	mu   sync.Mutex
+	code string
+	n    int
+}
+
+// note records an answer; it returns the CreatorError that stops the run
+// once the streak is long enough. line is the row of the request.
+func (s *faultStreak) note(o classify.Outcome, line int) *CreatorError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !o.ServerError {
+		s.code, s.n = "", 0
+		return nil
+	}
+	if o.Code != s.code {
+		s.code, s.n = o.Code, 0
+	}
+	s.n++
+	if s.n < haltAfterFaults {
+		return nil
+	}
+	return &CreatorError{Trouble: classify.TroubleServer, Code: o.Code, Message: o.Message, Line: line}
+}
 
 // streak counts rows in a row refused with the same unexplained code, in
 // the order the wiki answered them.

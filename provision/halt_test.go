@@ -126,3 +126,88 @@ func TestNoRequestAfterAHaltDuringALogin(t *testing.T) {
 		}
 	}
 }
+
+// The wiki answers every createaccount with the same error of its own (an
+// exception, or HTTP 500): it is broken, not busy, and backing off until
+// the limit on waiting would only wait. The run stops after a few answers
+// in a row, without failing a row for it: the rows not decided end
+// pending, noting that the account may exist (the error may have come
+// after the wiki stored it).
+func TestEngineStopsWhenTheWikiFailsTheSameWayAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name, code string
+		status     int
+		body       string
+	}{
+		{"exception", "internal_api_error_DBQueryError", 200,
+			`{"error":{"code":"internal_api_error_DBQueryError","info":"[%d] Exception caught: A database query error has occurred."}}`},
+		{"http-500", "http-500", 500, `<html><body>Internal error %d</body></html>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent atomic.Int32
+			_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+				n := sent.Add(1)
+				if name == "Fine" {
+					return pass(name)
+				}
+				return tc.status, fmt.Sprintf(tc.body, n), false
+			})
+			names := []string{"Fine"}
+			for i := 0; i < 6; i++ {
+				names = append(names, fmt.Sprintf("Late%02d", i))
+			}
+			// The wait allowed is short: it is not what stops the run.
+			r := runEngine(t, srv.URL, Config{Workers: 1, MaxAttempts: 5, MaxWait: 2 * time.Second}, sheetOf(names...))
+			var ce *CreatorError
+			if !errors.As(r.err, &ce) || ce.Trouble != classify.TroubleServer || ce.Code != tc.code || !errors.Is(r.err, pacer.ErrStopped) {
+				t.Fatalf("Run() error %v, want a *CreatorError for the wiki's repeated %s", r.err, tc.code)
+			}
+			if want := "2:Fine:created 3:Late00:pending 4:Late01:pending 5:Late02:pending 6:Late03:pending 7:Late04:pending 8:Late05:pending"; statuses(r.rows) != want {
+				t.Errorf("statuses\n %s\nwant\n %s", statuses(r.rows), want)
+			}
+			if n := sent.Load(); n != 1+haltAfterFaults {
+				t.Errorf("%d requests sent, want %d", n, 1+haltAfterFaults)
+			}
+			for _, row := range r.rows[1:] {
+				if row.Code != tc.code {
+					t.Errorf("line %d: code %q, want %q", row.Line, row.Code, tc.code)
+				}
+			}
+			if got := r.rows[1]; got.Attempts != haltAfterFaults || !strings.Contains(got.Message, "may have created") {
+				t.Errorf("the row that met the errors: %d attempts, %q; want %d and that the account may exist", got.Attempts, got.Message, haltAfterFaults)
+			}
+			if !strings.Contains(ce.Error(), fmt.Sprintf("%d requests in a row", haltAfterFaults)) {
+				t.Errorf("Error() = %q, want it to say how many requests met the error", ce.Error())
+			}
+			if n := strings.Count(r.log, `"msg":"halt"`); n != 1 {
+				t.Errorf("the log says halt %d times, want once", n)
+			}
+		})
+	}
+}
+
+// A server error now and then is retried as before: another answer in
+// between starts the count again, and the run creates every account.
+func TestEngineRetriesServerErrorsBetweenAnswers(t *testing.T) {
+	var sent atomic.Int32
+	_, srv := newFakeWiki(t, func(name string, attempt int) (int, string, bool) {
+		sent.Add(1)
+		if attempt <= 2 {
+			return 200, `{"error":{"code":"internal_api_error_DBQueryError","info":"Exception caught"}}`, false
+		}
+		return pass(name)
+	})
+	var names []string
+	for i := 0; i < 6; i++ {
+		names = append(names, fmt.Sprintf("User%02d", i))
+	}
+	r := runEngine(t, srv.URL, Config{Workers: 1, MaxAttempts: 5, MaxWait: time.Hour}, sheetOf(names...))
+	if r.err != nil {
+		t.Fatalf("Run() error %v", r.err)
+	}
+	for _, row := range r.rows {
+		if row.Status != report.Created {
+			t.Errorf("line %d: %s (%s), want created", row.Line, row.Status, row.Message)
+		}
+	}
+}

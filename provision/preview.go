@@ -60,6 +60,8 @@ type emailLine struct {
 // value (a password is never shown).
 type ColumnUse struct {
 	Field, Column, Sample string
+	// Hidden: the column holds values never shown (passwords); Sample is empty.
+	Hidden bool
 }
 
 // ReasonUse is one reason and the rows that bring it.
@@ -140,7 +142,7 @@ func (pv *Preview) addGrants(grants []groups.Grant) {
 func (pv *Preview) sample(a *Account) {
 	for i := range pv.Columns {
 		c := &pv.Columns[i]
-		if c.Sample != "" {
+		if c.Sample != "" || c.Hidden {
 			continue
 		}
 		switch c.Field {
@@ -153,9 +155,7 @@ func (pv *Preview) sample(a *Account) {
 		case "reason":
 			c.Sample = a.Reason
 		case "password":
-			if a.Password != "" {
-				c.Sample = "(hidden)"
-			}
+			c.Hidden = a.Password != ""
 		case "groups":
 			c.Sample = a.Groups
 		case "expiry":

@@ -28,7 +28,7 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 			p.Add(r)
 		}
 		p.Print(w, resultsPath)
-		fmt.Fprintf(w, "%d rows: %s\n", sum.Total, sum.counts())
+		fmt.Fprintf(w, "%s: %s\n", rowCount(sum.Total), sum.counts())
 		if g := sum.grantCounts(); g != "" {
 			fmt.Fprintf(w, "groups: %s\n", g)
 		}

@@ -66,7 +66,7 @@ exists: userexists (1 row)
 	},
 	{
 		name: "text, nothing to report", rows: formatRows[:1], format: FormatText,
-		want: "1 rows: 1 created\n",
+		want: "1 row: 1 created\n",
 	},
 	{
 		name: "markdown, nothing to report", rows: []Row{formatRows[0], formatRows[6]}, format: FormatMarkdown,

@@ -3,7 +3,9 @@ package report
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -60,7 +62,7 @@ func (r *Record) Previous(wiki string) (*Previous, error) {
 		}
 		r.prev = prev
 	}
-	if w := r.prev.About.Wiki; w != "" && w != wiki {
+	if w := r.prev.About.Wiki; w != "" && !sameWiki(w, wiki) {
 		return nil, &OtherWikiError{Path: r.path, Wiki: w, Want: wiki}
 	}
 	return r.prev, nil
@@ -73,6 +75,23 @@ type Run struct {
 	// DryRun: a prediction, which sends no request that may create an
 	// account or add one to a group, and keeps no journal.
 	DryRun bool
+}
+
+// sameWiki reports whether two api.php URLs name the same wiki: the same
+// but for the case of the scheme and host name, which URLs ignore
+// ("HTTPS://Wiki.Example.org/w/api.php"). The path keeps its case.
+func sameWiki(a, b string) bool {
+	return a == b || wikiKey(a) == wikiKey(b)
+}
+
+// wikiKey is an api.php URL with its scheme and host name in lower case.
+func wikiKey(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	return u.String()
 }
 
 // Start creates the file the run writes its rows to, every row stamped

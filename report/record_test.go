@@ -239,6 +239,13 @@ func TestRecordOwnsTheResultsFile(t *testing.T) {
 	if _, err := again.Previous("https://other/api.php"); !errors.As(err, &ow) || ow.Wiki != "https://w/api.php" || ow.Want != "https://other/api.php" {
 		t.Errorf("resuming another wiki's record: %v, want an *OtherWikiError naming both", err)
 	}
+	// The scheme and host name are the same in any case; the path is not.
+	if _, err := again.Previous("https://w/API.php"); !errors.As(err, &ow) {
+		t.Errorf("resuming with another path: %v, want an *OtherWikiError", err)
+	}
+	if _, err := again.Previous("HTTPS://W/api.php"); err != nil {
+		t.Errorf("resuming with the scheme and host in capitals: %v, want the same wiki", err)
+	}
 	prev, err := again.Previous("https://w/api.php")
 	if err != nil || prev.Rows["Ana"].Status != Created {
 		t.Fatalf("previous: %+v, %v", prev, err)

@@ -12,6 +12,9 @@ type Summary struct {
 	Counts  map[Status]int
 	Total   int
 	Elapsed time.Duration
+	// CreatedNow counts the accounts the run created itself: of the
+	// created rows, not those carried over from an earlier run.
+	CreatedNow int
 	// Grants count the groups of all rows by what happened to them.
 	Grants map[GrantState]int
 	// GrantsFailed counts the rows with a group not added or not tried.
@@ -46,21 +49,21 @@ func (s *Summary) AllOK() bool {
 	return true
 }
 
-// PerSecond is the rate of created accounts over the elapsed time.
+// PerSecond is the rate of the accounts the run created over the elapsed time.
 func (s *Summary) PerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.Counts[Created]) / s.Elapsed.Seconds()
+	return float64(s.CreatedNow) / s.Elapsed.Seconds()
 }
 
 // Print writes the human summary: counts per status, elapsed and rate.
 func (s *Summary) Print(w io.Writer) {
-	fmt.Fprintf(w, "%d rows: %s\n", s.Total, s.counts())
+	fmt.Fprintf(w, "%s: %s\n", rowCount(s.Total), s.counts())
 	if g := s.grantCounts(); g != "" {
 		fmt.Fprintf(w, "groups: %s\n", g)
 	}
-	if s.Counts[Created] > 0 {
+	if s.CreatedNow > 0 {
 		fmt.Fprintf(w, "elapsed %s, %.2f accounts/s\n", s.Elapsed.Round(100*time.Millisecond), s.PerSecond())
 	} else {
 		fmt.Fprintf(w, "elapsed %s\n", s.Elapsed.Round(100*time.Millisecond))
@@ -87,4 +90,12 @@ func (s *Summary) grantCounts() string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// rowCount is "1 row", "2 rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }

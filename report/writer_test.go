@@ -80,7 +80,7 @@ func TestSummary(t *testing.T) {
 	for _, st := range []Status{Created, Created, Exists, Invalid} {
 		s.Add(Row{Status: st})
 	}
-	s.Elapsed = 2 * time.Second
+	s.Elapsed, s.CreatedNow = 2*time.Second, 2
 	var buf bytes.Buffer
 	s.Print(&buf)
 	if got, want := buf.String(), "4 rows: 2 created, 1 exists, 1 invalid\nelapsed 2s, 1.00 accounts/s\n"; got != want {
@@ -88,6 +88,13 @@ func TestSummary(t *testing.T) {
 	}
 	if s.AllOK() {
 		t.Error("AllOK with an invalid row")
+	}
+	// A resumed run that created 1, the other created row carried over.
+	s.CreatedNow = 1
+	buf.Reset()
+	s.Print(&buf)
+	if got, want := buf.String(), "4 rows: 2 created, 1 exists, 1 invalid\nelapsed 2s, 0.50 accounts/s\n"; got != want {
+		t.Errorf("Print = %q, want %q", got, want)
 	}
 	ok := NewSummary()
 	ok.Add(Row{Status: Created})
@@ -173,5 +180,23 @@ func TestColumnsAreRowsTags(t *testing.T) {
 	}
 	if tags := strings.Split(strings.TrimSpace(s), ","); !slices.Equal(tags, header) {
 		t.Errorf("Row's csv tags are %v, the columns written %v", tags, header)
+	}
+}
+
+// One row is "1 row".
+func TestSummaryOfOneRow(t *testing.T) {
+	s := NewSummary()
+	s.Add(Row{Status: WouldCreate})
+	var buf bytes.Buffer
+	s.Print(&buf)
+	if got, want := buf.String(), "1 row: 1 would-create\nelapsed 0s\n"; got != want {
+		t.Errorf("Print = %q, want %q", got, want)
+	}
+	buf.Reset()
+	if err := Write(&buf, []Row{{Status: Created}}, FormatText, "r.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "1 row: 1 created") {
+		t.Errorf("Format = %q, want 1 row", buf.String())
 	}
 }

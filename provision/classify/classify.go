@@ -67,6 +67,10 @@ type Outcome struct {
 	// Unexplained: a refusal whose code mwprovision does not know, so it
 	// cannot tell whether it is about the row or the creator.
 	Unexplained bool
+	// ServerError: the wiki itself failed (an exception, HTTP 500), as
+	// opposed to being busy or out of reach. Once now and then it is a
+	// fault to retry; the same one answer after answer, a broken wiki.
+	ServerError bool
 }
 
 // CreatorTrouble is what about the creator, or where it creates from, makes
@@ -82,6 +86,7 @@ const (
 	TroubleDisabled CreatorTrouble = "disabled" // account creation is switched off, or mail is
 	TroubleLogin    CreatorTrouble = "login"    // its login, accepted before the run, is refused
 	TroubleRepeated CreatorTrouble = "repeated" // rows in a row refused the same unexplained way
+	TroubleServer   CreatorTrouble = "server"   // requests in a row met the same error of the wiki's own
 )
 
 // creatorCodes are the refusals about the creator (MediaWiki 1.39 and 1.43
@@ -182,7 +187,8 @@ func Envelope(a mwapi.Answer) (o Outcome, done bool) {
 	}
 	if a.HTTPStatus >= 500 {
 		return Outcome{Action: Backoff, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
-			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true}, true
+			Message: fmt.Sprintf("the server answered HTTP %d %s", a.HTTPStatus, http.StatusText(a.HTTPStatus)), Ambiguous: true,
+			ServerError: a.HTTPStatus == http.StatusInternalServerError}, true
 	}
 	if a.HTTPStatus >= 300 && a.HTTPStatus < 400 {
 		return Outcome{Action: Decide, Status: report.Failed, Code: fmt.Sprintf("http-%d", a.HTTPStatus),
@@ -268,7 +274,7 @@ func classifyAPIError(e *mwapi.ErrorObject, retryAfter time.Duration) Outcome {
 		o.Action, o.Creator = Halt, creatorTrouble(e.Code)
 	case strings.HasPrefix(e.Code, "internal_api_error"):
 		// The exception may have come after the account was stored.
-		o.Action, o.Ambiguous = Backoff, true
+		o.Action, o.Ambiguous, o.ServerError = Backoff, true, true
 	default:
 		// An error of the API itself (a revoked OAuth grant, a parameter
 		// the wiki does not know): likely the same for every row.

@@ -67,11 +67,20 @@ func SplitGroups(s string) []string {
 type ExpiryError struct {
 	Value string
 	Past  bool
+	// TooMany is the part of a duration past maxExpiryCount ("1001 days").
+	TooMany string
 }
+
+// maxExpiryCount bounds the count of each unit of a duration.
+const maxExpiryCount = 1000
 
 func (e *ExpiryError) Error() string {
 	if e.Past {
 		return fmt.Sprintf("the expiry %q is in the past", e.Value)
+	}
+	if e.TooMany != "" {
+		return fmt.Sprintf("the expiry %q counts %s, and a duration counts at most %d of a unit: write fewer of a larger unit, a date such as 2026-12-08 (UTC), or infinite",
+			e.Value, e.TooMany, maxExpiryCount)
 	}
 	return fmt.Sprintf("the expiry %q is not understood: write a duration such as \"2 weeks\" or \"1 month\", a date such as 2026-12-08 (UTC), or infinite", e.Value)
 }
@@ -108,13 +117,20 @@ func ParseExpiry(s string, from time.Time) (time.Time, error) {
 		// The wiki keeps whole seconds: so does the record.
 		t = d.UTC().Truncate(time.Second)
 	} else if t, err = addDuration(from.UTC().Truncate(time.Second), v); err != nil {
-		return time.Time{}, &ExpiryError{Value: s}
+		var tm tooMany
+		errors.As(err, &tm)
+		return time.Time{}, &ExpiryError{Value: s, TooMany: string(tm)}
 	}
 	if !t.After(from) {
 		return time.Time{}, &ExpiryError{Value: s, Past: true}
 	}
 	return t, nil
 }
+
+// tooMany is the part of a duration that counts more than maxExpiryCount.
+type tooMany string
+
+func (e tooMany) Error() string { return string(e) + " is too many" }
 
 // addDuration adds "N unit [N unit…]" to t.
 func addDuration(t time.Time, v string) (time.Time, error) {
@@ -125,8 +141,11 @@ func addDuration(t time.Time, v string) (time.Time, error) {
 	for i := 0; i < len(f); i += 2 {
 		n, err := strconv.Atoi(f[i])
 		add := expiryUnits[strings.TrimSuffix(f[i+1], "s")]
-		if err != nil || n <= 0 || n > 1000 || add == nil {
+		if err != nil || n <= 0 || add == nil {
 			return t, fmt.Errorf("not a duration")
+		}
+		if n > maxExpiryCount {
+			return t, tooMany(f[i] + " " + f[i+1])
 		}
 		t = add(t, n)
 	}

@@ -3,6 +3,7 @@ package groups
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +136,21 @@ func TestPlanGrantsNeverShortens(t *testing.T) {
 				t.Errorf("plan %+v, want left alone: %s", p, tt.state)
 			}
 		})
+	}
+}
+
+// A duration past the limit of 1000 a unit says the limit, not that it is
+// not understood.
+func TestParseExpirySaysTheLimit(t *testing.T) {
+	from := time.Date(2026, 11, 24, 19, 20, 30, 0, time.UTC)
+	for _, in := range []string{"1001 days", "2 weeks 5000 hours"} {
+		_, err := ParseExpiry(in, from)
+		var ee *ExpiryError
+		if !errors.As(err, &ee) || !strings.Contains(err.Error(), "at most 1000") || strings.Contains(err.Error(), "not understood") {
+			t.Errorf("ParseExpiry(%q) error %v, want one that says the limit, 1000 a unit", in, err)
+		}
+	}
+	if _, err := ParseExpiry("1000 days", from); err != nil {
+		t.Errorf("ParseExpiry(1000 days): %v", err)
 	}
 }

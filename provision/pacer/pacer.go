@@ -186,7 +186,11 @@ func (p *Pacer) Wait(ctx context.Context, write bool) error {
 		if !r.OK() {
 			return fmt.Errorf("the rate %v allows no request", p.limiter.Limit())
 		}
-		if err := p.sleep(ctx, r.DelayFrom(now)); err != nil {
+		delay := r.DelayFrom(now)
+		if delay >= tellRateWaitFrom {
+			p.tellRateWait(now, delay)
+		}
+		if err := p.sleep(ctx, delay); err != nil {
 			r.CancelAt(p.clock.Now())
 			return err
 		}
@@ -198,6 +202,20 @@ func (p *Pacer) Wait(ctx context.Context, write bool) error {
 		}
 		r.CancelAt(p.clock.Now()) // a no-op once its time has come; not when the stop woke us
 	}
+}
+
+// tellRateWaitFrom is the shortest wait for the steady rate that is told
+// like a pause: a slow rate (1/h) must not leave a run silent for an hour.
+const tellRateWaitFrom = time.Minute
+
+// tellRateWait tells the reporter of a long wait for the steady rate. The
+// limit on waiting does not count it: it is the pace the run was asked to
+// keep, not a wait the wiki imposes.
+func (p *Pacer) tellRateWait(now time.Time, d time.Duration) {
+	every := time.Duration(float64(time.Second) / float64(p.limiter.Limit()))
+	pa := Pause{Until: now.Add(d), Why: fmt.Sprintf("the steady rate: one creation every %s", every.Round(time.Second))}
+	p.log.Info("pause", zap.String("why", pa.Why), zap.Time("until", pa.Until), zap.Duration("wait", d))
+	p.paused(pa)
 }
 
 func (p *Pacer) noteResume() {

@@ -342,3 +342,37 @@ func waitTimes(t *testing.T, p *Pacer, clock *handClock, n int, write bool) time
 	}
 	return clock.Now().Sub(t0)
 }
+
+// A wait for the steady rate that is long (--rate 1/h) is told like a
+// pause, so that the run does not sit silent for an hour; it is the pace
+// the run was asked to keep, not a wait the wiki imposes, so the limit on
+// waiting does not count it. Short ones (2/s) are not told.
+func TestLongSteadyRateWaitIsTold(t *testing.T) {
+	clock := newHandClock()
+	t0 := clock.Now()
+	reported := &pauseLog{}
+	p := New(rate.Every(time.Hour), 5*time.Second, clock, zap.NewNop(), reported.add)
+	for i := 0; i < 2; i++ {
+		if err := p.Wait(context.Background(), true); err != nil {
+			t.Fatalf("write %d: %v", i+1, err)
+		}
+	}
+	got := reported.all()
+	if len(got) != 1 || !got[0].Until.Equal(t0.Add(time.Hour)) || got[0].Why != "the steady rate: one creation every 1h0m0s" {
+		t.Errorf("reported %+v, want one pause of an hour for the steady rate", got)
+	}
+	if err := p.Pause(3*time.Second, "maxlag"); err != nil {
+		t.Errorf("a pause within the limit after the steady rate's hour: %v", err)
+	}
+
+	fast := &pauseLog{}
+	p = New(rate.Limit(2), time.Minute, clock, zap.NewNop(), fast.add)
+	for i := 0; i < 10; i++ {
+		if err := p.Wait(context.Background(), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fast.all(); len(got) != 0 {
+		t.Errorf("at 2/s reported %+v, want nothing", got)
+	}
+}
