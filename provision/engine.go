@@ -95,8 +95,8 @@ type Engine struct {
 	cfg    Config
 	deps   Deps
 	pacer  *pacer.Pacer
-	streak streak      // unexplained refusals in a row
-	faults faultStreak // the same error of the wiki's own in a row
+	streak *streak // unexplained refusals in a row
+	faults *streak // the same error of the wiki's own in a row
 }
 
 // New returns an engine.
@@ -126,7 +126,8 @@ func New(cfg Config, deps Deps) *Engine {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
 	}
-	return &Engine{cfg: cfg, deps: deps, pacer: pacer.New(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused)}
+	return &Engine{cfg: cfg, deps: deps, pacer: pacer.New(cfg.Rate, cfg.MaxWait, deps.Clock, deps.Log, deps.Reporter.Paused),
+		streak: unexplained(), faults: faults()}
 }
 
 // decided is a row the engine has decided, on its way to be recorded.

@@ -83,47 +83,36 @@ const haltAfterUnexplained = 5
 // they are an outage, which may end.
 const haltAfterFaults = 5
 
-// faultStreak counts answers in a row that are the same error of the
-// wiki's own, whatever the request and the row, in the order they came.
-type faultStreak struct {
+// streak counts answers in a row that stop the run when enough of them
+// are the same code, in the order they came, whatever the request and the
+// row: refusals with a code mwprovision does not explain (unexplained), and
+// errors of the wiki's own (faults).
+type streak struct {
+	counts  func(classify.Outcome) bool
+	limit   int
+	trouble classify.CreatorTrouble
+
 	mu   sync.Mutex
 	code string
 	n    int
+}
+
+// unexplained is a streak of rows refused with the same unexplained code.
+func unexplained() *streak {
+	return &streak{counts: func(o classify.Outcome) bool { return o.Unexplained }, limit: haltAfterUnexplained, trouble: classify.TroubleRepeated}
+}
+
+// faults is a streak of answers that are the same error of the wiki's own.
+func faults() *streak {
+	return &streak{counts: func(o classify.Outcome) bool { return o.ServerError }, limit: haltAfterFaults, trouble: classify.TroubleServer}
 }
 
 // note records an answer; it returns the CreatorError that stops the run
 // once the streak is long enough. line is the row of the request.
-func (s *faultStreak) note(o classify.Outcome, line int) *CreatorError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !o.ServerError {
-		s.code, s.n = "", 0
-		return nil
-	}
-	if o.Code != s.code {
-		s.code, s.n = o.Code, 0
-	}
-	s.n++
-	if s.n < haltAfterFaults {
-		return nil
-	}
-	return &CreatorError{Trouble: classify.TroubleServer, Code: o.Code, Message: o.Message, Line: line}
-}
-
-// streak counts rows in a row refused with the same unexplained code, in
-// the order the wiki answered them.
-type streak struct {
-	mu   sync.Mutex
-	code string
-	n    int
-}
-
-// note records a decided row's outcome; it returns the CreatorError that
-// stops the run once the streak is long enough.
 func (s *streak) note(o classify.Outcome, line int) *CreatorError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !o.Unexplained {
+	if !s.counts(o) {
 		s.code, s.n = "", 0
 		return nil
 	}
@@ -131,8 +120,8 @@ func (s *streak) note(o classify.Outcome, line int) *CreatorError {
 		s.code, s.n = o.Code, 0
 	}
 	s.n++
-	if s.n < haltAfterUnexplained {
+	if s.n < s.limit {
 		return nil
 	}
-	return &CreatorError{Trouble: classify.TroubleRepeated, Code: o.Code, Message: o.Message, Line: line}
+	return &CreatorError{Trouble: s.trouble, Code: o.Code, Message: o.Message, Line: line}
 }
