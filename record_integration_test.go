@@ -100,14 +100,7 @@ func firstLines(t *testing.T, path string, n int) string {
 func TestDiskFullThenResume(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()
-	full := filepath.Join(dir, "full")
-	if err := os.Mkdir(full, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", full).CombinedOutput(); err != nil {
-		t.Fatalf("this test needs a small file system of its own (mount -t tmpfs, as root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", full).Run() })
+	full := smallDisk(t, dir)
 	sheet := numberedSheet(t, dir, "fill.csv", "filled", 120)
 	results, log := filepath.Join(full, "fill.results.csv"), filepath.Join(full, "fill.log.jsonl")
 	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes",
@@ -385,14 +378,7 @@ func TestResumeClaimsOnlyWhatTheRecordAskedFor(t *testing.T) {
 func TestResumesOnAFullDiskSayOnlyWhatTheyDid(t *testing.T) {
 	w := wikitest.Start(t, wikitest.Options{})
 	dir := t.TempDir()
-	full := filepath.Join(dir, "full")
-	if err := os.Mkdir(full, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", full).CombinedOutput(); err != nil {
-		t.Fatalf("this test needs a small file system of its own (mount -t tmpfs, as root): %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", full).Run() })
+	full := smallDisk(t, dir)
 	sheet := numberedSheet(t, dir, "fill.csv", "again", 120)
 	results := filepath.Join(full, "fill.results.csv")
 	args := []string{"run", "--api", w.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile, "--rate", "0", "--yes",
@@ -425,4 +411,19 @@ func TestResumesOnAFullDiskSayOnlyWhatTheyDid(t *testing.T) {
 		t.Fatalf("--resume with room again: exit %d\n%s", r.code, r.stderr)
 	}
 	checkAllCreatedOnce(t, w, results, "again", 120)
+}
+
+// smallDisk mounts a 12 KiB file system of its own at dir/full, which a
+// run's results soon fill, and returns its path.
+func smallDisk(t *testing.T, dir string) string {
+	t.Helper()
+	full := filepath.Join(dir, "full")
+	if err := os.Mkdir(full, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", full).CombinedOutput(); err != nil {
+		t.Fatalf("this test needs a small file system of its own (mount -t tmpfs, as root): %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", full).Run() })
+	return full
 }
