@@ -250,40 +250,10 @@ func TestKillNineDuringGrantsThenResume(t *testing.T) {
 	results := filepath.Join(dir, "room.results.csv")
 	proxy := newFaultProxy(t, w.URL)
 	proxy.action = "userrights"
-	var mu sync.Mutex
-	var current *exec.Cmd
-	killNow := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if current != nil && current.Process != nil {
-			current.Process.Signal(syscall.SIGKILL)
-		}
-	}
 	args := []string{"run", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
 		"--workers", "2", "--rate", "40/s", "--add-groups", "confirmed", "--group-expiry", "2 weeks", "--yes"}
 	started := time.Now().UTC().Truncate(time.Second)
-	for i, k := range []int{5, 9} {
-		killAfterCreate(proxy, k, killNow)
-		a := args
-		if i > 0 {
-			a = append(a, "--resume")
-		}
-		cmd := exec.Command(bin, append(a, sheet)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		mu.Lock()
-		current = cmd
-		mu.Unlock()
-		<-startProcess(t, cmd)
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("run %d was not killed (%v):\n%s", i, cmd.ProcessState, stderr.String())
-		}
-	}
-	killAfterCreate(proxy, 0, nil)
-	out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("the final --resume: %v\n%s", err, out)
-	}
+	out := killedThenResumed(t, bin, proxy, args, sheet, []int{5, 9})
 	t.Logf("final resume:\n%s", out)
 	created := map[string]bool{}
 	for _, r := range readResults(t, results) {
@@ -592,15 +562,6 @@ func TestKillNineDuringGrantThenResumeGrantsOnce(t *testing.T) {
 	results := filepath.Join(dir, "returning.groups.results.csv")
 	proxy := newFaultProxy(t, w.URL)
 	proxy.action = "userrights"
-	var mu sync.Mutex
-	var current *exec.Cmd
-	killNow := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if current != nil && current.Process != nil {
-			current.Process.Signal(syscall.SIGKILL)
-		}
-	}
 	args := []string{"grant", "--api", proxy.API, "--user", coord.Login, "--password-file", coord.PasswordFile,
 		"--workers", "2", "--rate", "0", "--add-groups", "confirmed", "--group-expiry", "2 weeks", "--yes"}
 	seed := time.Now().UnixNano()
@@ -608,28 +569,7 @@ func TestKillNineDuringGrantThenResumeGrantsOnce(t *testing.T) {
 	kills := []int{1 + rnd.IntN(40), 1 + rnd.IntN(40), 1 + rnd.IntN(40)}
 	t.Logf("killed after userrights requests %v of each run (seed %d)", kills, seed)
 	started := time.Now().UTC().Truncate(time.Second)
-	for i, k := range kills {
-		killAfterCreate(proxy, k, killNow)
-		a := args
-		if i > 0 {
-			a = append(a, "--resume")
-		}
-		cmd := exec.Command(bin, append(a, sheet)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		mu.Lock()
-		current = cmd
-		mu.Unlock()
-		<-startProcess(t, cmd)
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("run %d was not killed (%v):\n%s", i, cmd.ProcessState, stderr.String())
-		}
-	}
-	killAfterCreate(proxy, 0, nil)
-	out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("the final --resume: %v\n%s", err, out)
-	}
+	killedThenResumed(t, bin, proxy, args, sheet, kills)
 	changes := rightsChanges(t, w)
 	var names []string
 	for i := 1; i <= rows; i++ {
@@ -688,4 +628,44 @@ func TestResumeWithOtherGroupsKeepsTheFirstRunsGrants(t *testing.T) {
 			t.Errorf("%s is not confirmed on the wiki", names[i])
 		}
 	}
+}
+
+// killedThenResumed runs the program with args on sheet once for each of
+// kills, each killed with kill -9 after that many of its requests of the
+// proxy's action reached the wiki (each but the first with --resume), then
+// once more with --resume to the end, and returns what that last run said.
+func killedThenResumed(t *testing.T, bin string, proxy *faultProxy, args []string, sheet string, kills []int) []byte {
+	t.Helper()
+	var mu sync.Mutex
+	var current *exec.Cmd
+	killNow := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if current != nil && current.Process != nil {
+			current.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	for i, k := range kills {
+		killAfterCreate(proxy, k, killNow)
+		a := args
+		if i > 0 {
+			a = append(a, "--resume")
+		}
+		cmd := exec.Command(bin, append(a, sheet)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		mu.Lock()
+		current = cmd
+		mu.Unlock()
+		<-startProcess(t, cmd)
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("run %d was not killed (%v):\n%s", i, cmd.ProcessState, stderr.String())
+		}
+	}
+	killAfterCreate(proxy, 0, nil)
+	out, err := exec.Command(bin, append(append(args, "--resume"), sheet)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the final --resume: %v\n%s", err, out)
+	}
+	return out
 }
