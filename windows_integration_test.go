@@ -191,7 +191,7 @@ func TestWindowsCtrlCStopsThenQuits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	interrupt("pass the offline checks")
+	interrupt("the offline checks")
 	interrupt("Ctrl-C again quits at once")
 	select {
 	case <-exited:
