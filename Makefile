@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint licenses bench demo demo-stop clean
+.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint licenses codex bench demo demo-stop clean
 
 all: build
 
@@ -84,6 +84,14 @@ dist:
 # out of date with go.mod.
 licenses:
 	$(GO) run ./.ci/licenses
+
+# Codex, Wikimedia's design system: its CSS, for the browser console to
+# embed, refreshed from npm at this pinned version into
+# provision/console/assets/codex (each tarball checked against the
+# registry's integrity), with its licence and version.
+CODEX_VERSION := 2.7.0
+codex:
+	CODEX_VERSION=$(CODEX_VERSION) bash .ci/codex.sh
 
 # Tests that need no wiki.
 unit:
