@@ -80,18 +80,21 @@ dist:
 	$(GO) test -count=1 -tags dist -run '^TestDistPackages$$' .
 
 # THIRD_PARTY_LICENSES.md: the modules compiled into the binaries, their
-# licences (told by their text) and those texts; a test fails when it is
-# out of date with go.mod.
+# licences (told by their text) and those texts, and the same for the web
+# assets the binaries embed (Codex, below); a test fails when it is out of
+# date with go.mod or with the assets.
 licenses:
 	$(GO) run ./.ci/licenses
 
 # Codex, Wikimedia's design system: its CSS, for the browser console to
 # embed, refreshed from npm at this pinned version into
 # provision/console/assets/codex (each tarball checked against the
-# registry's integrity), with its licence and version.
+# registry's integrity), with its licence and version; then
+# THIRD_PARTY_LICENSES.md is written anew from them.
 CODEX_VERSION := 2.7.0
 codex:
 	CODEX_VERSION=$(CODEX_VERSION) bash .ci/codex.sh
+	$(GO) run ./.ci/licenses
 
 # Tests that need no wiki.
 unit:

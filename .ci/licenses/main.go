@@ -1,10 +1,12 @@
 // Command licenses writes THIRD_PARTY_LICENSES.md: every Go module compiled
 // into mwprovision's release binaries, with its version, its licence (told
 // by its text, never guessed) and that licence's full text from the module
-// cache, and the licence of the Go standard library the binary also holds.
-// It fails on a licence it does not know and on one that is not compatible
-// with mwprovision's GPL-2.0-or-later. make licenses runs it from the
-// repository's root; a test fails when the file is out of date.
+// cache, the licence of the Go standard library the binary also holds, and
+// the works that are not Go but that the binary embeds (Assets), each kept
+// in the repository with its licence and version. It fails on a licence it
+// does not know and on one that is not compatible with mwprovision's
+// GPL-2.0-or-later. make licenses runs it from the repository's root; a
+// test fails when the file is out of date.
 package main
 
 import (
@@ -123,7 +125,90 @@ func readLicense(dir string) (string, []file, error) {
 
 // compatible are the licences known to be compatible with GPL-2.0-or-later;
 // Apache-2.0 only with its GPL-3.0 option, which the file's header says.
-var compatible = map[string]bool{"MIT": true, "BSD-2-Clause": true, "BSD-3-Clause": true, "Apache-2.0": true}
+// GPL-2.0-or-later is never told by a text alone (the GPL's text does not
+// say "or later"): only an asset can declare it (see Assets).
+var compatible = map[string]bool{"MIT": true, "BSD-2-Clause": true, "BSD-3-Clause": true, "Apache-2.0": true, "GPL-2.0-or-later": true}
+
+// An Asset is a work that is not Go but that the binary embeds (go:embed),
+// kept in the repository in Dir, unchanged from the package it was
+// published in: the text of its licence in Dir/LICENSE, and in Dir/VERSION
+// one line, the package's version and its tarball's integrity.
+type Asset struct {
+	Name    string   // what it is
+	Package string   // the npm package it is taken from
+	Dir     string   // from the repository's root, with slashes
+	Embeds  []string // the files of Dir the binary holds (none: see Use)
+	Use     string   // what of it the binary holds, and what for
+	License string   // SPDX identifier, as the package declares it
+
+	Version, Integrity string // from Dir/VERSION
+	Files              []file // Dir/LICENSE
+}
+
+// Assets are the embedded works. make codex (.ci/codex.sh) refreshes
+// Codex's from npm and checks that each package still declares the licence
+// said here; the text in LICENSE must be that licence's.
+var Assets = []Asset{
+	{
+		Name: "Codex", Package: "@wikimedia/codex", Dir: "provision/console/assets/codex",
+		Embeds:  []string{"codex.style.css", "codex.style-rtl.css"},
+		Use:     "the CSS of Wikimedia's design system, for the browser console (provision/console)",
+		License: "GPL-2.0-or-later",
+	},
+	{
+		Name: "Codex icons", Package: "@wikimedia/codex-icons", Dir: "provision/console/assets/codex/codex-icons",
+		Use:     "the icons that Codex's CSS carries inline, as SVG images",
+		License: "MIT",
+	},
+}
+
+// licenceText is the licence whose text a declared licence has, where the
+// two differ.
+var licenceText = map[string]string{"GPL-2.0-or-later": "GPL-2.0"}
+
+var integrity = regexp.MustCompile(`^sha512-[A-Za-z0-9+/]+=*$`)
+
+// readAsset reads a's version and licence from the repository at root, and
+// checks that the files it embeds are there and that its licence's text is
+// the one it declares, and compatible.
+func readAsset(root string, a Asset) (Asset, error) {
+	dir := filepath.Join(root, filepath.FromSlash(a.Dir))
+	b, err := os.ReadFile(filepath.Join(dir, "VERSION"))
+	if err != nil {
+		return a, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 || strings.Count(string(b), "\n") > 1 || !integrity.MatchString(f[1]) {
+		return a, fmt.Errorf("%s/VERSION: %q, want one line: the version, then the tarball's sha512 integrity", a.Dir, b)
+	}
+	a.Version, a.Integrity = f[0], f[1]
+	for _, e := range a.Embeds {
+		if _, err := os.Stat(filepath.Join(dir, e)); err != nil {
+			return a, err
+		}
+	}
+	if !compatible[a.License] {
+		return a, fmt.Errorf("%s %s: %s is not known to be compatible with GPL-2.0-or-later", a.Name, a.Version, a.License)
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "LICENSE"))
+	if err != nil {
+		return a, err
+	}
+	text := strings.TrimRight(string(b), "\n\r\t ") + "\n"
+	want := a.License
+	if t, ok := licenceText[want]; ok {
+		want = t
+	}
+	id, err := Identify(text)
+	if err != nil {
+		return a, fmt.Errorf("%s/LICENSE: %w", a.Dir, err)
+	}
+	if id != want {
+		return a, fmt.Errorf("%s/LICENSE is the text of %s, but %s %s is declared %s", a.Dir, id, a.Name, a.Version, a.License)
+	}
+	a.Files = []file{{a.Dir + "/LICENSE", text}}
+	return a, nil
+}
 
 // Generate returns THIRD_PARTY_LICENSES.md for the repository at root.
 func Generate(root string) ([]byte, error) {
@@ -155,14 +240,21 @@ func Generate(root string) ([]byte, error) {
 		return nil, fmt.Errorf("the Go standard library: %s is not known to be compatible with GPL-2.0-or-later", std)
 	}
 	ids[std] = true
+	assets := make([]Asset, len(Assets))
+	for i, a := range Assets {
+		if assets[i], err = readAsset(root, a); err != nil {
+			return nil, err
+		}
+		ids[a.License] = true
+	}
 
 	var b bytes.Buffer
 	b.WriteString("# Third-party licences\n\n")
 	b.WriteString("mwprovision is licensed under GPL-2.0-or-later: the GNU General Public\n" +
 		"License, version 2 (the text is in LICENSE) or, at your option, any later\n" +
 		"version. Its binaries are statically linked with the Go modules below and\n" +
-		"with the Go standard library and runtime, each under its own licence,\n" +
-		"whose full text follows: ")
+		"with the Go standard library and runtime, and hold the web assets below;\n" +
+		"each is under its own licence, whose full text follows: ")
 	b.WriteString(strings.Join(sortedKeys(ids), ", "))
 	b.WriteString(".\nEach of these licences is compatible with GPL-2.0-or-later.\n")
 	if ids["Apache-2.0"] {
@@ -172,18 +264,36 @@ func Generate(root string) ([]byte, error) {
 	}
 	b.WriteString("\nThis file is written by `make licenses` (go run ./.ci/licenses)\n" +
 		"from the modules compiled into the binaries for\n" + strings.Join(targets, ", ") +
-		";\na test fails when it is out of date.\n\n")
+		",\nand from the web assets it lists (Assets in .ci/licenses/main.go);\n" +
+		"a test fails when it is out of date.\n\n")
 	b.WriteString("| module | version | licence |\n|---|---|---|\n")
 	for _, m := range mods {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", m.Path, m.Version, m.License)
 	}
 	fmt.Fprintf(&b, "| Go standard library and runtime | (the Go that builds the binary) | %s |\n", std)
+	b.WriteString("\nThe web assets, kept in the repository unchanged from their npm packages,\n" +
+		"each with its licence's text and its version:\n\n")
+	b.WriteString("| asset (npm package) | version | licence |\n|---|---|---|\n")
+	for _, a := range assets {
+		fmt.Fprintf(&b, "| %s (%s) | %s | %s |\n", a.Name, a.Package, a.Version, a.License)
+	}
 	for _, m := range mods {
 		fmt.Fprintf(&b, "\n## %s %s\n\nLicence: %s\n", m.Path, m.Version, m.License)
 		writeFiles(&b, m.Files)
 	}
 	fmt.Fprintf(&b, "\n## Go standard library and runtime\n\nLicence: %s\n", std)
 	writeFiles(&b, stdFiles)
+	for _, a := range assets {
+		fmt.Fprintf(&b, "\n## %s %s\n\nLicence: %s\n\n", a.Name, a.Version, a.License)
+		fmt.Fprintf(&b, "In the binaries: %s.\n\n", a.Use)
+		fmt.Fprintf(&b, "From: the npm package %s %s, whose tarball's integrity is\n%s\n\n", a.Package, a.Version, a.Integrity)
+		if len(a.Embeds) > 0 {
+			fmt.Fprintf(&b, "Kept unchanged in %s (%s), with its licence's text:\n", a.Dir, strings.Join(a.Embeds, ", "))
+		} else {
+			fmt.Fprintf(&b, "Its licence's text, kept in %s:\n", a.Dir)
+		}
+		writeFiles(&b, a.Files)
+	}
 	return b.Bytes(), nil
 }
 
@@ -266,7 +376,7 @@ func Identify(text string) (string, error) {
 			break
 		}
 	}
-	return "", errors.New("not a licence this tool knows (MIT, BSD-2-Clause, BSD-3-Clause, Apache-2.0, word for word): look at it and add it by hand")
+	return "", errors.New("not a licence this tool knows (MIT, BSD-2-Clause, BSD-3-Clause, Apache-2.0, GPL-2.0, word for word): look at it and add it by hand")
 }
 
 // prefixLine: blank, a copyright line, "All rights reserved", or a short
