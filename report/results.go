@@ -304,7 +304,9 @@ func ReadPrevious(path string) (*Previous, error) {
 // take adds rows to the record.
 func (prev *Previous) take(rows []Row) {
 	for _, r := range rows {
-		if r.Canonical != "" {
+		// A later row of the same name is a duplicate of the row that
+		// decided it: it never replaces an account decided for good.
+		if old, ok := prev.Rows[r.Canonical]; r.Canonical != "" && !(ok && old.Status.Final() && !r.Status.Final()) {
 			prev.Rows[r.Canonical] = r
 		}
 		if len(r.Groups) > 0 {

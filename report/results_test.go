@@ -373,6 +373,13 @@ var readPreviousTests = []readPreviousTest{
 		want:    "2:Alice:created 3:Bob:created 5:Carol:pending 9:Dave:exists",
 	},
 	{
+		// A later row of a name is its duplicate: the account stays the
+		// one the first row decided, and a resume does not send it again.
+		name:    "a duplicate after the row that created the account",
+		results: []Row{{Line: 2, Canonical: "Same one", Status: Created}, {Line: 3, Canonical: "Same one", Status: Duplicate}},
+		want:    "2:Same one:created",
+	},
+	{
 		name:    "a partial only",
 		partial: []Row{newRow},
 		want:    "2:Alice:created",
