@@ -20,9 +20,10 @@ var rooms = [][]string{
 	{"provision/groups"},
 	{"provision/mwapi"},
 	{"provision/classify"},
-	{"provision"},     // the engine
-	{"provision/job"}, // the steps of a run, which every front-end drives
-	{""},              // the command line
+	{"provision"},         // the engine
+	{"provision/job"},     // the steps of a run, which every front-end drives
+	{"provision/console"}, // the organizer's console: the run in a browser
+	{""},                  // the command line
 }
 
 // Every package of the module is in a room, and imports only packages of

@@ -26,7 +26,14 @@ import (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	onInterrupt(cancel)
-	os.Exit(run(ctx, os.Args, systemStreams(), os.Getenv))
+	args := os.Args
+	if len(args) == 1 && startedByDoubleClick() {
+		// Started from Explorer, in a console window of its own: the
+		// organizer's console, rather than help text in a window that
+		// closes at once.
+		args = append(args, "ui")
+	}
+	os.Exit(run(ctx, args, systemStreams(), os.Getenv))
 }
 
 // onInterrupt makes the first Ctrl-C or SIGTERM wind the run down (no new
