@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,24 +183,34 @@ func (s *Server) upload(r *http.Request) error {
 }
 
 // safeName is the base of an uploaded file's name with nothing that
-// could be a path or trouble on any system; always ending in .csv.
+// could be a path or trouble on any system, and no dot before .csv (so
+// that it never reads as one of a run's files, NAME.results.csv and
+// the like).
 func safeName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
-	name = filepath.Base("/" + name)
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
 	name = strings.TrimSuffix(name, filepath.Ext(name))
 	clean := strings.Map(func(r rune) rune {
 		switch {
-		case r == '-' || r == '_' || r == ' ' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r):
+		case r == '-' || r == '_' || r == ' ' || unicode.IsLetter(r) || unicode.IsDigit(r):
 			return r
 		}
 		return '_'
 	}, name)
-	clean = strings.Trim(clean, ". ")
-	if clean == "" {
+	clean = strings.TrimSpace(clean)
+	if strings.Trim(clean, "_") == "" {
 		clean = "sheet"
+	}
+	if reservedOnWindows.MatchString(clean) {
+		clean = "_" + clean
 	}
 	return clean + ".csv"
 }
+
+// reservedOnWindows are the names Windows keeps for devices.
+var reservedOnWindows = regexp.MustCompile(`(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])$`)
 
 // save writes data to the folder as name (made safe): a file of that name
 // with other bytes is never replaced; the sheet then gets a name of its
