@@ -33,7 +33,7 @@ var consoleAddress = regexp.MustCompile(`the console is at (http://[^/\s]+)(/\?t
 
 // startUI starts the console on a free port of 127.0.0.1, keeping its
 // files in dir; it is stopped (as at Ctrl-C) at the end of the test.
-func startUI(t *testing.T, dir string, args ...string) *uiConsole {
+func startUI(t testing.TB, dir string, args ...string) *uiConsole {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &uiConsole{Dir: dir, stderr: &lockedBuffer{}, exited: make(chan int, 1), stop: cancel}
@@ -64,16 +64,16 @@ func startUI(t *testing.T, dir string, args ...string) *uiConsole {
 // it opened the address with the token, and sends the page's Origin and
 // form token.
 type page struct {
-	t    *testing.T
+	t    testing.TB
 	c    *uiConsole
 	http *http.Client
 	csrf string
 }
 
-func (c *uiConsole) page(t *testing.T) *page {
+func (c *uiConsole) page(t testing.TB) *page {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	p := &page{t: t, c: c, http: &http.Client{Jar: jar, Timeout: 2 * time.Minute}}
+	p := &page{t: t, c: c, http: &http.Client{Jar: jar, Timeout: 5 * time.Minute}}
 	body := p.get(c.Open)
 	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindStringSubmatch(body)
 	if m == nil {

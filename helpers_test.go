@@ -61,7 +61,7 @@ func runCLIWith(t testing.TB, stdin string, tty bool, env map[string]string, arg
 	return r
 }
 
-func writeSheet(t *testing.T, dir, name, content string) string {
+func writeSheet(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {

@@ -24,6 +24,12 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"join": strings.Join,
 	"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
 	"add":  func(a, b int) int { return a + b },
+	"rows": func(n int) string {
+		if n == 1 {
+			return "1 row"
+		}
+		return strconv.Itoa(n) + " rows"
+	},
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
