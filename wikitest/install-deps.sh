@@ -52,3 +52,24 @@ if ! command -v tmux >/dev/null 2>&1; then
 	need_root "tmux"
 	apt_install tmux
 fi
+
+# The console's browser tests (wikitest/browser): Debian's chromium, run
+# headless; fonts for Latin and Arabic text (DejaVu; KACST One, the
+# smallest Arabic font packaged), so that a page in Arabic renders
+# glyphs, not boxes; and poppler-utils, whose pdftotext reads back the
+# PDFs the console prints.
+have_package() {
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+browser_missing=()
+command -v chromium >/dev/null 2>&1 || browser_missing+=(chromium)
+have_package fonts-dejavu-core || browser_missing+=(fonts-dejavu-core)
+have_package fonts-kacst-one || browser_missing+=(fonts-kacst-one)
+command -v pdftotext >/dev/null 2>&1 || browser_missing+=(poppler-utils)
+if [[ ${#browser_missing[@]} -eq 0 ]]; then
+	echo "chromium, its fonts and pdftotext already installed"
+else
+	need_root "${browser_missing[*]}"
+	apt_install "${browser_missing[@]}"
+	echo "installed ${browser_missing[*]}"
+fi
