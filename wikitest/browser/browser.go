@@ -94,6 +94,10 @@ type Browser struct {
 // ends. It fails the test if chromium is not installed or does not start.
 func New(t testing.TB, opts ...Option) *Browser {
 	t.Helper()
+	if testing.Short() {
+		// As wikitest.Start: make unit runs without what make test installs.
+		t.Skip("needs Debian's chromium: run without -short (make test)")
+	}
 	c := config{width: 1280, height: 900, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(&c)
