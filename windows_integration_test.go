@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,5 +201,57 @@ func TestWindowsCtrlCStopsThenQuits(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 		t.Errorf("exit %d, want %d:\n%s", code, exitInterrupted, stderr.String())
+	}
+}
+
+// Started as Explorer starts a program on a double-click — no arguments,
+// a console of its own — the Windows build opens the organizer's
+// console in the browser (here a stand-in that records the address),
+// which serves the page, and ends on the page's Quit.
+func TestWindowsDoubleClickOpensTheConsole(t *testing.T) {
+	b := newWineBox(t)
+	build := exec.Command("go", "build", "-o", filepath.Join(b.dir, "recordurl.exe"), "./testdata/recordurl")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the stand-in browser: %v\n%s", err, out)
+	}
+	// wine start /unix: a console made for the program alone, as
+	// Explorer makes one.
+	unixExe := "/tmp/" + filepath.Base(b.dir) + "/mwprovision.exe"
+	cmd := exec.Command("bash", "wikitest/trixie.sh", "wine", "start", "/unix", unixExe)
+	cmd.Env = append(os.Environ(), "MWPROVISION_BROWSER="+b.path("recordurl.exe"), "MWPROVISION_TEST_URL_OUT="+b.path("url.txt"))
+	// No pipes: the program started keeps its output handles for as
+	// long as it runs.
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("wine start: %v", err)
+	}
+	running := func() bool { return exec.Command("pgrep", "-f", regexp.QuoteMeta(b.exe)).Run() == nil }
+	t.Cleanup(func() {
+		if running() {
+			exec.Command("pkill", "-f", regexp.QuoteMeta(b.exe)).Run()
+		}
+	})
+	var open string
+	if !poll(2*time.Minute, nil, func() bool {
+		data, err := os.ReadFile(filepath.Join(b.dir, "url.txt"))
+		open = string(data)
+		return err == nil && open != ""
+	}) {
+		t.Fatalf("the program opened no browser (running: %t)", running())
+	}
+	m := regexp.MustCompile(`^(http://127\.0\.0\.1:\d+)/\?token=[0-9a-f]{64}$`).FindStringSubmatch(open)
+	if m == nil {
+		t.Fatalf("the browser was asked to open %q, not the console's address", open)
+	}
+	c := &uiConsole{URL: m[1], Open: open}
+	p := c.page(t)
+	page := text(p.get(c.URL + "/"))
+	if !strings.Contains(page, "Connect to the wiki") {
+		t.Fatalf("the console's page:\n%s", page)
+	}
+	t.Logf("the console of a double-click: %s", page[:min(len(page), 300)])
+	p.post("/quit", url.Values{})
+	if !poll(time.Minute, nil, func() bool { return !running() }) {
+		t.Errorf("the program still runs a minute after Quit")
 	}
 }

@@ -34,7 +34,7 @@ inside() {
 	local pass=()
 	while IFS='=' read -r name _; do
 		pass+=("$name=${!name}")
-	done < <(env | grep '^MWPROVISION_TEST_' || true)
+	done < <(env | grep -E '^MWPROVISION_(TEST_[A-Z_]*|BROWSER)=' || true)
 	chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive WINEDEBUG=-all WINEPREFIX=/tmp/wineprefix "${pass[@]}" \
 		sh -c 'cd "$0" && exec "$@"' "${IN_DIR:-/}" "$@"
