@@ -6,7 +6,7 @@ BIN := bin/mwprovision
 DEMO_DIR := .demo
 DEMO_PORT ?= 8089
 
-.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint licenses codex bench demo demo-stop clean
+.PHONY: all build test other-systems dist unit fuzz-short wiki-deps mediawiki-1.43 lint licenses codex bench demo demo-stop clean screenshots
 
 all: build
 
@@ -158,6 +158,14 @@ wiki-deps:
 # MediaWiki 1.43 LTS and PHP 8.4 (and Wine 10), in a Debian trixie chroot.
 mediawiki-1.43:
 	bash wikitest/trixie.sh ensure
+
+# The console's screenshots in docs/images, taken by its browser test
+# against a real wiki.
+screenshots: wiki-deps
+	rm -rf build/screenshots && mkdir -p build/screenshots
+	MWPROVISION_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestConsoleInTheBrowser$$' .
+	for f in build/screenshots/TestConsoleInTheBrowser_console-*.png; do \
+	  cp "$$f" docs/images/$${f#build/screenshots/TestConsoleInTheBrowser_}; done
 
 # A disposable local MediaWiki with samples/accounts.csv provisioned into it.
 demo: wiki-deps build
