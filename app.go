@@ -50,7 +50,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
 		return exitInterrupted
-	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted), errors.Is(err, errSaveInterrupted):
+	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted), errors.Is(err, errSaveInterrupted), errors.Is(err, errInterruptedConsole):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
 	case errors.Is(err, context.Canceled):

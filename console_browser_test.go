@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
 	"github.com/mwprovision/mwprovision/wikitest/browser"
@@ -159,4 +162,59 @@ func count(rows []report.Row, st report.Status) int {
 		}
 	}
 	return n
+}
+
+// The console can be used by keyboard alone and read at 200 % zoom: every
+// control has a label, Tab reaches each of the first step's controls in
+// order, Enter in the form sends it, and a window half as wide (the same
+// page at 200 %) needs no scrolling sideways.
+func TestConsoleByKeyboardAndAtTwiceTheZoom(t *testing.T) {
+	dir := t.TempDir()
+	c := startUI(t, dir)
+	b := browser.New(t, browser.WindowSize(640, 900))
+	b.Navigate(c.Open)
+	b.WaitText("h1", "mwprovision")
+	b.Upload("The sign-up sheet (CSV: a form's or a spreadsheet's export)", writeSheet(t, t.TempDir(), "s.csv", signupForm))
+	b.ClickButton("Read the sheet")
+	b.WaitText("#sheet-counts", "7 rows")
+
+	var unlabelled []string
+	b.Eval(`[...document.querySelectorAll("input:not([type=hidden]), select, textarea, button, a[href]")]
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.textContent || "").trim())
+		.map(e => e.outerHTML.slice(0, 120))`, &unlabelled)
+	if len(unlabelled) > 0 {
+		t.Errorf("controls without a label: %q", unlabelled)
+	}
+	var overflow int
+	b.Eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
+	if overflow > 0 {
+		t.Errorf("at 200 %% (640 px) the page is %d px wider than the window", overflow)
+	}
+	t.Logf("screenshot %s", b.Screenshot("console-zoom"))
+
+	var wide []string
+	b.Eval(`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+		.map(e => e.tagName + "." + e.className + "#" + e.id).slice(0, 10)`, &wide)
+	if len(wide) > 0 {
+		t.Logf("wider than the window: %q", wide)
+	}
+
+	// Tab from the top of a freshly loaded page through the first step.
+	var order []string
+	b.Navigate(c.URL + "/")
+	b.WaitText("h1", "mwprovision")
+	for i := 0; i < 8; i++ {
+		b.Run("press Tab", chromedp.KeyEvent(kb.Tab))
+		var id string
+		b.Eval(`document.activeElement.id || document.activeElement.textContent.trim()`, &id)
+		order = append(order, id)
+	}
+	if want := []string{"Quit", "api", "user", "password"}; !slices.Equal(order[:4], want) {
+		t.Errorf("Tab reaches %q, want %q first", order, want)
+	}
+	// Enter in a field sends its form: here the connect step, which says
+	// what is wrong with an address that is no wiki.
+	b.Run("focus the address", chromedp.Focus(chromedp.CSS("#api")))
+	b.Run("type an address and Enter", chromedp.SendKeys(chromedp.CSS("#api"), "ftp://nowhere"+kb.Enter))
+	b.WaitText("#connect", "is not the address of a wiki")
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
 )
 
@@ -424,5 +425,47 @@ func TestConsoleRunIsTheCommandLinesRun(t *testing.T) {
 	}
 	if want := []string{"2 created", "3 duplicate", "4 invalid", "5 created", "6 created"}; !slices.Equal(got, want) {
 		t.Errorf("after the command line resumed the console's run: %q, want %q\n%s", got, want, r.stderr)
+	}
+}
+
+// Ctrl-C ends the console as it ends a run: the run in progress stops
+// (here in the wiki's window), every row is recorded, the record is
+// committed, and the program exits 130.
+func TestConsoleCtrlCStopsTheRunThenQuits(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 30})
+	dir := t.TempDir()
+	c := startUI(t, dir)
+	p := c.page(t)
+	p.post("/connect", url.Values{"api": {w.API}, "user": {w.Limited.Login}, "password": {w.Limited.Password}})
+	p.upload("signups.csv", []byte(sprintRows("Ctrl", 5)))
+	confirm := p.post("/prepare", url.Values{"mode": {"mail"}, "workers": {"1"}, "rate": {"0"}})
+	m := digestField.FindStringSubmatch(confirm)
+	if m == nil {
+		t.Fatalf("no confirmation:\n%s", text(confirm))
+	}
+	p.post("/run", url.Values{"digest": {m[1]}})
+	results := filepath.Join(dir, "signups.results.csv")
+	if !poll(time.Minute, nil, func() bool { return len(flushedRows(results)) >= 2 }) {
+		t.Fatalf("the run did not reach the wiki's window:\n%s", text(p.get(c.URL+"/")))
+	}
+	c.stop() // Ctrl-C
+	select {
+	case code := <-c.exited:
+		c.exited <- code // for the test's cleanup
+		if code != exitInterrupted {
+			t.Errorf("exit %d, want %d:\n%s", code, exitInterrupted, c.stderr.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the console did not end a minute after Ctrl-C:\n%s", c.stderr.String())
+	}
+	rows := readResults(t, results)
+	if len(rows) != 5 || count(rows, report.Created) != 2 || count(rows, report.Pending) != 3 {
+		t.Errorf("after Ctrl-C in the window: %+v, want 2 created and 3 pending", rows)
+	}
+	if _, err := os.Stat(results + ".partial"); err == nil {
+		t.Errorf("the record was not committed: the .partial is still there")
+	}
+	if !strings.Contains(c.stderr.String(), "interrupted") {
+		t.Errorf("the console did not say it was interrupted:\n%s", c.stderr.String())
 	}
 }

@@ -271,6 +271,11 @@ func tableOf(rows []report.Row, only bool, pg int, source, api string) tableView
 	}
 	for _, r := range sel[from:min(from+pageSize, len(sel))] {
 		rv := rowView{Row: r, Problem: r.NeedsAttention()}
+		if source == "offline" && r.Status == report.WouldCreate {
+			// The results file's words name run's flag; here the button
+			// asks the wiki.
+			rv.Message = "passes every offline check"
+		}
 		if api != "" && (r.Status == report.Created || r.Status == report.Exists) && r.Canonical != "" {
 			rv.Link = strings.TrimSuffix(api, "api.php") + "index.php?title=" + url.QueryEscape("User:"+r.Canonical)
 		}
