@@ -123,7 +123,11 @@ BENCH_CMDS := \
   "$(GO) test -run '^$$' -bench 'CanonicalUsername' -benchmem ./provision/names" \
   "$(GO) test -run '^$$' -bench 'WikiCeiling' -benchtime 1x -timeout 30m ." \
   "$(GO) test -run '^$$' -bench 'ThrottleEfficiency' -benchtime 1x -timeout 30m ." \
-  "$(GO) test -run '^$$' -bench 'DryRunOnline100k' -benchtime 1x -timeout 60m ."
+  "$(GO) test -run '^$$' -bench 'DryRunOnline100k' -benchtime 1x -timeout 60m ." \
+  "$(GO) test -run '^$$' -bench 'ConsoleSheets' -benchtime 1x ." \
+  "$(GO) test -run '^$$' -bench 'ConsoleSheetOnScreen' -benchtime 3x ." \
+  "$(GO) test -run '^$$' -bench 'ProgressLatency' -benchtime 2000x ./provision/console" \
+  "$(GO) test -run '^$$' -bench 'ConsoleRunVsCommandLine' -benchtime 2x -timeout 20m ."
 bench:
 	@rm -f bench.out; for c in $(BENCH_CMDS); do echo "$$c"; bash -c "$$c" | tee -a bench.out || exit 1; done
 	@{ \
@@ -136,7 +140,11 @@ bench:
 	    /^BenchmarkEngineRun100k/ { printf "| 1 | tool cost: 100,000 rows, whole pipeline, API answering at once | >= 20,000 rows/s, < 60 MB RSS | %.0f rows/s, %.1f allocs/row, %.1f MB peak RSS |\n", m("rows/s"), m("allocs/row"), m("peak-RSS-MB") } \
 	    /^BenchmarkDryRunOffline1M/ { printf "| 2 | offline dry run, 1,000,000 rows (the built binary) | < 10 s, < 150 MB RSS | %.2f s, %.0f MB peak RSS |\n", m("s/run"), m("peak-RSS-MB") } \
 	    /^BenchmarkThrottleEfficiency/ { printf "| 4 | throttle 3 per 20 s, limited creator, 12 rows | <= 1.15 x minimum | %.1f s for a %.0f s minimum: %.3f x |\n", m("wall-s"), m("minimum-s"), m("ratio") } \
-	    /^BenchmarkDryRunOnline100k/ { printf "| 5 | online dry run, 100,000 names, default flags next to --rate 0 | <= 2 x | %.1f s vs %.1f s: %.2f x |\n", m("default-s"), m("rate0-s"), m("ratio") }' bench.out; \
+	    /^BenchmarkDryRunOnline100k/ { printf "| 5 | online dry run, 100,000 names, default flags next to --rate 0 | <= 2 x | %.1f s vs %.1f s: %.2f x |\n", m("default-s"), m("rate0-s"), m("ratio") } \
+	    /^BenchmarkConsoleSheetOnScreen/ { printf "| 6 | console: a 10,000-row sheet, from the click to its offline table on screen (headless chromium) | < 2 s | %.2f s |\n", m("on-screen-10k-s") } \
+	    /^BenchmarkConsoleSheets/ { printf "| 7 | console (the built binary): a 100,000-row sheet uploaded, paged and filtered | usable, < 250 MB RSS | %.2f s to its page (10,000 rows: %.2f s), %.3f s a page, %.1f MB peak RSS |\n", m("upload-100k-s"), m("upload-10k-s"), m("page-100k-s"), m("peak-RSS-MB") } \
+	    /^BenchmarkProgressLatency/ { printf "| 8 | console: from the engine's report to the page's event stream | <= 1 s | median %.3f ms, max %.1f ms |\n", m("median-ms"), m("max-ms") } \
+	    /^BenchmarkConsoleRunVsCommandLine/ { printf "| 9 | console run next to the command line's, real MediaWiki, 200 accounts, 4 workers, twice each | >= 0.95 x | %.2f vs %.2f acct/s: %.2f x |\n", m("console-acct/s"), m("cli-acct/s"), m("ratio") }' bench.out; \
 	  awk '/^BenchmarkWikiCeiling/ { split($$1, a, "/"); set=a[2]; for (i=1;i<=NF;i++) { if ($$(i+1)=="tool-acct/s") t=$$i; if ($$(i+1)=="ceiling-acct/s") c=$$i } \
 	       if (t>bt[set]) bt[set]=t; if (c>bc[set]) bc[set]=c } \
 	       END { for (s in bt) printf "| 3 | real MediaWiki, %s: best of workers 1/2/4/8 | >= 0.95 x ceiling | %.2f acct/s vs ceiling %.2f acct/s: %.2f x |\n", s, bt[s], bc[s], bt[s]/bc[s] }' bench.out; \

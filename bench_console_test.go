@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mwprovision/mwprovision/wikitest"
+	"github.com/mwprovision/mwprovision/wikitest/browser"
 )
 
 // bigSheet is a sheet of n rows, every tenth with a problem to show.
@@ -118,4 +119,28 @@ func BenchmarkConsoleRunVsCommandLine(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/cli.Seconds(), "cli-acct/s")
 	b.ReportMetric(float64(n*b.N)/con.Seconds(), "console-acct/s")
 	b.ReportMetric(cli.Seconds()/con.Seconds(), "ratio")
+}
+
+// In a real browser: from the click on "Read the sheet" with a
+// 10,000-row sheet chosen to its offline table on screen.
+func BenchmarkConsoleSheetOnScreen(b *testing.B) {
+	dir := b.TempDir()
+	path := writeSheet(b, b.TempDir(), "rows10000.csv", string(bigSheet(10_000)))
+	c := startUI(b, dir)
+	br := browser.New(b)
+	br.Navigate(c.Open)
+	br.WaitText("h1", "mwprovision")
+	var took time.Duration
+	for i := 0; i < b.N; i++ {
+		br.Navigate(c.URL + "/")
+		br.Upload("The sign-up sheet (CSV: a form's or a spreadsheet's export)", path)
+		start := time.Now()
+		br.ClickButton("Read the sheet")
+		br.WaitText("#table", "Participant 000100")
+		took += time.Since(start)
+		if got := br.Text("#sheet-counts"); !strings.Contains(got, "10000 rows: 9000 pass") {
+			b.Fatalf("the sheet's counts: %q", got)
+		}
+	}
+	b.ReportMetric(took.Seconds()/float64(b.N), "on-screen-10k-s")
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/mwprovision/mwprovision/provision/job"
 )
 
-func testServer(t *testing.T) (*Server, *httptest.Server) {
+func testServer(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	s, err := New(context.Background(), Config{Dir: t.TempDir(), Version: "test",
