@@ -37,6 +37,7 @@ const signupForm = "Timestamp,Wiki username,Email address,Your name as you want 
 // holds exactly the confirmed accounts, each created once, and the
 // private answer is nowhere on it.
 func TestConsoleInTheBrowser(t *testing.T) {
+	t.Parallel() // mostly waiting for the wiki's window
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 3, ThrottleSeconds: 12})
 	dir := t.TempDir()
 	form := writeSheet(t, t.TempDir(), "Event sign-up (Responses).csv", signupForm)

@@ -432,6 +432,7 @@ func TestConsoleRunIsTheCommandLinesRun(t *testing.T) {
 // (here in the wiki's window), every row is recorded, the record is
 // committed, and the program exits 130.
 func TestConsoleCtrlCStopsTheRunThenQuits(t *testing.T) {
+	t.Parallel() // mostly waiting for the wiki's window
 	w := wikitest.Start(t, wikitest.Options{ThrottleCount: 2, ThrottleSeconds: 30})
 	dir := t.TempDir()
 	c := startUI(t, dir)
