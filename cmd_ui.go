@@ -89,12 +89,13 @@ func serveConsole(ctx context.Context, s *streams, listen, dir string, browse, a
 	case err := <-served:
 		return err
 	}
-	// A run in progress stops as at Ctrl-C and writes its record; the
-	// page's last requests are answered.
-	con.Wait()
+	// The page's last requests are answered first — none can start a
+	// run once the console ends — then a run in progress, stopped as at
+	// Ctrl-C, writes its record.
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)
+	con.Wait()
 	if ctx.Err() != nil {
 		return errInterruptedConsole
 	}

@@ -470,3 +470,77 @@ func TestConsoleCtrlCStopsTheRunThenQuits(t *testing.T) {
 		t.Errorf("the console did not say it was interrupted:\n%s", c.stderr.String())
 	}
 }
+
+// What an organizer does wrong, or twice, leaves the console whole: a
+// password typed for one wiki is never sent to another; a sheet whose
+// username column has another name offers the column choice; an option
+// the run refuses is said in its step and corrected there; two clicks on
+// Review prepare one run; a sheet with nothing to send is recorded at
+// once, every row, as run records it.
+func TestConsoleHoldsUnderAnOrganizersMistakes(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	other := newRecordingProxy(t, w.URL) // another wiki, as far as the console knows
+	dir := t.TempDir()
+	c := startUI(t, dir)
+	p := c.page(t)
+	p.post("/connect", url.Values{"api": {w.API}, "user": {w.Bulk.Login}, "password": {w.Bulk.Password}})
+
+	// The same login on another wiki, the password field left empty.
+	page := text(p.post("/connect", url.Values{"api": {other.API}, "user": {w.Bulk.Login}}))
+	if !strings.Contains(page, "a password typed for another wiki or login is never sent to this one") {
+		t.Errorf("connecting to another wiki without its password:\n%s", page)
+	}
+	if secrets, actions := other.secrets(), other.actions(); len(secrets) > 0 || actions["login"] > 0 || actions["clientlogin"] > 0 {
+		t.Errorf("the other wiki received %d secrets, actions %v", len(secrets), actions)
+	}
+	p.post("/connect", url.Values{"api": {w.API}, "user": {w.Bulk.Login}, "password": {w.Bulk.Password}})
+
+	// A username column under another name: the choice is offered.
+	page = text(p.upload("anmeldungen.csv", []byte("Benutzername,E-Mail\nMistake One,m1@example.org\nMistake Two,m2@example.org\n")))
+	if !strings.Contains(page, "Which column feeds each field") {
+		t.Fatalf("a sheet without a username column offers no column choice:\n%s", page)
+	}
+	page = text(p.post("/columns", url.Values{"username": {"=Benutzername"}, "email": {"=E-Mail"}}))
+	if !strings.Contains(page, "2 rows: 2 pass the offline checks") {
+		t.Fatalf("after choosing the columns:\n%s", page)
+	}
+
+	// confirmed without an expiry: refused in the options' step, then
+	// corrected there.
+	page = text(p.post("/prepare", url.Values{"mode": {"mail"}, "groups": {"confirmed"}, "workers": {"1"}, "rate": {"0"}}))
+	if !strings.Contains(page, "expiry") || strings.Contains(page, "Create 2 accounts") {
+		t.Errorf("confirmed without an expiry:\n%s", page)
+	}
+	// Two clicks on Review at once: one run is prepared, the other click
+	// is told the console is busy; neither leaves the record locked.
+	done := make(chan string, 2)
+	for range 2 {
+		go func() {
+			done <- text(p.post("/prepare", url.Values{"mode": {"mail"}, "workers": {"1"}, "rate": {"0"}}))
+		}()
+	}
+	a, b := <-done, <-done
+	if !strings.Contains(a+b, "Create 2 accounts") {
+		t.Fatalf("two clicks on Review prepared nothing:\n%s\n%s", a, b)
+	}
+	page = text(p.post("/prepare", url.Values{"mode": {"mail"}, "workers": {"1"}, "rate": {"0"}}))
+	m := digestField.FindStringSubmatch(p.get(c.URL + "/"))
+	if !strings.Contains(page, "Create 2 accounts") || m == nil {
+		t.Fatalf("preparing again:\n%s", page)
+	}
+	p.post("/run", url.Values{"digest": {m[1]}})
+	p.waitRun(time.Minute)
+
+	// Nothing to send: every row recorded, at once, no confirmation.
+	p.upload("none.csv", []byte("username,email\nBad#one,b1@example.org\nBad|two,b2@example.org\n"))
+	p.post("/prepare", url.Values{"mode": {"mail"}, "workers": {"1"}, "rate": {"0"}})
+	page = text(p.waitRun(time.Minute))
+	rows := readResults(t, filepath.Join(dir, "none.results.csv"))
+	if len(rows) != 2 || count(rows, report.Invalid) != 2 {
+		t.Errorf("a sheet with nothing to send: %+v\n%s", rows, page)
+	}
+	rows = readResults(t, filepath.Join(dir, "anmeldungen.results.csv"))
+	if count(rows, report.Created) != 2 {
+		t.Errorf("the prepared run: %+v", rows)
+	}
+}

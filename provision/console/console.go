@@ -92,20 +92,25 @@ type Server struct {
 	cfg    Config
 	token  string // in the opening address
 	cookie string // what the token is exchanged for
-	csrf   string // in every form
-	hosts  []string
-	mux    *http.ServeMux
-	ctx    context.Context
-	quit   context.CancelFunc
+	// cookieName is the session cookie's, with the console's port:
+	// browsers send 127.0.0.1's cookies to every port, and two consoles
+	// must not replace each other's.
+	cookieName string
+	// anyHost: the console listens on every address (0.0.0.0, [::]),
+	// as asked: a request may name any of them.
+	anyHost bool
+	port    string
+	csrf    string // in every form
+	hosts   []string
+	mux     *http.ServeMux
+	ctx     context.Context
+	quit    context.CancelFunc
 
 	mu sync.Mutex
 	st state
 	// running is the chain that goes on in the background, if any.
 	wg sync.WaitGroup
 }
-
-// cookieName is the console's session cookie.
-const cookieName = "mwprovision-console"
 
 // New makes the console of cfg for the listener's address addr
 // (host:port): the pages accept that Host, and localhost, 127.0.0.1 and
@@ -118,11 +123,15 @@ func New(ctx context.Context, cfg Config, addr string) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = pacer.SystemClock{}
 	}
-	_, port, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, token: secret(), cookie: secret(), csrf: secret(), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, token: secret(), cookie: secret(), csrf: secret(), mux: http.NewServeMux(),
+		cookieName: "mwprovision-console-" + port, port: port}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		s.anyHost = true
+	}
 	s.ctx, s.quit = context.WithCancel(ctx)
 	s.hosts = []string{addr, net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("localhost", port), net.JoinHostPort("::1", port)}
 	s.st.form = cfg.Defaults
@@ -160,7 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	if !slices.Contains(s.hosts, strings.ToLower(r.Host)) {
+	if !s.hostOK(r.Host) {
 		refuse(w, http.StatusMisdirectedRequest, "This is the mwprovision console of another address: open the address mwprovision printed.")
 		return
 	}
@@ -169,11 +178,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(w, http.StatusForbidden, "This address's token is not this console's: open the address mwprovision printed when it started.")
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: s.cookie, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(s.cookieName)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.cookie)) != 1 {
 		refuse(w, http.StatusForbidden, "Open the console through the address mwprovision printed when it started (it holds the console's token).")
 		return
@@ -195,6 +204,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// hostOK reports whether a request names the console's own address (a
+// page whose name was rebound to 127.0.0.1 names its own).
+func (s *Server) hostOK(host string) bool {
+	host = strings.ToLower(host)
+	if s.anyHost {
+		_, port, err := net.SplitHostPort(host)
+		return err == nil && port == s.port
+	}
+	return slices.Contains(s.hosts, host)
 }
 
 // sameOrigin reports whether a request that changes something comes from
@@ -237,4 +257,7 @@ func static() http.Handler {
 	return http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
 }
 
-var errBusy = errors.New("a run is in progress: stop it, or wait for it to end")
+var (
+	errBusy   = errors.New("the console is busy with the wiki (a run, a check, or preparing one): wait for it to end, or stop it")
+	errEnding = errors.New("the console is ending")
+)

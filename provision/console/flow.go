@@ -38,6 +38,13 @@ type state struct {
 	prepared *prepared
 	// task is the run or check going on, or the last one.
 	task *task
+	// working says what goes on with the wiki now, outside any lock
+	// (connecting, preparing a run, starting a check): one thing at a
+	// time, so that no two of them race to change the state.
+	working string
+	// secretFor is the wiki and login the secret in form was typed for:
+	// it is sent nowhere else.
+	secretFor string
 	// notice is the last error, shown in the step it belongs to.
 	notice, noticeStep string
 	// quit: the organizer quit.
@@ -56,6 +63,7 @@ type sheetState struct {
 	Plan    *provision.Plan
 	Rows    []report.Row // offline verdicts
 	Headers []string
+	Key     string // checkKey of the verdicts
 }
 
 func (s *Server) routes() {
@@ -94,35 +102,65 @@ func (s *Server) step(name string, action func(r *http.Request) error) http.Hand
 	}
 }
 
-// busy reports whether a run or check goes on; called with mu held.
-func (s *Server) busyLocked() bool { return s.st.task != nil && !s.st.task.ended() }
+// busyLocked reports whether a run or check goes on, or the console is
+// working with the wiki; called with mu held.
+func (s *Server) busyLocked() bool {
+	return s.st.working != "" || s.st.task != nil && !s.st.task.ended()
+}
+
+// claim starts a long action (one that talks to the wiki without the
+// lock held): it returns what ends it, or errBusy while another goes on.
+func (s *Server) claim(what string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.ctx.Err() != nil:
+		return nil, errEnding
+	case s.busyLocked():
+		return nil, errBusy
+	}
+	s.st.working = what
+	return func() {
+		s.mu.Lock()
+		s.st.working = ""
+		s.mu.Unlock()
+	}, nil
+}
+
+// secretKey is what a secret is typed for: a wiki and a login.
+func secretKey(api, user string) string { return api + "\x00" + user }
 
 func (s *Server) connect(r *http.Request) error {
-	s.mu.Lock()
-	if s.busyLocked() {
-		s.mu.Unlock()
-		return errBusy
+	release, err := s.claim("connecting")
+	if err != nil {
+		return err
 	}
-	f := s.st.form
+	defer release()
+	s.mu.Lock()
+	f, secretFor := s.st.form, s.st.secretFor
 	s.mu.Unlock()
 	f.Contact = strings.TrimSpace(r.PostFormValue("contact"))
 	f.User = strings.TrimSpace(r.PostFormValue("user"))
-	// A secret field left empty keeps the secret typed before: the page
-	// never holds it.
-	if p := r.PostFormValue("password"); p != "" {
-		f.Password = p
-	}
-	if t := strings.TrimSpace(r.PostFormValue("oauth")); t != "" {
-		f.OAuthToken, f.Password, f.User = t, "", ""
-	} else if f.User != "" {
-		f.OAuthToken = ""
-	}
 	ua := "mwprovision/" + s.cfg.Version
 	api, err := job.FindAPI(r.Context(), s.cfg.HTTP(1), r.PostFormValue("api"), ua, time.Minute)
 	if err != nil {
 		return err
 	}
 	f.API = api
+	// A secret field left empty keeps the secret typed before — the page
+	// never holds it — but only for the wiki and login it was typed for.
+	password, token := r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("oauth"))
+	switch {
+	case token != "":
+		f.OAuthToken, f.Password, f.User = token, "", ""
+	case password != "":
+		f.Password, f.OAuthToken = password, ""
+	case secretFor != secretKey(f.API, f.User):
+		f.Password, f.OAuthToken = "", ""
+		if f.User != "" {
+			return fmt.Errorf("type the bot password of %s for %s: a password typed for another wiki or login is never sent to this one", f.User, f.API)
+		}
+	}
 	f.DryRun = true
 	set, err := s.cfg.Setup(f)
 	if err != nil {
@@ -144,6 +182,7 @@ func (s *Server) connect(r *http.Request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.form.API, s.st.form.User, s.st.form.Password, s.st.form.OAuthToken, s.st.form.Contact = f.API, f.User, f.Password, f.OAuthToken, f.Contact
+	s.st.secretFor = secretKey(f.API, f.User)
 	s.st.conn = conn
 	s.dropPreparedLocked()
 	if s.st.sheet != nil {
@@ -252,22 +291,34 @@ func (s *Server) save(name string, data []byte) (string, error) {
 }
 
 // readSheetLocked reads the sheet name of the folder offline, by the
-// wiki's rules when connected: the columns and every row's verdict.
+// wiki's rules when connected: the columns and every row's verdict. It
+// reads with the chosen columns and password mode only — options a later
+// step checks (groups, rate) never stop a sheet from being read — and,
+// resuming, with the earlier runs' record.
 func (s *Server) readSheetLocked(ctx context.Context, name string) error {
 	path := filepath.Join(s.cfg.Dir, name)
-	f := s.st.form
-	f.Sheet, f.DryRun, f.Resume, f.API, f.User, f.Password, f.OAuthToken = path, true, false, "", "", "", ""
+	f := Form{Sheet: path, DryRun: true, Columns: s.st.form.Columns, MailPassword: s.st.form.MailPassword,
+		Workers: 1, Rate: "0", Resume: s.st.form.Resume}
+	hdr, _ := headers(path)
+	s.st.sheet = &sheetState{Name: name, Path: path, Headers: hdr}
 	set, err := s.cfg.Setup(f)
 	if err != nil {
 		return err
 	}
 	o := set.Job
+	o.Resume = false // the dry run's own record is not the one resumed
 	site, err := job.AskSite(ctx, o, nil, s.cfg.Clock)
 	if err != nil {
 		return err
 	}
 	if s.st.conn != nil {
 		site = s.st.conn.Site
+	}
+	var prev *report.Previous
+	if s.st.form.Resume {
+		if prev, err = report.ReadPrevious(resultsOf(path)); err != nil {
+			return err
+		}
 	}
 	fh, err := os.Open(path)
 	if err != nil {
@@ -278,9 +329,8 @@ func (s *Server) readSheetLocked(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := job.ReadPlan(ctx, o, site, nil, sheet.File(fh, fi.Size()), s.cfg.Clock.Now().UTC().Truncate(time.Second))
+	plan, err := job.ReadPlan(ctx, o, site, prev, sheet.File(fh, fi.Size()), s.cfg.Clock.Now().UTC().Truncate(time.Second))
 	if err != nil {
-		s.st.sheet = &sheetState{Name: name, Path: path}
 		return sheetErr(name, err)
 	}
 	mem := &memorySink{}
@@ -288,9 +338,31 @@ func (s *Server) readSheetLocked(ctx context.Context, name string) error {
 	if _, err := eng.Run(ctx, plan, nil, mem); err != nil {
 		return err
 	}
-	hdr, _ := headers(path)
-	s.st.sheet = &sheetState{Name: name, Path: path, Plan: plan, Rows: mem.rows, Headers: hdr}
+	s.st.sheet.Plan, s.st.sheet.Rows = plan, mem.rows
+	s.st.sheet.Key = checkKey(name, s.st.form.Columns, s.st.form.MailPassword, s.connAPI())
 	return nil
+}
+
+// resultsOf is the results file of a run of the sheet at path, as run
+// names it.
+func resultsOf(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".results.csv"
+}
+
+// connAPI is the wiki connected to, or "".
+func (s *Server) connAPI() string {
+	if s.st.conn == nil {
+		return ""
+	}
+	return s.st.conn.API
+}
+
+// checkKey says what a dry run checked: a sheet, read with these columns
+// in this password mode, against this wiki (or none). A check's answers
+// are shown for the sheet only while the key is the same.
+func checkKey(name string, cols map[string]string, mail bool, api string) string {
+	b, _ := json.Marshal(cols)
+	return fmt.Sprintf("%s|%s|%t|%s", name, b, mail, api)
 }
 
 // sheetErr names the sheet in an error about it.
@@ -372,6 +444,7 @@ type prepared struct {
 	conf   job.Confirmation
 	digest string
 	t      *task
+	sheet  string // its name in the folder
 }
 
 // digestOf is the fingerprint of a confirmation, with the sheet's.
@@ -399,25 +472,34 @@ func (s *Server) cancelPrepared(*http.Request) error {
 }
 
 // prepare runs the chain up to the confirmation, for the options asked.
+// A run that sends nothing (every row a problem, or done before) needs no
+// confirmation: it starts at once and records every row, as run does.
 func (s *Server) prepare(r *http.Request) error {
+	release, err := s.claim("preparing")
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.mu.Lock()
-	if s.busyLocked() {
+	s.dropPreparedLocked()
+	// The options first: a sheet that no longer reads because of an
+	// earlier answer is read again with these.
+	if err := s.formOptionsLocked(r); err != nil {
 		s.mu.Unlock()
-		return errBusy
+		return err
 	}
 	if s.st.conn == nil || s.st.conn.Creator == nil {
 		s.mu.Unlock()
 		return errors.New("connect to the wiki with the creator's bot password first")
 	}
-	if s.st.sheet == nil || s.st.sheet.Plan == nil {
+	if s.st.sheet == nil {
 		s.mu.Unlock()
-		return errors.New("choose a sheet that reads first")
+		return errors.New("choose the sheet first")
 	}
-	if err := s.formOptionsLocked(r); err != nil {
+	if err := s.readSheetLocked(r.Context(), s.st.sheet.Name); err != nil {
 		s.mu.Unlock()
 		return err
 	}
-	s.dropPreparedLocked()
 	f := s.st.form
 	f.Sheet, f.DryRun = s.st.sheet.Path, false
 	s.mu.Unlock()
@@ -429,12 +511,30 @@ func (s *Server) prepare(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	conf := job.Confirm(set.Job, t.site, t.prev, t.plan, t.creator, t.existing)
-	p := &prepared{conf: conf, t: t}
-	p.digest = digestOf(conf, t)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if t.plan.Counts.ToSend() == 0 {
+		return s.startLocked(t)
+	}
+	conf := job.Confirm(set.Job, t.site, t.prev, t.plan, t.creator, t.existing)
+	p := &prepared{conf: conf, t: t, sheet: filepath.Base(set.Sheet)}
+	p.digest = digestOf(conf, t)
 	s.st.prepared = p
+	return nil
+}
+
+// startLocked runs t in the background, as the console's task.
+func (s *Server) startLocked(t *task) error {
+	if s.ctx.Err() != nil {
+		t.abandon()
+		return errEnding
+	}
+	s.st.task = t
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t.run(s.ctx)
+	}()
 	return nil
 }
 
@@ -451,23 +551,18 @@ func (s *Server) run(r *http.Request) error {
 		return errBusy
 	}
 	s.st.prepared = nil
-	s.st.task = p.t
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		p.t.run(s.ctx)
-	}()
-	return nil
+	return s.startLocked(p.t)
 }
 
-// check runs the dry run against the wiki, in the background: the table
-// then shows the wiki's verdicts.
+// check runs the dry run, in the background: against the wiki when
+// connected (the table then shows the wiki's verdicts), else offline.
 func (s *Server) check(r *http.Request) error {
-	s.mu.Lock()
-	if s.busyLocked() {
-		s.mu.Unlock()
-		return errBusy
+	release, err := s.claim("checking")
+	if err != nil {
+		return err
 	}
+	defer release()
+	s.mu.Lock()
 	if s.st.sheet == nil || s.st.sheet.Plan == nil {
 		s.mu.Unlock()
 		return errors.New("choose a sheet that reads first")
@@ -475,9 +570,11 @@ func (s *Server) check(r *http.Request) error {
 	s.dropPreparedLocked()
 	f := s.st.form
 	f.Sheet, f.DryRun, f.Resume = s.st.sheet.Path, true, false
+	f.AddGroups, f.GroupExpiry, f.Workers, f.Rate = "", "", 1, "0"
 	if s.st.conn == nil {
-		f.API = ""
+		f.API, f.User, f.Password, f.OAuthToken = "", "", "", ""
 	}
+	key := s.st.sheet.Key
 	s.mu.Unlock()
 	set, err := s.cfg.Setup(f)
 	if err != nil {
@@ -487,15 +584,10 @@ func (s *Server) check(r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	t.key = key
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.st.task = t
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t.run(s.ctx)
-	}()
-	return nil
+	return s.startLocked(t)
 }
 
 func (s *Server) stop(*http.Request) error {
@@ -521,11 +613,10 @@ func (s *Server) resume(r *http.Request) error {
 		return errBusy
 	}
 	s.dropPreparedLocked()
-	if err := s.readSheetLocked(r.Context(), name); err != nil {
-		return err
-	}
+	// Another sheet's column choices are not this one's.
+	s.st.form.Columns = nil
 	s.st.form.Resume = true
-	return nil
+	return s.readSheetLocked(r.Context(), name)
 }
 
 // earlierRun is a run recorded in the folder: a sheet with a results file.

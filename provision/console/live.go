@@ -44,6 +44,10 @@ type task struct {
 	eng      *provision.Engine
 	creator  *provision.Creator
 	existing *provision.Existing
+	// existingErr: which accounts exist already could not be learned.
+	existingErr error
+	// key is what a check checked (checkKey).
+	key      string
 	file     *os.File
 	log      *zap.Logger
 	closeLog func()
@@ -67,16 +71,18 @@ type task struct {
 // begin takes the steps of a run up to its confirmation: the record, the
 // wiki, the earlier runs, the plan, the engine, the creator, the existing
 // accounts. An error leaves nothing open.
-func (s *Server) begin(ctx context.Context, set Setup, kind taskKind) (t *task, err error) {
+func (s *Server) begin(ctx context.Context, set Setup, kind taskKind) (*task, error) {
 	o := set.Job
-	t = &task{kind: kind, set: set, clock: s.cfg.Clock, explain: s.cfg.Explain, started: s.cfg.Clock.Now(),
+	t := &task{kind: kind, set: set, clock: s.cfg.Clock, explain: s.cfg.Explain, started: s.cfg.Clock.Now(),
 		phase: "ready", counts: map[report.Status]int{}, changed: make(chan struct{})}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
+	ok := false
 	defer func() {
-		if err != nil {
+		if !ok {
 			t.abandon()
 		}
 	}()
+	var err error
 	if t.rec, err = report.OpenRecord(o.Out, o.Resume); err != nil {
 		return nil, err
 	}
@@ -107,9 +113,10 @@ func (s *Server) begin(ctx context.Context, set Setup, kind taskKind) (t *task, 
 	if t.creator, err = job.Preflight(ctx, o, t.eng, t.plan, t.log); err != nil {
 		return nil, err
 	}
-	if t.existing, err = job.FindExisting(ctx, o, t.eng, t.plan, t.creator, t.log); err != nil {
-		return nil, err
-	}
+	// As on the command line, existing accounts that cannot be looked up
+	// are no reason to stop: they are added to the groups too.
+	t.existing, t.existingErr = job.FindExisting(ctx, o, t.eng, t.plan, t.creator, t.log)
+	ok = true
 	return t, nil
 }
 

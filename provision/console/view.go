@@ -87,18 +87,20 @@ type rowView struct {
 }
 
 type sheetView struct {
-	Name     string
-	Columns  []colChoice
-	Counts   provision.PlanCounts
-	Warnings []string
-	Table    tableView
-	Checked  bool // the table shows the wiki's verdicts
-	Resume   bool
+	Name, Key string
+	Columns   []colChoice
+	Counts    provision.PlanCounts
+	Warnings  []string
+	Table     tableView
+	Checked   bool // the table shows a dry run's verdicts
+	Resume    bool
+	Read      bool // the sheet reads: its counts and table are known
 }
 
 type confirmView struct {
 	C        job.Confirmation
 	Digest   string
+	Sheet    string
 	Warnings []string
 	Existing int
 }
@@ -134,7 +136,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		v.Sheet = s.sheetView(sh, only, pg)
 	}
 	if p := s.st.prepared; p != nil {
-		v.Confirm = &confirmView{C: p.conf, Digest: p.digest}
+		v.Confirm = &confirmView{C: p.conf, Digest: p.digest, Sheet: p.sheet}
+		if err := p.t.existingErr; err != nil {
+			v.Confirm.Warnings = append(v.Confirm.Warnings, "Which accounts exist already could not be learned ("+s.cfg.Explain(err)+"); those that do are added to the groups too.")
+		}
 		for _, wn := range p.conf.Warnings {
 			if line := s.cfg.Warning(wn); line != "" {
 				v.Confirm.Warnings = append(v.Confirm.Warnings, line)
@@ -148,8 +153,9 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if t != nil {
 		tv := t.view(only, pg)
-		if t.kind == kindCheck && v.Sheet != nil && t.set.Sheet == filepath.Join(s.cfg.Dir, v.Sheet.Name) && tv.Phase == "done" && tv.Failure == "" {
-			// The wiki's dry run replaces the offline verdicts.
+		if t.kind == kindCheck && v.Sheet != nil && t.key == v.Sheet.Key && tv.Phase == "done" && tv.Failure == "" {
+			// The dry run of this very sheet, columns and wiki replaces
+			// the offline verdicts.
 			v.Sheet.Table, v.Sheet.Checked = tv.Table, true
 		}
 		v.Task = tv
@@ -200,14 +206,16 @@ func (s *Server) connView(c *connection) *connView {
 }
 
 func (s *Server) sheetView(sh *sheetState, only bool, pg int) *sheetView {
-	sv := &sheetView{Name: sh.Name, Resume: s.st.form.Resume}
-	if sh.Plan == nil {
-		return sv
-	}
-	sv.Counts = sh.Plan.Counts
+	sv := &sheetView{Name: sh.Name, Key: sh.Key, Resume: s.st.form.Resume, Read: sh.Plan != nil}
 	used := map[string]provision.ColumnUse{}
-	for _, c := range sh.Plan.Preview.Columns {
-		used[c.Field] = c
+	if sh.Plan != nil {
+		sv.Counts = sh.Plan.Counts
+		for _, c := range sh.Plan.Preview.Columns {
+			used[c.Field] = c
+		}
+	}
+	if len(sh.Headers) == 0 {
+		return sv
 	}
 	for _, field := range sheet.Fields {
 		cc := colChoice{Field: field, Chosen: "auto", Options: sh.Headers}
@@ -221,6 +229,10 @@ func (s *Server) sheetView(sh *sheetState, only bool, pg int) *sheetView {
 			cc.Chosen = "=" + col
 		}
 		sv.Columns = append(sv.Columns, cc)
+	}
+	if sh.Plan == nil {
+		// The sheet did not read: the columns are what to choose.
+		return sv
 	}
 	for _, wn := range job.SheetWarnings(job.Options{MailPassword: s.st.form.MailPassword}, sh.Plan) {
 		if line := s.cfg.Warning(wn); line != "" {
@@ -301,7 +313,10 @@ func (t *task) view(only bool, pg int) *taskView {
 			}
 		}
 		source := "run"
-		if t.kind == kindCheck {
+		switch {
+		case t.kind == kindCheck && t.set.Job.API == "":
+			source = "offline"
+		case t.kind == kindCheck:
 			source = "check"
 		}
 		tv.Table = tableOf(rows, only, pg, source, t.set.Job.API)
