@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"html"
 	"context"
 	"fmt"
 	"io"
@@ -149,10 +150,13 @@ func (p *page) send(req *http.Request) string {
 	return string(b)
 }
 
-// text is a page's text without its markup, spaces folded.
-func text(html string) string {
-	s := regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(html, " ")
-	return strings.Join(strings.Fields(s), " ")
+// text is a page's text without its markup, spaces folded, as a person
+// reads it: inline elements (a name in <bdi>, <strong>, a link) run on
+// with the words around them.
+func text(page string) string {
+	s := regexp.MustCompile(`(?s)</?(bdi|strong|a)\b[^>]*>`).ReplaceAllString(page, "")
+	s = regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(s, " ")
+	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }
 
 var digestField = regexp.MustCompile(`name="digest" value="([0-9a-f]+)"`)

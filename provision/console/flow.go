@@ -22,6 +22,7 @@ import (
 	"unicode"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/i18n"
 	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
@@ -49,6 +50,8 @@ type state struct {
 	notice, noticeStep string
 	// quit: the organizer quit.
 	quit bool
+	// lang is the language chosen on the page ("": the browser's).
+	lang string
 }
 
 type connection struct {
@@ -81,6 +84,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /stop", s.step("run", s.stop))
 	s.mux.HandleFunc("POST /resume", s.step("run", s.resume))
 	s.mux.HandleFunc("POST /quit", s.quitConsole)
+	s.mux.HandleFunc("POST /lang", s.step("connect", s.chooseLanguage))
 }
 
 // step runs a form's action and sends the browser back to the page, at
@@ -655,6 +659,18 @@ func (s *Server) earlierRuns() []earlierRun {
 	return runs
 }
 
+// chooseLanguage sets the console's language, one of those shipped.
+func (s *Server) chooseLanguage(r *http.Request) error {
+	l := r.PostFormValue("lang")
+	if !i18n.Known(l) {
+		return fmt.Errorf("no language %q", l)
+	}
+	s.mu.Lock()
+	s.st.lang = l
+	s.mu.Unlock()
+	return nil
+}
+
 func (s *Server) quitConsole(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.busyLocked() {
@@ -663,7 +679,8 @@ func (s *Server) quitConsole(w http.ResponseWriter, r *http.Request) {
 	s.st.quit = true
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pages.ExecuteTemplate(w, "quit.html", nil)
+	l := s.language(r)
+	_ = pages.ExecuteTemplate(w, "quit.html", map[string]any{"L": l, "Lang": string(l.Lang), "Dir": i18n.Dir(string(l.Lang))})
 	// The page is sent first; then the program ends.
 	if fl, ok := w.(http.Flusher); ok {
 		fl.Flush()

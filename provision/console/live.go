@@ -63,7 +63,8 @@ type task struct {
 	runStart time.Time
 	ranFor   time.Duration
 	end      *job.End
-	failure  string // what ended the run, in words
+	failure  error // what ended the run; nil when it ended by itself
+	stopped  bool  // the organizer stopped it (or Ctrl-C)
 	version  int
 	changed  chan struct{}
 }
@@ -169,13 +170,13 @@ func (t *task) finished(end *job.End, err error) {
 	t.phase, t.end, t.ranFor = "done", end, t.clock.Now().Sub(t.runStart)
 	switch {
 	case err != nil:
-		t.failure = t.explain(err)
+		t.failure = err
 	case end.Stopped != nil:
-		t.failure = t.explain(end.Stopped)
+		t.failure = end.Stopped
 	case errors.Is(end.Err, provision.ErrInterrupted):
-		t.failure = "stopped: the rows not yet decided are pending; Resume continues the run"
+		t.stopped = true
 	case end.Err != nil:
-		t.failure = t.explain(end.Err)
+		t.failure = end.Err
 	}
 	t.pause = nil
 	t.bumpLocked()
@@ -251,7 +252,7 @@ func (s tee) Write(rows ...report.Row) error {
 
 func (s tee) Sent(name string, at time.Time) error { return s.f.Sent(name, at) }
 
-// progress is what the page's live view shows.
+// progress is what the page's live view shows, in its language.
 type progress struct {
 	Kind    string         `json:"kind"`
 	Phase   string         `json:"phase"`
@@ -259,23 +260,20 @@ type progress struct {
 	Done    int            `json:"done"`
 	Counts  map[string]int `json:"counts"`
 	Pending int            `json:"pending"`
-	// PauseUntil is when the wiki's pause ends (RFC 3339), PauseWhy why,
-	// Window the wiki's throttle window in seconds, when it said.
-	PauseUntil string `json:"pause_until,omitempty"`
-	PauseWhy   string `json:"pause_why,omitempty"`
-	Window     int    `json:"window,omitempty"`
-	Limit      int    `json:"limit,omitempty"`
-	// ETA is the estimated seconds to the end, when it can be estimated.
-	ETA     int    `json:"eta,omitempty"`
-	Failure string `json:"failure,omitempty"`
-	Version int    `json:"version"`
+	// Text says the progress; PauseText the wiki's pause, with the time
+	// left, while it lasts.
+	Text      string `json:"text"`
+	PauseText string `json:"pause_text,omitempty"`
+	Failure   string `json:"failure,omitempty"`
+	Version   int    `json:"version"`
+	paused    bool
 }
 
-func (t *task) progress() (progress, <-chan struct{}) {
+func (t *task) progress(l lang) (progress, <-chan struct{}) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := progress{Kind: "run", Phase: t.phase, Total: t.plan.Counts.Rows, Done: len(t.rows), Counts: map[string]int{},
-		Failure: t.failure, Version: t.version}
+		Version: t.version}
 	if t.kind == kindCheck {
 		p.Kind = "check"
 	}
@@ -283,17 +281,37 @@ func (t *task) progress() (progress, <-chan struct{}) {
 		p.Counts[string(st)] = n
 	}
 	p.Pending = p.Total - p.Done
+	if c := l.counts(t.counts); c != "" {
+		p.Text = l.Text("progress-status", l.Lang.Number(p.Done), l.Lang.Number(p.Total), c, l.Lang.Number(p.Pending))
+	} else {
+		p.Text = l.Text("progress-status-none", l.Lang.Number(p.Done), l.Lang.Number(p.Total), l.Lang.Number(p.Pending))
+	}
 	now := t.clock.Now()
-	if t.pause != nil && t.pause.Until.After(now) {
-		p.PauseUntil, p.PauseWhy = t.pause.Until.UTC().Format(time.RFC3339), t.pause.Why
-		p.Window, p.Limit = int(t.pause.Throttle.Length.Seconds()), t.pause.Throttle.Count
+	if t.phase == "stopping" {
+		p.Text = l.Text("progress-join", p.Text, l.Text("progress-stopping"))
 	}
 	if toSend := t.plan.Counts.ToSend(); t.sent > 0 && t.phase == "running" && toSend > t.sent {
 		per := now.Sub(t.runStart) / time.Duration(t.sent)
-		p.ETA = int((per * time.Duration(toSend-t.sent)).Seconds())
-		if p.PauseUntil != "" {
-			p.ETA += int(t.pause.Until.Sub(now).Seconds())
+		eta := per * time.Duration(toSend-t.sent)
+		if t.pause != nil && t.pause.Until.After(now) {
+			eta += t.pause.Until.Sub(now)
 		}
+		p.Text = l.Text("progress-join", p.Text, l.Text("progress-eta", l.duration(eta)))
+	}
+	if t.pause != nil && t.pause.Until.After(now) && t.phase == "running" {
+		p.paused = true
+		left := l.duration(t.pause.Until.Sub(now))
+		if w := t.pause.Throttle; w.Count > 0 {
+			p.PauseText = l.Text("progress-throttle", w.Count, l.duration(w.Length), left)
+		} else {
+			p.PauseText = l.Text("progress-pause", t.pause.Why, left)
+		}
+	}
+	switch {
+	case t.stopped:
+		p.Failure = l.Text("end-stopped")
+	case t.failure != nil:
+		p.Failure = t.explain(t.failure)
 	}
 	return p, t.changed
 }
@@ -302,6 +320,7 @@ func (t *task) progress() (progress, <-chan struct{}) {
 // server-sent events: at once when the engine reports, a comment every
 // 15 s to keep the stream open; the stream ends with the task.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	l := s.language(r)
 	s.mu.Lock()
 	t := s.st.task
 	s.mu.Unlock()
@@ -316,13 +335,21 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer keep.Stop()
 	last := -1
 	quitting := s.ctx.Done()
+	// While the wiki's pause lasts, its countdown is sent each second.
+	second := time.NewTicker(time.Second)
+	defer second.Stop()
+	var tick <-chan time.Time
 	for {
-		p, changed := t.progress()
-		if p.Version != last {
+		p, changed := t.progress(l)
+		if p.Version != last || p.paused {
 			b, _ := json.Marshal(p)
 			fmt.Fprintf(w, "id: %s\ndata: %s\n\n", strconv.Itoa(p.Version), b)
 			fl.Flush()
 			last = p.Version
+		}
+		tick = nil
+		if p.paused {
+			tick = second.C
 		}
 		if p.Phase == "done" {
 			fmt.Fprint(w, "event: end\ndata: {}\n\n")
@@ -331,6 +358,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-changed:
+		case <-tick:
 		case <-keep.C:
 			fmt.Fprint(w, ": still here\n\n")
 			fl.Flush()

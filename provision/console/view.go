@@ -10,26 +10,21 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mwprovision/mwprovision/provision"
+	"github.com/mwprovision/mwprovision/provision/i18n"
 	"github.com/mwprovision/mwprovision/provision/job"
 	"github.com/mwprovision/mwprovision/provision/sheet"
 	"github.com/mwprovision/mwprovision/report"
 )
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"join": strings.Join,
-	"date": func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
-	"add":  func(a, b int) int { return a + b },
-	"rows": func(n int) string {
-		if n == 1 {
-			return "1 row"
-		}
-		return strconv.Itoa(n) + " rows"
-	},
+	"bdi":    bdi,
+	"strong": strong,
+	"link":   link,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -42,9 +37,13 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 // pageSize is how many rows a table shows at once.
 const pageSize = 100
 
-// view is everything the page shows.
+// view is everything the page shows, in its language.
 type view struct {
-	CSRF, Version, Dir string
+	L                  lang
+	Lang, Dir          string
+	Languages          []langChoice
+	CSRF, Version      string
+	Folder             string
 	Notice, NoticeStep string
 	Form               Form
 	PasswordSet        bool
@@ -52,13 +51,18 @@ type view struct {
 	Sheet              *sheetView
 	Confirm            *confirmView
 	Task               *taskView
-	Runs               []earlierRun
+	Runs               []runView
 	Quit               bool
+}
+
+type langChoice struct {
+	Code, Name string
+	Chosen     bool
 }
 
 type fact struct {
 	OK   bool
-	Text string
+	Text template.HTML
 }
 
 type connView struct {
@@ -68,10 +72,13 @@ type connView struct {
 
 type colChoice struct {
 	Field, Chosen, Sample string
+	Label                 template.HTML
+	Hidden                bool
 	Options               []string
 }
 
 type tableView struct {
+	L                  lang
 	Rows               []rowView
 	Shown, Total, Page int
 	Pages              int
@@ -82,15 +89,16 @@ type tableView struct {
 
 type rowView struct {
 	report.Row
-	Link    string
-	Problem bool
+	LineText, StatusText, What string
+	Link                       string
+	Problem                    bool
 }
 
 type sheetView struct {
 	Name, Key string
 	Columns   []colChoice
 	Counts    provision.PlanCounts
-	Warnings  []string
+	Warnings  []template.HTML
 	Table     tableView
 	Checked   bool // the table shows a dry run's verdicts
 	Resume    bool
@@ -98,61 +106,70 @@ type sheetView struct {
 }
 
 type confirmView struct {
-	C        job.Confirmation
-	Digest   string
-	Sheet    string
-	Warnings []string
-	Existing int
+	C                        job.Confirmation
+	Digest, Sheet            string
+	First, Button            template.HTML
+	Columns, Reasons, Groups []template.HTML
+	Warnings                 []template.HTML
+	Existing                 int
 }
 
 type taskView struct {
-	Kind, Phase, Failure string
-	Progress             template.JS
-	Results, Sheet       string
-	Counts               []statusCount
-	Wikitext             string
-	Table                tableView
-	RanFor               string
+	Kind, Phase            string
+	Failure, Status, Pause string
+	Outcome                string
+	Progress               template.JS
+	Results, Sheet         string
+	Wikitext               string
+	Table                  tableView
 }
 
-type statusCount struct {
-	Status string
-	N      int
+type runView struct {
+	Sheet, Written, Counts string
+}
+
+// language is the console's language for a request: the one chosen on
+// the page, else the browser's.
+func (s *Server) language(r *http.Request) lang {
+	s.mu.Lock()
+	chosen := s.st.lang
+	s.mu.Unlock()
+	if chosen != "" {
+		return lang{i18n.Lang(chosen)}
+	}
+	return lang{i18n.Lang(i18n.Match(r.Header.Get("Accept-Language")))}
 }
 
 // page renders the console at its current state.
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	only := r.URL.Query().Get("only") == "problems"
 	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	l := s.language(r)
 	runs := s.earlierRuns()
 	s.mu.Lock()
-	v := view{CSRF: s.csrf, Version: s.cfg.Version, Dir: s.cfg.Dir, Notice: s.st.notice, NoticeStep: s.st.noticeStep,
-		Form: s.st.form, PasswordSet: s.st.form.Password != "" || s.st.form.OAuthToken != "", Runs: runs, Quit: s.st.quit}
+	v := view{L: l, Lang: string(l.Lang), Dir: i18n.Dir(string(l.Lang)), CSRF: s.csrf, Version: s.cfg.Version, Folder: s.cfg.Dir,
+		Notice: s.st.notice, NoticeStep: s.st.noticeStep,
+		Form: s.st.form, PasswordSet: s.st.form.Password != "" || s.st.form.OAuthToken != "", Quit: s.st.quit}
 	v.Form.Password, v.Form.OAuthToken = "", ""
+	for _, code := range i18n.Languages {
+		v.Languages = append(v.Languages, langChoice{Code: code, Name: i18n.Names[code], Chosen: code == v.Lang})
+	}
+	for _, e := range runs {
+		v.Runs = append(v.Runs, runView{Sheet: e.Sheet, Written: l.date(e.Modified) + " " + l.clock(e.Modified), Counts: l.counts(e.Counts)})
+	}
 	if c := s.st.conn; c != nil {
-		v.Conn = s.connView(c)
+		v.Conn = s.connView(l, c)
 	}
 	if sh := s.st.sheet; sh != nil {
-		v.Sheet = s.sheetView(sh, only, pg)
+		v.Sheet = s.sheetView(l, sh, only, pg)
 	}
 	if p := s.st.prepared; p != nil {
-		v.Confirm = &confirmView{C: p.conf, Digest: p.digest, Sheet: p.sheet}
-		if err := p.t.existingErr; err != nil {
-			v.Confirm.Warnings = append(v.Confirm.Warnings, "Which accounts exist already could not be learned ("+s.cfg.Explain(err)+"); those that do are added to the groups too.")
-		}
-		for _, wn := range p.conf.Warnings {
-			if line := s.cfg.Warning(wn); line != "" {
-				v.Confirm.Warnings = append(v.Confirm.Warnings, line)
-			}
-		}
-		if p.conf.Existing != nil {
-			v.Confirm.Existing = p.conf.Existing.Count
-		}
+		v.Confirm = s.confirmView(l, p)
 	}
 	t := s.st.task
 	s.mu.Unlock()
 	if t != nil {
-		tv := t.view(only, pg)
+		tv := t.view(l, only, pg)
 		if t.kind == kindCheck && v.Sheet != nil && t.key == v.Sheet.Key && tv.Phase == "done" && tv.Failure == "" {
 			// The dry run of this very sheet, columns and wiki replaces
 			// the offline verdicts.
@@ -166,46 +183,113 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang)
 	_, _ = w.Write(b.Bytes())
 }
 
-func (s *Server) connView(c *connection) *connView {
-	cv := &connView{API: c.API, Lang: c.Site.Names.Lang}
-	cr := c.Creator
-	if cr == nil {
-		cv.Facts = append(cv.Facts, fact{false, "No creator: the sheet's names can be checked against the wiki, but nothing can be created. Give a bot password to create accounts."})
-		return cv
-	}
-	cv.Wiki, cv.Creator = cr.SiteName, cr.Name
-	cv.Facts = append(cv.Facts, fact{true, cr.Name + " may create accounts here, with no CAPTCHA to solve."})
-	if cr.NoRateLimit {
-		cv.Facts = append(cv.Facts, fact{true, "The wiki's limit of accounts per IP address does not apply to " + cr.Name + " (it holds noratelimit)."})
-	} else {
-		limit := "its limit is not known until the wiki first refuses"
-		if cr.Wikimedia {
-			limit = "on Wikimedia wikis, 6 accounts a day"
+func (s *Server) confirmView(l lang, p *prepared) *confirmView {
+	c := p.conf
+	cv := &confirmView{C: c, Digest: p.digest, Sheet: p.sheet}
+	if len(c.First) > 0 {
+		first := bdi(l.List(c.First))
+		if c.Accounts > len(c.First) {
+			first = l.T("console-c-more", first)
 		}
-		cv.Facts = append(cv.Facts, fact{false, "The wiki's limit of accounts per IP address applies to " + cr.Name + " (" + limit +
-			"): a run waits for each window. To lift it, ask for the event coordinator or account creator right, or for a temporary exception for the event's address."})
+		cv.First = first
 	}
-	if cr.Blocked != "" {
-		cv.Facts = append(cv.Facts, fact{false, cr.Name + " " + cr.Blocked + "; the block lets it create accounts."})
+	for _, col := range c.Columns {
+		h := l.T("console-c-column", fieldLabel(l, col.Field), bdi(col.Column))
+		switch {
+		case col.Hidden:
+			h += " " + l.T("console-col-hidden")
+		case col.Sample != "":
+			h += " (" + bdi(col.Sample) + ")"
+		}
+		cv.Columns = append(cv.Columns, h)
+	}
+	for _, r := range c.Reasons {
+		cv.Reasons = append(cv.Reasons, l.T("console-c-reason-column", bdi(r.Reason), l.T("console-rows", r.Rows), bdi(c.ReasonColumn)))
+	}
+	if len(c.Reasons) == 0 || c.WithoutReason > 0 {
+		rows := c.WithoutReason
+		if len(c.Reasons) == 0 {
+			rows = c.Accounts
+		}
+		cv.Reasons = append(cv.Reasons, l.T("console-c-reason-rest", bdi(c.Reason), l.T("console-rows", rows)))
+	}
+	for _, g := range c.Groups {
+		if g.Until.IsZero() {
+			cv.Groups = append(cv.Groups, l.T("console-c-group-forever", bdi(g.Group), l.T("console-rows", g.Rows)))
+		} else {
+			cv.Groups = append(cv.Groups, l.T("console-c-group-until", bdi(g.Group), l.date(g.Until), l.T("console-rows", g.Rows)))
+		}
 	}
 	switch {
-	case len(cr.Addable) > 0:
-		cv.Facts = append(cv.Facts, fact{true, "It may add accounts to these groups: " + strings.Join(cr.Addable, ", ") + "."})
-	case cr.AddableWhy != "":
-		cv.Facts = append(cv.Facts, fact{false, "It may add accounts to no group: " + cr.AddableWhy})
+	case c.Grant:
+		cv.Button = l.T("console-add-groups", c.Accounts)
+	case c.Accounts == 0:
+		cv.Button = l.T("console-add-groups", c.ToGrant)
 	default:
-		cv.Facts = append(cv.Facts, fact{true, "It may add accounts to no group."})
+		cv.Button = l.T("console-create", c.Accounts)
 	}
-	if len(c.Site.DecidesAtCreation) > 0 {
-		cv.Facts = append(cv.Facts, fact{false, "The wiki runs " + strings.Join(c.Site.DecidesAtCreation, " and ") + ", which judges an account only when it is created: the check cannot foresee it."})
+	if p.t.existingErr != nil {
+		cv.Warnings = append(cv.Warnings, l.T("warn-existing-unknown"))
+	}
+	for _, wn := range c.Warnings {
+		if h := l.warning(wn); h != "" {
+			cv.Warnings = append(cv.Warnings, h)
+		}
+	}
+	if c.Existing != nil {
+		cv.Existing = c.Existing.Count
 	}
 	return cv
 }
 
-func (s *Server) sheetView(sh *sheetState, only bool, pg int) *sheetView {
+// fieldLabel is a field's name in the language.
+func fieldLabel(l lang, field string) template.HTML {
+	if key, ok := fieldKeys[field]; ok {
+		return l.T(key)
+	}
+	return bdi(field)
+}
+
+func (s *Server) connView(l lang, c *connection) *connView {
+	cv := &connView{API: c.API, Lang: c.Site.Names.Lang}
+	cr := c.Creator
+	if cr == nil {
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-no-creator")})
+		return cv
+	}
+	who := bdi(cr.Name)
+	cv.Wiki, cv.Creator = cr.SiteName, cr.Name
+	cv.Facts = append(cv.Facts, fact{true, l.T("fact-can-create", who)})
+	switch {
+	case cr.NoRateLimit:
+		cv.Facts = append(cv.Facts, fact{true, l.T("fact-noratelimit", who)})
+	case cr.Wikimedia:
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-throttle-wikimedia", who)})
+	default:
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-throttle", who)})
+	}
+	if cr.Blocked != "" {
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-blocked", who, bdi(cr.Blocked))})
+	}
+	switch {
+	case len(cr.Addable) > 0:
+		cv.Facts = append(cv.Facts, fact{true, l.T("fact-groups", bdi(l.List(cr.Addable)))})
+	case cr.AddableWhy != "":
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-no-groups-grants")})
+	default:
+		cv.Facts = append(cv.Facts, fact{true, l.T("fact-no-groups")})
+	}
+	if len(c.Site.DecidesAtCreation) > 0 {
+		cv.Facts = append(cv.Facts, fact{false, l.T("fact-decides-at-creation", bdi(l.List(c.Site.DecidesAtCreation)))})
+	}
+	return cv
+}
+
+func (s *Server) sheetView(l lang, sh *sheetState, only bool, pg int) *sheetView {
 	sv := &sheetView{Name: sh.Name, Key: sh.Key, Resume: s.st.form.Resume, Read: sh.Plan != nil}
 	used := map[string]provision.ColumnUse{}
 	if sh.Plan != nil {
@@ -218,12 +302,9 @@ func (s *Server) sheetView(sh *sheetState, only bool, pg int) *sheetView {
 		return sv
 	}
 	for _, field := range sheet.Fields {
-		cc := colChoice{Field: field, Chosen: "auto", Options: sh.Headers}
+		cc := colChoice{Field: field, Label: fieldLabel(l, field), Chosen: "auto", Options: sh.Headers}
 		if c, ok := used[field]; ok {
-			cc.Sample = c.Sample
-			if c.Hidden {
-				cc.Sample = "(hidden)"
-			}
+			cc.Sample, cc.Hidden = c.Sample, c.Hidden
 		}
 		if col, ok := s.st.form.Columns[field]; ok {
 			cc.Chosen = "=" + col
@@ -235,25 +316,21 @@ func (s *Server) sheetView(sh *sheetState, only bool, pg int) *sheetView {
 		return sv
 	}
 	for _, wn := range job.SheetWarnings(job.Options{MailPassword: s.st.form.MailPassword}, sh.Plan) {
-		if line := s.cfg.Warning(wn); line != "" {
-			sv.Warnings = append(sv.Warnings, line)
+		if h := l.warning(wn); h != "" {
+			sv.Warnings = append(sv.Warnings, h)
 		}
 	}
-	sv.Table = s.table(sh.Rows, only, pg, "offline")
+	sv.Table = tableOf(l, sh.Rows, only, pg, "offline", s.connAPI())
 	return sv
 }
 
-// table is one page of rows, filtered.
-func (s *Server) table(rows []report.Row, only bool, pg int, source string) tableView {
-	var api string
-	if s.st.conn != nil {
-		api = s.st.conn.API
-	}
-	return tableOf(rows, only, pg, source, api)
-}
+// duplicateLine is the line a duplicate row repeats, from its message
+// (rows carry it only in words).
+var duplicateLine = regexp.MustCompile(`repeats line (\d+)`)
 
-func tableOf(rows []report.Row, only bool, pg int, source, api string) tableView {
-	tv := tableView{Total: len(rows), OnlyProblems: only, Source: source}
+// tableOf is one page of rows, filtered, in the language.
+func tableOf(l lang, rows []report.Row, only bool, pg int, source, api string) tableView {
+	tv := tableView{L: l, Total: len(rows), OnlyProblems: only, Source: source}
 	var sel []report.Row
 	if only {
 		for _, r := range rows {
@@ -282,11 +359,17 @@ func tableOf(rows []report.Row, only bool, pg int, source, api string) tableView
 		tv.Next = q(tv.Page + 1)
 	}
 	for _, r := range sel[from:min(from+pageSize, len(sel))] {
-		rv := rowView{Row: r, Problem: r.NeedsAttention()}
+		rv := rowView{Row: r, Problem: r.NeedsAttention(), LineText: l.Lang.Number(r.Line)}
+		rv.StatusText = l.Text(statusKeys[r.Status][0])
+		first := 0
+		if m := duplicateLine.FindStringSubmatch(r.Message); m != nil {
+			first, _ = strconv.Atoi(m[1])
+		}
+		rv.What = l.RowMessage(string(r.Status), r.Code, r.Message, first)
 		if source == "offline" && r.Status == report.WouldCreate {
 			// The results file's words name run's flag; here the button
 			// asks the wiki.
-			rv.Message = "passes every offline check"
+			rv.What = l.Text("row-would-create")
 		}
 		if api != "" && (r.Status == report.Created || r.Status == report.Exists) && r.Canonical != "" {
 			rv.Link = strings.TrimSuffix(api, "api.php") + "index.php?title=" + url.QueryEscape("User:"+r.Canonical)
@@ -296,22 +379,21 @@ func tableOf(rows []report.Row, only bool, pg int, source, api string) tableView
 	return tv
 }
 
-func (t *task) view(only bool, pg int) *taskView {
-	p, _ := t.progress()
+func (t *task) view(l lang, only bool, pg int) *taskView {
+	p, _ := t.progress(l)
 	b, _ := json.Marshal(p)
-	tv := &taskView{Kind: p.Kind, Phase: p.Phase, Failure: p.Failure, Progress: template.JS(b),
+	tv := &taskView{Kind: p.Kind, Phase: p.Phase, Failure: p.Failure, Status: p.Text, Pause: p.PauseText, Progress: template.JS(b),
 		Results: filepath.Base(t.set.Job.Out), Sheet: filepath.Base(t.set.Sheet)}
 	t.mu.Lock()
 	rows := t.rows
 	ranFor := t.ranFor
 	t.mu.Unlock()
 	if p.Phase == "done" {
-		tv.RanFor = ranFor.Round(time.Second).String()
-		for _, st := range report.Statuses {
-			if n := p.Counts[string(st)]; n > 0 {
-				tv.Counts = append(tv.Counts, statusCount{string(st), n})
-			}
+		counts := map[report.Status]int{}
+		for st, n := range p.Counts {
+			counts[report.Status(st)] = n
 		}
+		tv.Outcome = l.Text("console-outcome", l.counts(counts), l.duration(ranFor))
 		source := "run"
 		switch {
 		case t.kind == kindCheck && t.set.Job.API == "":
@@ -319,7 +401,7 @@ func (t *task) view(only bool, pg int) *taskView {
 		case t.kind == kindCheck:
 			source = "check"
 		}
-		tv.Table = tableOf(rows, only, pg, source, t.set.Job.API)
+		tv.Table = tableOf(l, rows, only, pg, source, t.set.Job.API)
 		if t.kind == kindRun {
 			var w bytes.Buffer
 			_ = report.Write(&w, rows, report.FormatWikitext, t.set.Job.Out)

@@ -65,12 +65,16 @@ func load() map[string]map[string]string {
 			if err != nil {
 				continue // a language may lack a part: English stands in
 			}
-			m := map[string]string{}
+			var m map[string]any
 			if err := json.Unmarshal(b, &m); err != nil {
 				panic(fmt.Sprintf("%s: %v", name, err))
 			}
 			delete(m, "@metadata")
-			for k, v := range m {
+			for k, raw := range m {
+				v, ok := raw.(string)
+				if !ok {
+					panic(fmt.Sprintf("%s: the message %s is not a string", name, k))
+				}
 				if _, twice := c[lang][k]; twice {
 					panic(fmt.Sprintf("%s: the key %s is in another folder too", name, k))
 				}
