@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
-	"html"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
