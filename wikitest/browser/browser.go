@@ -236,14 +236,21 @@ func (b *Browser) PageText() string {
 // returns the text it shows (innerText).
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	return Get(b, fmt.Sprintf("read the text of %s", sel), chromedp.Text(chromedp.CSS(sel)))
+	return Plain(Get(b, fmt.Sprintf("read the text of %s", sel), chromedp.Text(chromedp.CSS(sel))))
 }
+
+// Plain is s with its no-break and narrow no-break spaces as spaces: how
+// Text reads a page, and how to compare a message with it.
+func Plain(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
 
 // WaitText waits until the first element that the CSS selector sel
 // matches shows text (innerText) containing substring.
 func (b *Browser) WaitText(sel, substring string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e && e.innerText.includes(%s) ? e : null })()`,
+	// Spaces of every kind (a French no-break space before a colon) are
+	// compared as spaces.
+	js := fmt.Sprintf(`(() => { const norm = s => s.replace(/\s+/g, " "), e = document.querySelector(%s);
+		return e && norm(e.innerText).includes(norm(%s)) ? e : null })()`,
 		jsString(sel), jsString(substring))
 	b.Run(fmt.Sprintf("wait until %s shows %q", sel, substring), chromedp.Query(chromedp.JSPath(js)))
 }
@@ -254,7 +261,7 @@ func (b *Browser) WaitText(sel, substring string) {
 func (b *Browser) ClickButton(label string) {
 	b.t.Helper()
 	js := fmt.Sprintf(`(() => {
-	const want = %s, norm = s => (s || "").replace(/\s+/g, " ").trim();
+	const norm = s => (s || "").replace(/\s+/g, " ").trim(), want = norm(%s);
 	return [...document.querySelectorAll('button, input[type=submit], input[type=button], input[type=reset], [role=button]')]
 		.find(e => e.checkVisibility() && !e.disabled && e.getAttribute("aria-disabled") !== "true" &&
 			(norm(e.innerText || e.value) === want || norm(e.getAttribute("aria-label")) === want)) || null;
@@ -267,7 +274,7 @@ func (b *Browser) ClickButton(label string) {
 // collapsed), or else whose aria-label does; visible only, if visible.
 func field(label string, visible bool) chromedp.JSPath {
 	return chromedp.JSPath(fmt.Sprintf(`(() => {
-	const want = %s, visible = %t, norm = s => (s || "").replace(/\s+/g, " ").trim();
+	const norm = s => (s || "").replace(/\s+/g, " ").trim(), want = norm(%s), visible = %t;
 	const text = l => { const c = l.cloneNode(true); c.querySelectorAll("input, select, textarea, button").forEach(x => x.remove()); return norm(c.textContent); };
 	const ok = e => e && (!visible || e.checkVisibility());
 	for (const l of document.querySelectorAll("label"))
