@@ -65,12 +65,18 @@ func load() map[string]map[string]string {
 			if err != nil {
 				continue // a language may lack a part: English stands in
 			}
-			m := map[string]string{}
+			// Every value is a message but @metadata, an object (its
+			// authors), as in MediaWiki's files.
+			m := map[string]json.RawMessage{}
 			if err := json.Unmarshal(b, &m); err != nil {
 				panic(fmt.Sprintf("%s: %v", name, err))
 			}
 			delete(m, "@metadata")
-			for k, v := range m {
+			for k, raw := range m {
+				var v string
+				if err := json.Unmarshal(raw, &v); err != nil {
+					panic(fmt.Sprintf("%s: the message %s is not a string: %v", name, k, err))
+				}
 				if _, twice := c[lang][k]; twice {
 					panic(fmt.Sprintf("%s: the key %s is in another folder too", name, k))
 				}
