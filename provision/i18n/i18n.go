@@ -262,9 +262,12 @@ func (l Lang) RowMessage(status, code, msg string, firstLine int) string {
 	return l.T("row-unknown", msg)
 }
 
-// Date is a day as this language writes it: "8 December 2026".
+// Date is a day as this language writes it: "8 December 2026". The year
+// is in the language's digits, as the day is, but never grouped (not
+// "2 026").
 func (l Lang) Date(day, month, year int) string {
-	return l.T("date-format", l.Number(day), l.T(fmt.Sprintf("month-%d", month)), strconv.Itoa(year))
+	y := message.NewPrinter(tag(string(l))).Sprint(number.Decimal(year, number.NoSeparator()))
+	return l.T("date-format", l.Number(day), l.T(fmt.Sprintf("month-%d", month)), y)
 }
 
 // List joins items as this language lists them.

@@ -1,6 +1,9 @@
 package i18n
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The catalogue loads as MediaWiki writes its files — @metadata an object,
 // every other value a message — and English has the report's words.
@@ -16,5 +19,19 @@ func TestCatalogueLoads(t *testing.T) {
 	}
 	if got, want := Lang("en").T("report-rows", 2), "2 rows"; got != want {
 		t.Errorf("report-rows 2 = %q, want %q", got, want)
+	}
+}
+
+// A date's year is in the language's digits, as its day, and not grouped.
+func TestDateYear(t *testing.T) {
+	for lang, want := range map[string]string{"en": "8 December 2026", "ar": "٨ ديسمبر ٢٠٢٦"} {
+		if got := Lang(lang).Date(8, 12, 2026); got != want {
+			t.Errorf("%s: Date(8, 12, 2026) = %q, want %q", lang, got, want)
+		}
+	}
+	for _, lang := range Languages {
+		if got := Lang(lang).Date(1, 1, 2027); strings.Contains(got, "2,027") || strings.Contains(got, "2 027") || strings.Contains(got, "2.027") || strings.Contains(got, "٢٬٠٢٧") {
+			t.Errorf("%s: the year is grouped: %q", lang, got)
+		}
 	}
 }
