@@ -24,7 +24,7 @@ func TestCatalogueLoads(t *testing.T) {
 
 // A date's year is in the language's digits, as its day, and not grouped.
 func TestDateYear(t *testing.T) {
-	for lang, want := range map[string]string{"en": "8 December 2026", "ar": "٨ ديسمبر ٢٠٢٦"} {
+	for lang, want := range map[string]string{"en": "8 December 2026", "fr": "8 décembre 2026", "es": "8 de diciembre de 2026", "ar": "٨ ديسمبر ٢٠٢٦"} {
 		if got := Lang(lang).Date(8, 12, 2026); got != want {
 			t.Errorf("%s: Date(8, 12, 2026) = %q, want %q", lang, got, want)
 		}
