@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/mwprovision/mwprovision/provision/i18n"
 )
@@ -89,10 +90,21 @@ func writeMarkdown(w io.Writer, rows []Row, sum *Summary, l i18n.Lang) {
 	}
 }
 
-// mdCell keeps a value inside its Markdown table cell.
+// mdCell keeps a value inside its Markdown table cell: a pipe escaped,
+// each run of spaces and line breaks one space. A no-break space stays:
+// it breaks no cell, and French puts one before its colons.
 func mdCell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.FieldsFunc(s, breaksSpace), " ")
+}
+
+// breaksSpace reports whether r is a space a line may break at.
+func breaksSpace(r rune) bool {
+	switch r {
+	case '\u00a0', '\u2007', '\u202f': // no-break, figure and narrow no-break spaces
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // writeWikitext lists, for an event page, the accounts created and the
