@@ -8,11 +8,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/mwprovision/mwprovision/provision/i18n"
 	"github.com/mwprovision/mwprovision/report"
 )
 
 func reportCommand() *cli.Command {
-	var format, failedSheet, input string
+	var format, lang, failedSheet, input string
 	var columns cli.StringSlice
 	return &cli.Command{
 		Name:      "report",
@@ -27,10 +28,13 @@ Examples:
     mwprovision report --format markdown signups.results.csv
   The created accounts as a wikitext list for the event page
     mwprovision report --format wikitext signups.results.csv
+  The same list in French, for a French-speaking wiki
+    mwprovision report --lang fr --format wikitext signups.results.csv
   A sheet of the rows to fix (the original columns, without passwords), to run again
     mwprovision report --failed-sheet to-fix.csv --input signups.csv signups.results.csv`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: report.FormatText, Usage: "text, markdown or wikitext", Destination: &format},
+			&cli.StringFlag{Name: "lang", Value: "en", Usage: "write the report in the language `CODE`: " + report.LanguageChoice() + " (--failed-sheet, a CSV, is the same in all)", Destination: &lang},
 			&cli.StringFlag{Name: "failed-sheet", Usage: "write the rows of --input that did not end created or exists to `FILE`", Destination: &failedSheet},
 			&cli.StringFlag{Name: "input", Usage: "the sheet the results are about (`ACCOUNTS.csv`), for --failed-sheet", Destination: &input},
 			&cli.StringSliceFlag{Name: "column", Usage: "as for run: which column of --input feeds a field, `FIELD=COLUMN`", Destination: &columns},
@@ -41,6 +45,9 @@ Examples:
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("report needs exactly one results file: mwprovision report [flags] RESULTS.csv")
+			}
+			if !i18n.Known(lang) {
+				return fmt.Errorf("unknown language %q: use %s", lang, report.LanguageChoice())
 			}
 			path := c.Args().First()
 			// A run that holds the record is still deciding its rows (and
@@ -62,7 +69,7 @@ Examples:
 				return err
 			}
 			if failedSheet == "" {
-				return report.Write(c.App.Writer, rows, format, path)
+				return report.WriteIn(c.App.Writer, rows, format, path, i18n.Lang(lang))
 			}
 			if input == "" {
 				return fmt.Errorf("--failed-sheet needs --input, the sheet these results are about")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mwprovision/mwprovision/provision/i18n"
 	"github.com/mwprovision/mwprovision/report"
 )
 
@@ -70,4 +71,44 @@ func TestReportCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// --lang chooses the report's language among the four shipped: an unknown
+// code is refused before the results file is touched, naming them; French
+// wikitext takes its words and its dates from the French catalogue.
+func TestReportCommandLanguage(t *testing.T) {
+	dir := t.TempDir()
+	at := report.Timestamp{Time: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	until := time.Date(2026, 12, 8, 19, 0, 0, 0, time.UTC)
+	results := filepath.Join(dir, "s.results.csv")
+	writeResults(t, results,
+		report.Row{Line: 2, Username: "ada_lovelace", Canonical: "Ada lovelace", Status: report.Created, Attempts: 1, FinishedAt: at,
+			Groups: report.Groups{{Group: "confirmed", State: report.GrantAdded, Until: until}}},
+		report.Row{Line: 3, Username: "grace#hopper", Status: report.Invalid, Code: "forbidden-character", Message: "a username cannot contain '#'", FinishedAt: at},
+	)
+	for _, code := range []string{"de", "EN", "fr-FR", ""} {
+		t.Run("unknown "+code, func(t *testing.T) {
+			r := runCLI(t, nil, "report", "--lang", code, "--format", "wikitext", results)
+			want := "mwprovision: unknown language \"" + code + "\": use en, fr, es or ar\n"
+			if r.code != 2 || r.stdout != "" || r.stderr != want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, stderr %q", r.code, r.stdout, r.stderr, want)
+			}
+		})
+	}
+	t.Run("fr wikitext", func(t *testing.T) {
+		fr := i18n.Lang("fr")
+		held := fr.T("wikitext-group-until", "confirmed", fr.Date(8, 12, 2026))
+		want := "* [[User:Ada lovelace|Ada lovelace]] " + fr.T("wikitext-groups", held) + "\n"
+		r := runCLI(t, nil, "report", "--lang", "fr", "--format", "wikitext", results)
+		if r.code != 0 || r.stdout != want || r.stderr != "" {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 0, stdout %q", r.code, r.stdout, r.stderr, want)
+		}
+	})
+	t.Run("en is the default", func(t *testing.T) {
+		a := runCLI(t, nil, "report", results)
+		b := runCLI(t, nil, "report", "--lang", "en", results)
+		if a.code != 0 || a.stdout != b.stdout || !strings.Contains(a.stdout, "2 rows: 1 created, 1 invalid\ngroups: 1 added\n") {
+			t.Errorf("report = %q, report --lang en = %q", a.stdout, b.stdout)
+		}
+	})
 }

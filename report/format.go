@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+
+	"github.com/mwprovision/mwprovision/provision/i18n"
 )
 
 // Formats of `mwprovision report`.
@@ -13,10 +16,20 @@ const (
 	FormatWikitext = "wikitext"
 )
 
-// Write renders rows of a results file in format: text and markdown give the
-// counts per status and the rows that need attention by line; wikitext lists
-// the created accounts for an event page.
+// Write renders rows of a results file in format, in English: text and
+// markdown give the counts per status and the rows that need attention by
+// line; wikitext lists the created accounts for an event page.
 func Write(w io.Writer, rows []Row, format, resultsPath string) error {
+	return WriteIn(w, rows, format, resultsPath, English)
+}
+
+// WriteIn renders rows as Write does, in lang, one of i18n.Languages:
+// every word from its catalogue; usernames, group names, codes and the
+// results file's name as they are.
+func WriteIn(w io.Writer, rows []Row, format, resultsPath string, lang i18n.Lang) error {
+	if !i18n.Known(string(lang)) {
+		return fmt.Errorf("unknown language %q: use %s", lang, LanguageChoice())
+	}
 	sum := NewSummary()
 	for _, r := range rows {
 		sum.Add(r)
@@ -27,71 +40,79 @@ func Write(w io.Writer, rows []Row, format, resultsPath string) error {
 		for _, r := range rows {
 			p.Add(r)
 		}
-		p.Print(w, resultsPath)
-		fmt.Fprintf(w, "%s: %s\n", rowCount(sum.Total), sum.counts())
-		if g := sum.grantCounts(); g != "" {
-			fmt.Fprintf(w, "groups: %s\n", g)
-		}
+		p.PrintIn(w, resultsPath, lang)
+		sum.printCounts(w, lang)
 	case FormatMarkdown:
-		fmt.Fprintln(w, "| status | rows |")
-		fmt.Fprintln(w, "|---|---:|")
-		for _, st := range Statuses {
-			if n := sum.Counts[st]; n > 0 {
-				fmt.Fprintf(w, "| %s | %d |\n", st, n)
-			}
-		}
-		fmt.Fprintf(w, "| **total** | **%d** |\n", sum.Total)
-		if g := sum.grantCounts(); g != "" {
-			fmt.Fprintf(w, "\ngroups: %s\n", g)
-		}
-		var attention []Row
-		for _, r := range rows {
-			if r.NeedsAttention() {
-				attention = append(attention, r)
-			}
-		}
-		if len(attention) > 0 {
-			fmt.Fprintln(w)
-			fmt.Fprintln(w, "| line | username | status | code | message |")
-			fmt.Fprintln(w, "|---:|---|---|---|---|")
-			for _, r := range attention {
-				fmt.Fprintf(w, "| %d | %s | %s | %s | %s |\n", r.Line, mdCell(r.Username), r.Status, mdCell(r.Code), mdCell(r.Message))
-			}
-		}
+		writeMarkdown(w, rows, sum, lang)
 	case FormatWikitext:
-		writeWikitext(w, rows)
+		writeWikitext(w, rows, lang)
 	default:
 		return fmt.Errorf("unknown format %q: use text, markdown or wikitext", format)
 	}
 	return nil
 }
 
-// mdCell keeps a value inside its Markdown table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.Join(strings.Fields(s), " ")
+// LanguageChoice is the languages a report speaks, for a message: "en, fr,
+// es or ar".
+func LanguageChoice() string {
+	n := len(i18n.Languages)
+	return strings.Join(i18n.Languages[:n-1], ", ") + " or " + i18n.Languages[n-1]
 }
 
-// counts is "2 created, 1 invalid", or "no rows".
-func (s *Summary) counts() string {
-	var parts []string
+// writeMarkdown tables the counts per status, then the rows that need
+// attention, every cell kept in its column.
+func writeMarkdown(w io.Writer, rows []Row, sum *Summary, l i18n.Lang) {
+	fmt.Fprintf(w, "| %s | %s |\n", l.T("report-md-status"), l.T("report-md-rows"))
+	fmt.Fprintln(w, "|---|---:|")
 	for _, st := range Statuses {
-		if n := s.Counts[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		if n := sum.Counts[st]; n > 0 {
+			fmt.Fprintf(w, "| %s | %s |\n", mdCell(statusWord(l, st)), number(l, n))
 		}
 	}
-	if len(parts) == 0 {
-		return "no rows"
+	fmt.Fprintf(w, "| **%s** | **%s** |\n", l.T("report-md-total"), number(l, sum.Total))
+	if g := sum.grantCounts(l); g != "" {
+		fmt.Fprintf(w, "\n%s\n", l.T("report-groups", g))
 	}
-	return strings.Join(parts, ", ")
+	var attention []Row
+	for _, r := range rows {
+		if r.NeedsAttention() {
+			attention = append(attention, r)
+		}
+	}
+	if len(attention) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", l.T("report-md-line"), l.T("report-md-username"), l.T("report-md-status"), l.T("report-md-code"), l.T("report-md-message"))
+	fmt.Fprintln(w, "|---:|---|---|---|---|")
+	for _, r := range attention {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", number(l, r.Line), mdCell(r.Username), mdCell(statusWord(l, r.Status)), mdCell(r.Code), mdCell(rowMessage(l, r)))
+	}
+}
+
+// mdCell keeps a value inside its Markdown table cell: a pipe escaped,
+// each run of spaces and line breaks one space. A no-break space stays:
+// it breaks no cell, and French puts one before its colons.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.Join(strings.FieldsFunc(s, breaksSpace), " ")
+}
+
+// breaksSpace reports whether r is a space a line may break at.
+func breaksSpace(r rune) bool {
+	switch r {
+	case '\u00a0', '\u2007', '\u202f': // no-break, figure and narrow no-break spaces
+		return false
+	}
+	return unicode.IsSpace(r)
 }
 
 // writeWikitext lists, for an event page, the accounts created and the
 // existing ones added to groups, each with the groups it holds and until
 // when: "* [[User:Ada|Ada]] (confirmed until 8 December 2026)".
-func writeWikitext(w io.Writer, rows []Row) {
+func writeWikitext(w io.Writer, rows []Row, l i18n.Lang) {
 	for _, r := range rows {
-		held := heldGroups(r.Groups)
+		held := heldGroups(r.Groups, l)
 		if r.Status != Created && (r.Status != Exists || held == "") {
 			continue
 		}
@@ -101,15 +122,15 @@ func writeWikitext(w io.Writer, rows []Row) {
 		}
 		fmt.Fprintf(w, "* [[User:%s|%s]]", name, name)
 		if held != "" {
-			fmt.Fprintf(w, " (%s)", held)
+			fmt.Fprint(w, " "+l.T("wikitext-groups", held))
 		}
 		fmt.Fprintln(w)
 	}
 }
 
-// heldGroups says, in words, which of the groups were added or held and
-// until when: "confirmed until 8 December 2026, staff".
-func heldGroups(gs Groups) string {
+// heldGroups says, in l's words, which of the groups were added or held
+// and until when: "confirmed until 8 December 2026, staff".
+func heldGroups(gs Groups, l i18n.Lang) string {
 	var parts []string
 	for _, g := range gs {
 		switch {
@@ -118,8 +139,12 @@ func heldGroups(gs Groups) string {
 		case g.Until.IsZero():
 			parts = append(parts, g.Group)
 		default:
-			parts = append(parts, g.Group+" until "+g.Until.UTC().Format("2 January 2006"))
+			u := g.Until.UTC()
+			parts = append(parts, l.T("wikitext-group-until", g.Group, l.Date(u.Day(), int(u.Month()), u.Year())))
 		}
 	}
-	return strings.Join(parts, ", ")
+	if len(parts) == 0 {
+		return ""
+	}
+	return l.List(parts)
 }

@@ -153,3 +153,17 @@ var groupRows = func() []Row {
 		{Line: 5, Username: "Half", Canonical: "Half", Status: Created, Code: "group-not-added", Message: "not added to confirmed", Groups: Groups{{"confirmed", GrantFailed, time.Time{}}}},
 	}
 }()
+
+// A cell's line breaks and runs of spaces are one space; its no-break
+// spaces stay, as French typography puts them.
+func TestMDCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"a  b\n c\t|d":               `a b c \|d`,
+		"nom\u00a0: «\u00a0x\u00a0»": "nom\u00a0: «\u00a0x\u00a0»",
+		" 1\u202f234 ":               "1\u202f234",
+	} {
+		if got := mdCell(in); got != want {
+			t.Errorf("mdCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

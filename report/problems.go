@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/mwprovision/mwprovision/provision/i18n"
 )
 
 // Problems groups the rows that need attention by status and code, for the
@@ -48,11 +50,17 @@ func (p *Problems) Add(r Row) {
 	}
 }
 
-// Print writes the groups, most serious status first, each with its rows:
+// Print writes the groups, most serious status first, each with its rows,
+// in English (the command line's):
 //
 //	invalid: forbidden-character (2 rows)
 //	  line 14: "Jane#Doe": a username cannot contain '#'
-func (p *Problems) Print(w io.Writer, resultsPath string) {
+func (p *Problems) Print(w io.Writer, resultsPath string) { p.PrintIn(w, resultsPath, English) }
+
+// PrintIn writes the groups as Print does, in l: statuses and what is
+// wrong with each row in l's words; codes, usernames and the results
+// file's name as they are.
+func (p *Problems) PrintIn(w io.Writer, resultsPath string, l i18n.Lang) {
 	rank := map[Status]int{}
 	for i, s := range []Status{Invalid, Duplicate, NeedsManual, Failed, Pending, Exists, Created} {
 		rank[s] = i
@@ -61,20 +69,16 @@ func (p *Problems) Print(w io.Writer, resultsPath string) {
 	sort.SliceStable(keys, func(i, j int) bool { return rank[keys[i].Status] < rank[keys[j].Status] })
 	for _, k := range keys {
 		g := p.groups[k]
-		rows := "rows"
-		if g.count == 1 {
-			rows = "row"
-		}
-		title := string(k.Status)
+		title := statusWord(l, k.Status)
 		if k.Code != "" && k.Code != string(k.Status) {
 			title += ": " + k.Code
 		}
-		fmt.Fprintf(w, "%s (%d %s)\n", title, g.count, rows)
+		fmt.Fprintln(w, l.T("report-group-title", title, rowCount(l, g.count)))
 		for _, r := range g.rows {
-			fmt.Fprintf(w, "  line %d: %q: %s\n", r.Line, r.Username, r.Message)
+			fmt.Fprintln(w, l.T("report-problem-row", num(l, r.Line), quoted(r.Username), rowMessage(l, r)))
 		}
 		if more := g.count - len(g.rows); more > 0 {
-			fmt.Fprintf(w, "  … and %d more in %s\n", more, resultsPath)
+			fmt.Fprintln(w, l.T("report-more", num(l, more), resultsPath))
 		}
 	}
 }

@@ -3,8 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/mwprovision/mwprovision/provision/i18n"
 )
 
 // Summary counts the outcomes of a run.
@@ -58,11 +59,9 @@ func (s *Summary) PerSecond() float64 {
 }
 
 // Print writes the human summary: counts per status, elapsed and rate.
+// It is the command line's, in English.
 func (s *Summary) Print(w io.Writer) {
-	fmt.Fprintf(w, "%s: %s\n", rowCount(s.Total), s.counts())
-	if g := s.grantCounts(); g != "" {
-		fmt.Fprintf(w, "groups: %s\n", g)
-	}
+	s.printCounts(w, English)
 	if s.CreatedNow > 0 {
 		fmt.Fprintf(w, "elapsed %s, %.2f accounts/s\n", s.Elapsed.Round(100*time.Millisecond), s.PerSecond())
 	} else {
@@ -70,32 +69,43 @@ func (s *Summary) Print(w io.Writer) {
 	}
 }
 
-// grantStates lists the states of a group in the order summaries show
-// them, with their words there.
-var grantStates = []struct {
-	state GrantState
-	words string
-}{
-	{GrantAdded, "added"}, {GrantWould, "would be added"}, {GrantAlready, "already held as long or longer"},
-	{GrantSkipped, "skipped (autoconfirmed already)"}, {GrantFailed, "not added"}, {GrantPending, "pending"},
+// printCounts writes the counts line, "12 rows: 10 created, 2 invalid",
+// then, when a row asked for groups, the groups line, in l.
+func (s *Summary) printCounts(w io.Writer, l i18n.Lang) {
+	fmt.Fprintln(w, l.T("report-summary", rowCount(l, s.Total), s.counts(l)))
+	if g := s.grantCounts(l); g != "" {
+		fmt.Fprintln(w, l.T("report-groups", g))
+	}
+}
+
+// counts is "2 created, 1 invalid", or "no rows", in l.
+func (s *Summary) counts(l i18n.Lang) string {
+	var parts []string
+	for _, st := range Statuses {
+		if n := s.Counts[st]; n > 0 {
+			parts = append(parts, l.T(statusKeys[st].count, num(l, n)))
+		}
+	}
+	if len(parts) == 0 {
+		return l.T("report-no-rows")
+	}
+	return l.List(parts)
 }
 
 // grantCounts is "12 added, 3 already held as long or longer, 1 not
-// added", or "" when no row asked for a group.
-func (s *Summary) grantCounts() string {
+// added" in l, or "" when no row asked for a group.
+func (s *Summary) grantCounts(l i18n.Lang) string {
 	var parts []string
-	for _, st := range grantStates {
+	for _, st := range grantKeys {
 		if n := s.Grants[st.state]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, st.words))
+			parts = append(parts, l.T(st.count, num(l, n)))
 		}
 	}
-	return strings.Join(parts, ", ")
+	if len(parts) == 0 {
+		return ""
+	}
+	return l.List(parts)
 }
 
-// rowCount is "1 row", "2 rows".
-func rowCount(n int) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return fmt.Sprintf("%d rows", n)
-}
+// rowCount is "1 row", "2 rows" in l.
+func rowCount(l i18n.Lang, n int) string { return l.T("report-rows", num(l, n)) }

@@ -65,15 +65,17 @@ func load() map[string]map[string]string {
 			if err != nil {
 				continue // a language may lack a part: English stands in
 			}
-			var m map[string]any
+			// Every value is a message but @metadata, an object (its
+			// authors), as in MediaWiki's files.
+			m := map[string]json.RawMessage{}
 			if err := json.Unmarshal(b, &m); err != nil {
 				panic(fmt.Sprintf("%s: %v", name, err))
 			}
 			delete(m, "@metadata")
 			for k, raw := range m {
-				v, ok := raw.(string)
-				if !ok {
-					panic(fmt.Sprintf("%s: the message %s is not a string", name, k))
+				var v string
+				if err := json.Unmarshal(raw, &v); err != nil {
+					panic(fmt.Sprintf("%s: the message %s is not a string: %v", name, k, err))
 				}
 				if _, twice := c[lang][k]; twice {
 					panic(fmt.Sprintf("%s: the key %s is in another folder too", name, k))
@@ -260,9 +262,12 @@ func (l Lang) RowMessage(status, code, msg string, firstLine int) string {
 	return l.T("row-unknown", msg)
 }
 
-// Date is a day as this language writes it: "8 December 2026".
+// Date is a day as this language writes it: "8 December 2026". The year
+// is in the language's digits, as the day is, but never grouped (not
+// "2 026").
 func (l Lang) Date(day, month, year int) string {
-	return l.T("date-format", l.Number(day), l.T(fmt.Sprintf("month-%d", month)), strconv.Itoa(year))
+	y := message.NewPrinter(tag(string(l))).Sprint(number.Decimal(year, number.NoSeparator()))
+	return l.T("date-format", l.Number(day), l.T(fmt.Sprintf("month-%d", month)), y)
 }
 
 // List joins items as this language lists them.
