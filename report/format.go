@@ -86,7 +86,7 @@ func writeMarkdown(w io.Writer, rows []Row, sum *Summary, l i18n.Lang) {
 	fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", l.T("report-md-line"), l.T("report-md-username"), l.T("report-md-status"), l.T("report-md-code"), l.T("report-md-message"))
 	fmt.Fprintln(w, "|---:|---|---|---|---|")
 	for _, r := range attention {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", number(l, r.Line), mdCell(r.Username), mdCell(statusWord(l, r.Status)), mdCell(r.Code), mdCell(rowMessage(l, r)))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", number(l, r.Line), mdCell(r.Username), mdCell(statusWord(l, r.Status)), mdCell(r.Code), mdCell(r.MessageIn(l)))
 	}
 }
 

@@ -73,9 +73,9 @@ func quoted(s string) string {
 	return q[1 : len(q)-1]
 }
 
-// rowMessage is what is wrong with r, and what to do, in l: in English the
+// MessageIn is what is wrong with r, and what to do, in l: in English the
 // row's own message, else the catalogue's words for its code.
-func rowMessage(l i18n.Lang, r Row) string {
+func (r Row) MessageIn(l i18n.Lang) string {
 	if l == English {
 		return r.Message
 	}

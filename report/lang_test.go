@@ -419,8 +419,8 @@ func TestDuplicateOf(t *testing.T) {
 	}
 	r := Row{Status: Duplicate, Code: "duplicate", Message: "see the other one"}
 	for _, lang := range i18n.Languages {
-		if got := rowMessage(i18n.Lang(lang), r); got != r.Message {
-			t.Errorf("%s: rowMessage = %q, want the row's own", lang, got)
+		if got := r.MessageIn(i18n.Lang(lang)); got != r.Message {
+			t.Errorf("%s: MessageIn = %q, want the row's own", lang, got)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func (p *Problems) PrintIn(w io.Writer, resultsPath string, l i18n.Lang) {
 		}
 		fmt.Fprintln(w, l.T("report-group-title", title, rowCount(l, g.count)))
 		for _, r := range g.rows {
-			fmt.Fprintln(w, l.T("report-problem-row", num(l, r.Line), quoted(r.Username), rowMessage(l, r)))
+			fmt.Fprintln(w, l.T("report-problem-row", num(l, r.Line), quoted(r.Username), r.MessageIn(l)))
 		}
 		if more := g.count - len(g.rows); more > 0 {
 			fmt.Fprintln(w, l.T("report-more", num(l, more), resultsPath))

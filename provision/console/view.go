@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -324,10 +323,6 @@ func (s *Server) sheetView(l lang, sh *sheetState, only bool, pg int) *sheetView
 	return sv
 }
 
-// duplicateLine is the line a duplicate row repeats, from its message
-// (rows carry it only in words).
-var duplicateLine = regexp.MustCompile(`repeats line (\d+)`)
-
 // tableOf is one page of rows, filtered, in the language.
 func tableOf(l lang, rows []report.Row, only bool, pg int, source, api string) tableView {
 	tv := tableView{L: l, Total: len(rows), OnlyProblems: only, Source: source}
@@ -361,11 +356,7 @@ func tableOf(l lang, rows []report.Row, only bool, pg int, source, api string) t
 	for _, r := range sel[from:min(from+pageSize, len(sel))] {
 		rv := rowView{Row: r, Problem: r.NeedsAttention(), LineText: l.Lang.Number(r.Line)}
 		rv.StatusText = l.Text(statusKeys[r.Status][0])
-		first := 0
-		if m := duplicateLine.FindStringSubmatch(r.Message); m != nil {
-			first, _ = strconv.Atoi(m[1])
-		}
-		rv.What = l.RowMessage(string(r.Status), r.Code, r.Message, first)
+		rv.What = r.MessageIn(l.Lang)
 		if source == "offline" && r.Status == report.WouldCreate {
 			// The results file's words name run's flag; here the button
 			// asks the wiki.
@@ -404,7 +395,7 @@ func (t *task) view(l lang, only bool, pg int) *taskView {
 		tv.Table = tableOf(l, rows, only, pg, source, t.set.Job.API)
 		if t.kind == kindRun {
 			var w bytes.Buffer
-			_ = report.Write(&w, rows, report.FormatWikitext, t.set.Job.Out)
+			_ = report.WriteIn(&w, rows, report.FormatWikitext, t.set.Job.Out, l.Lang)
 			tv.Wikitext = w.String()
 		}
 	}
@@ -451,7 +442,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(b.Bytes())
 	case "wikitext":
 		attach(w, stem+".wikitext.txt", "text/plain")
-		_ = report.Write(w, rows, report.FormatWikitext, out)
+		_ = report.WriteIn(w, rows, report.FormatWikitext, out, s.language(r).Lang)
 	default:
 		http.NotFound(w, r)
 	}

@@ -236,7 +236,22 @@ func (b *Browser) PageText() string {
 // returns the text it shows (innerText).
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	return Plain(Get(b, fmt.Sprintf("read the text of %s", sel), chromedp.Text(chromedp.CSS(sel))))
+	// One evaluation, waiting for the element: a page that reloads between
+	// finding the element and reading it is read again.
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%s); return e ? e : null })()`, jsString(sel))
+	read := fmt.Sprintf(`document.querySelector(%s).innerText`, jsString(sel))
+	step := fmt.Sprintf("read the text of %s", sel)
+	for range 4 {
+		b.Run(step, chromedp.Query(chromedp.JSPath(js)))
+		ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](read))
+		cancel()
+		if err == nil {
+			return Plain(text)
+		}
+	}
+	b.Run(step, chromedp.Query(chromedp.JSPath(js)))
+	return Plain(Get(b, step, chromedp.Evaluate[string](read)))
 }
 
 // Plain is s with its no-break and narrow no-break spaces as spaces: how
