@@ -171,9 +171,11 @@ mediawiki-1.43:
 # against a real wiki.
 screenshots: wiki-deps
 	rm -rf build/screenshots && mkdir -p build/screenshots
-	MWPROVISION_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestConsoleInTheBrowser$$' .
+	MWPROVISION_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestConsoleIn(TheBrowser|French|Arabic)$$' .
 	for f in build/screenshots/TestConsoleInTheBrowser_console-*.png; do \
 	  cp "$$f" docs/images/$${f#build/screenshots/TestConsoleInTheBrowser_}; done
+	for f in ar-console-confirm ar-console-run-paused fr-console-sheet fr-console-results; do \
+	  cp build/screenshots/TestConsoleIn*_$$f.png docs/images/console-$${f/-console/}.png; done
 
 # A disposable local MediaWiki with samples/accounts.csv provisioned into it.
 demo: wiki-deps build
