@@ -45,7 +45,7 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, errRowsNotOK):
+	case errors.Is(err, errRowsNotOK), errors.Is(err, errCheckFailed):
 		return exitRowsNotOK
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
@@ -79,7 +79,7 @@ func newApp(s *streams, getenv func(string) string) *cli.App {
 		EnableBashCompletion: true,
 		// A --column value is one column name, commas and all.
 		DisableSliceFlagSeparator: true,
-		Commands:                  []*cli.Command{uiCommand(s), runCommand(s, getenv), grantCommand(s, getenv), reportCommand(), savePasswordCommand(s), completionCommand(), manCommand()},
+		Commands:                  []*cli.Command{uiCommand(s), runCommand(s, getenv), grantCommand(s, getenv), checkCommand(s, getenv), reportCommand(), savePasswordCommand(s), completionCommand(), manCommand()},
 		Description: `Check a sign-up sheet before an event (creates nothing):
     mwprovision run --dry-run signups.csv
     mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php signups.csv

@@ -171,6 +171,9 @@ func (s *Server) connect(r *http.Request) error {
 		return err
 	}
 	o := set.Job
+	// The password mode and the groups are the options' step's: connecting
+	// requires neither.
+	o.MailPassword, o.AddGroups = false, nil
 	site, err := job.AskSite(r.Context(), o, s.cfg.HTTP(1), s.cfg.Clock)
 	if err != nil {
 		return err

@@ -15,13 +15,14 @@ import (
 )
 
 // Connect logs in as the creator of o and learns what it may do on the
-// wiki — before any sheet is read: the console's first step. It asks for
-// the groups the creator may add, and does not require the wiki to mail
-// passwords (the run checks that once it is asked to).
+// wiki — before any sheet is read: the console's first step, and check's.
+// It asks for the groups the creator may add (and refuses one of
+// o.AddGroups it may not add), and requires the wiki to mail passwords
+// when o.MailPassword.
 func Connect(ctx context.Context, o Options, deps provision.Deps) (*provision.Creator, error) {
 	eng := provision.New(provision.Config{
 		API: o.API, User: o.User, Password: o.Password, OAuthToken: o.OAuthToken, UserAgent: o.UserAgent,
-		RequestTimeout: o.RequestTimeout, Workers: 1, Groups: true,
+		RequestTimeout: o.RequestTimeout, Workers: 1, Groups: true, AddGroups: o.AddGroups, MailPassword: o.MailPassword,
 	}, deps)
 	return eng.Preflight(ctx)
 }
