@@ -121,6 +121,11 @@ func creatorAdvice(ce *provision.CreatorError) string {
 		return "ask the wiki's administrators when account creation opens again"
 	case t == classify.TroubleServer:
 		return "the wiki is failing, not busy: check that it works, or ask its administrators to look at its error log"
+	case t == classify.TroubleExempt:
+		return "waiting for the limit's window would not help: check the grants of the bot password on the wiki's Special:BotPasswords, or of the OAuth consumer " +
+			"(\"High-volume editing\", highvolume, is the grant that carries noratelimit), and that the account is still in a group that has noratelimit " +
+			"(sysop, or eventcoordinator on English Wikipedia; a membership may have expired); if both are so, the wiki's throttle counts differently " +
+			"(an extension or a setting of its own): ask its administrators"
 	}
 	return "read the wiki's answer; if it is about the names, correct them"
 }
