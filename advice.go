@@ -70,6 +70,8 @@ func explain(err error) string {
 			"give the bot a name (such as bulk), tick \"Create accounts\" (and \"High-volume editing\" if you hold noratelimit), and create it; " +
 			"then save the password it shows with mwprovision save-password FILE, and run with --user YOURNAME@bulk --password-file FILE. " +
 			"Or use an owner-only OAuth 2 consumer with --oauth-token-file"
+	case errors.As(err, &pe) && pe.Code == provision.PreflightNorm && pe.Norm != nil:
+		msg += ". " + normAdvice(pe.Norm) + ". Nothing was sent"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):
@@ -97,6 +99,21 @@ func explain(err error) string {
 		msg += "; nothing was sent for the rows from the change on, and they have no results row: check the sheet, then run again with --resume"
 	}
 	return msg
+}
+
+// normAdvice says how to run within a wiki's norm for the creator.
+func normAdvice(b *provision.NormBreach) string {
+	var do []string
+	switch {
+	case b.Confirmed && b.FromCell:
+		do = append(do, fmt.Sprintf("shorten the sheet's expiry cells to \"%d days\" or less (line %d's first)", b.MaxDays, b.Line))
+	case b.Confirmed:
+		do = append(do, fmt.Sprintf("run with --group-expiry \"%d days\" or less", b.MaxDays))
+	}
+	if b.Passwords {
+		do = append(do, "leave out --mailpassword=false, so that the wiki mails each participant a random password (every row then needs an email)")
+	}
+	return "To follow it, " + strings.Join(do, ", and ")
 }
 
 // creatorAdvice says what to do about a refusal that stops a run.
