@@ -70,6 +70,8 @@ func explain(err error) string {
 			"give the bot a name (such as bulk), tick \"Create accounts\" (and \"High-volume editing\" if you hold noratelimit), and create it; " +
 			"then save the password it shows with mwprovision save-password FILE, and run with --user YOURNAME@bulk --password-file FILE. " +
 			"Or use an owner-only OAuth 2 consumer with --oauth-token-file"
+	case errors.As(err, &pe) && pe.Code == provision.PreflightNorm && pe.Norm != nil:
+		msg += ". " + normAdvice(pe.Norm) + ". Nothing was sent"
 	case errors.As(err, &pe) && pe.Code == provision.PreflightCannotMailPass:
 		msg += "; run with --mailpassword=false and a password column, or enable email on the wiki"
 	case errors.Is(err, report.ErrNoResults):
@@ -99,6 +101,21 @@ func explain(err error) string {
 	return msg
 }
 
+// normAdvice says how to run within a wiki's norm for the creator.
+func normAdvice(b *provision.NormBreach) string {
+	var do []string
+	switch {
+	case b.Confirmed && b.FromCell:
+		do = append(do, fmt.Sprintf("shorten the sheet's expiry cells to \"%d days\" or less (line %d's first)", b.MaxDays, b.Line))
+	case b.Confirmed:
+		do = append(do, fmt.Sprintf("run with --group-expiry \"%d days\" or less", b.MaxDays))
+	}
+	if b.Passwords {
+		do = append(do, "leave out --mailpassword=false, so that the wiki mails each participant a random password (every row then needs an email)")
+	}
+	return "To follow it, " + strings.Join(do, ", and ")
+}
+
 // creatorAdvice says what to do about a refusal that stops a run.
 func creatorAdvice(ce *provision.CreatorError) string {
 	const skipcaptcha = "ask the wiki's administrators to give the creator the skipcaptcha right (account creators, event organizers and sysops usually have it)"
@@ -121,6 +138,11 @@ func creatorAdvice(ce *provision.CreatorError) string {
 		return "ask the wiki's administrators when account creation opens again"
 	case t == classify.TroubleServer:
 		return "the wiki is failing, not busy: check that it works, or ask its administrators to look at its error log"
+	case t == classify.TroubleExempt:
+		return "waiting for the limit's window would not help: check the grants of the bot password on the wiki's Special:BotPasswords, or of the OAuth consumer " +
+			"(\"High-volume editing\", highvolume, is the grant that carries noratelimit), and that the account is still in a group that has noratelimit " +
+			"(sysop, or eventcoordinator on English Wikipedia; a membership may have expired); if both are so, the wiki's throttle counts differently " +
+			"(an extension or a setting of its own): ask its administrators"
 	}
 	return "read the wiki's answer; if it is about the names, correct them"
 }

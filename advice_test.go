@@ -98,6 +98,21 @@ func TestExplainNamesTheFlags(t *testing.T) {
 		{&provision.CreatorError{Trouble: classify.TroubleServer, Code: "internal_api_error_DBQueryError", Message: "[x1] Exception caught", Line: 4},
 			"stopped: the wiki answered 5 requests in a row with the same error of its own, internal_api_error_DBQueryError (line 4 was answered: [x1] Exception caught): " +
 				"the wiki is failing, not busy: check that it works, or ask its administrators to look at its error log; then run again with --resume to create the rest"},
+		{&provision.CreatorError{Trouble: classify.TroubleExempt, Code: "acct_creation_throttle_hit", Creator: "Admin", Line: 5,
+			Message: `the wiki's account creation limit for this IP address was reached (acct_creation_throttle_hit: 6, {"duration":86400})`},
+			"stopped: the wiki's per-IP limit on account creation refused Admin, which holds noratelimit and so should be exempt from it " +
+				`(line 5 was refused: the wiki's account creation limit for this IP address was reached (acct_creation_throttle_hit: 6, {"duration":86400})): ` +
+				"waiting for the limit's window would not help: check the grants of the bot password on the wiki's Special:BotPasswords, or of the OAuth consumer " +
+				"(\"High-volume editing\", highvolume, is the grant that carries noratelimit), and that the account is still in a group that has noratelimit " +
+				"(sysop, or eventcoordinator on English Wikipedia; a membership may have expired); if both are so, the wiki's throttle counts differently " +
+				"(an extension or a setting of its own): ask its administrators; then run again with --resume to create the rest"},
+		{&provision.PreflightError{Code: provision.PreflightNorm, Msg: "Coordinator … would break: …", Norm: &provision.NormBreach{
+			Creator: "Coordinator", Group: "eventcoordinator", MaxDays: 10, Confirmed: true, Line: 2}},
+			`Coordinator … would break: …. To follow it, run with --group-expiry "10 days" or less. Nothing was sent`},
+		{&provision.PreflightError{Code: provision.PreflightNorm, Msg: "Coordinator … would break: …", Norm: &provision.NormBreach{
+			Creator: "Coordinator", Group: "eventcoordinator", MaxDays: 10, Confirmed: true, Line: 4, FromCell: true, Passwords: true}},
+			`Coordinator … would break: …. To follow it, shorten the sheet's expiry cells to "10 days" or less (line 4's first), ` +
+				"and leave out --mailpassword=false, so that the wiki mails each participant a random password (every row then needs an email). Nothing was sent"},
 		{&provision.PreflightError{Code: provision.PreflightBlocked, Msg: "Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts"},
 			"Organizer is blocked by Admin (reason: \"spam\") with no expiry, which stops it creating accounts; see the block on the wiki's Special:BlockList and ask its administrators to lift it (or to exempt this IP address), or create from another account; nothing was sent"},
 		{errors.New("anything else"), "anything else"},

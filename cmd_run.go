@@ -79,14 +79,15 @@ accounts and add them to groups in one go, give run the same flags.
 The results go to NAME.groups.results.csv beside the sheet.
 
 Examples:
-  Returning participants: confirmed for the two weeks of the event
+  Returning participants: confirmed for 10 days (the longest the English Wikipedia's
+  event coordinators may give it)
     mwprovision grant --api https://xx.wikipedia.org/w/api.php --user Organizer@bulk \
       --password-file ~/.config/mwprovision/botpassword \
-      --add-groups confirmed --group-expiry "2 weeks" --reason "Edit-a-thon 2026" returning.csv
+      --add-groups confirmed --group-expiry "10 days" --reason "Edit-a-thon 2026" returning.csv
 
   Check first: who exists, and who would be added until when
     mwprovision grant --dry-run --api https://xx.wikipedia.org/w/api.php \
-      --add-groups confirmed --group-expiry "2 weeks" returning.csv`,
+      --add-groups confirmed --group-expiry "10 days" returning.csv`,
 		Flags: o.flags(true),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return fmt.Errorf("%v (see mwprovision grant --help)", err)
@@ -238,7 +239,7 @@ func (o runOptions) readPlan(ctx context.Context, jo job.Options, site job.Site,
 		case ctx.Err() != nil:
 			return nil, nil, errInterruptedEarly
 		case errors.Is(err, groups.ErrNoExpiry):
-			return nil, nil, errors.New("--add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)")
+			return nil, nil, errors.New("--add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"10 days\" (--group-expiry infinite adds it permanently)")
 		}
 		return nil, nil, wrapSheetErr(o.sheet, err)
 	}

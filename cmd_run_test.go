@@ -193,7 +193,7 @@ func TestConfirmedNeedsAnExpiryOfTheRunOrOfItsRow(t *testing.T) {
 		{"a row without one is refused", "username,email,expiry\none,1@example.org,2 weeks\ntwo,2@example.org,\n", 1,
 			`line 3: "two": confirmed is only ever added for a while`, []string{"", "group-needs-expiry"}},
 		{"no expiry column", "username,email\none,1@example.org\n", 2,
-			"mwprovision: --add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"2 weeks\" (--group-expiry infinite adds it permanently)\n", nil},
+			"mwprovision: --add-groups confirmed needs --group-expiry or an expiry column in the sheet: confirmed is given for a while, such as --group-expiry \"10 days\" (--group-expiry infinite adds it permanently)\n", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

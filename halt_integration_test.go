@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mwprovision/mwprovision/report"
 	"github.com/mwprovision/mwprovision/wikitest"
@@ -228,4 +229,71 @@ func TestCaptchaRefusalCountsAgainstTheThrottle(t *testing.T) {
 	if got := fmt.Sprint(checkStoppedRecord(t, w, results, "Guest", "pending", 6)); got != "[2 3 4]" {
 		t.Errorf("after the resume, created the rows on lines %s, want still 2 to 4: the CAPTCHA refusal used the day's 4th", got)
 	}
+}
+
+// The wiki answers one createaccount of a creator that holds noratelimit
+// (Admin@bulk: a sysop, with the highvolume grant) with its per-IP
+// throttle's refusal, as a wiki whose throttle counts otherwise would: the
+// proxy answers the 4th in the wiki's place with the body MediaWiki 1.39
+// sends (a day's window). The run does not wait the day out: it stops at
+// once, 3 created and the rest pending, and stderr names the creator, its
+// noratelimit and what to check. Once the wiki answers as it should,
+// --resume creates the rest.
+func TestExemptCreatorThrottledStopsTheRun(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{})
+	dir := t.TempDir()
+	sheet := numberedSheet(t, dir, "room.csv", "exempt", 10)
+	results := filepath.Join(dir, "room.results.csv")
+	proxy := newFaultProxy(t, w.URL)
+	proxy.before = func(n int, rw http.ResponseWriter) bool {
+		if n != 4 {
+			return false
+		}
+		rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprint(rw, `{"createaccount":{"status":"FAIL","message":{"key":"acct_creation_throttle_hit","params":[6,{"duration":86400}]},"messagecode":"acct_creation_throttle_hit","canpreservestate":false}}`)
+		return true
+	}
+	// The limit on waiting would allow the day's window.
+	args := []string{"run", "--api", proxy.API, "--user", w.Bulk.Login, "--password-file", w.Bulk.PasswordFile,
+		"--workers", "1", "--rate", "0", "--max-wait", "48h", "--yes"}
+	r := runCLI(t, nil, append(args, sheet)...)
+	if r.code != exitRowsNotOK {
+		t.Fatalf("exit %d, want %d:\n%s", r.code, exitRowsNotOK, r.stderr)
+	}
+	if r.elapsed > time.Minute {
+		t.Errorf("the run took %s to stop: it waited", r.elapsed.Round(time.Second))
+	}
+	if got := fmt.Sprint(checkStoppedRecord(t, w, results, "Exempt", "acct_creation_throttle_hit", 10)); got != "[2 3 4]" {
+		t.Errorf("created the rows on lines %s, want exactly the first 3 (lines 2 to 4)", got)
+	}
+	if n := proxy.createCount(); n != 4 {
+		t.Errorf("%d createaccount requests, want 4: none after the refusal", n)
+	}
+	for _, want := range []string{"stopped: the wiki's per-IP limit on account creation refused Admin, which holds noratelimit",
+		"High-volume editing", "--resume"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	halts := 0
+	for _, e := range readLog(t, filepath.Join(dir, "room.log.jsonl")) {
+		switch e["msg"] {
+		case "pause":
+			t.Errorf("the log shows a pause, want none: %v", e)
+		case "halt":
+			halts++
+		}
+	}
+	if halts != 1 {
+		t.Errorf("the log says halt %d times, want once", halts)
+	}
+
+	proxy.mu.Lock()
+	proxy.before = nil
+	proxy.mu.Unlock()
+	r = runCLI(t, nil, append(args, "--resume", sheet)...)
+	if r.code != 0 {
+		t.Fatalf("resume: exit %d:\n%s", r.code, r.stderr)
+	}
+	checkAllCreatedOnce(t, w, results, "exempt", 10)
 }

@@ -178,6 +178,14 @@ func (r *retry) follow(ans mwapi.Answer, o classify.Outcome) bool {
 		r.halt(o)
 		return true
 	case classify.Throttle:
+		if r.e.exempt != "" {
+			// MediaWiki's throttle exempts noratelimit, which the
+			// pre-flight found: the window is not the cause, and waiting
+			// it out (a day on Wikimedia's wikis) would not end this.
+			o.Action, o.Creator = classify.Halt, classify.TroubleExempt
+			r.halt(o)
+			return true
+		}
 		err = pacer.Throttled(o.ThrottleCount, o.Wait, ans.Received)
 	case classify.PauseAll:
 		err = pacer.Pause(o.Wait, o.Code+": "+o.Message)
@@ -289,11 +297,17 @@ func (e *Engine) withGroups(ctx context.Context, w worker, a *Account, d decided
 func (e *Engine) stopRow(ctx context.Context, log *zap.Logger, a *Account, t tried) decided {
 	d := pendingRow(a, e.stopCause(ctx, t), t.ambiguous, t.attempts, e.deps.Clock.Now())
 	if t.refused {
-		answer := "refused: "
-		if ce := (*CreatorError)(nil); errors.As(t.stop, &ce) && ce.Trouble == classify.TroubleServer {
-			answer = "the wiki answered: "
+		answer, why := "refused: ", ""
+		if ce := (*CreatorError)(nil); errors.As(t.stop, &ce) {
+			switch ce.Trouble {
+			case classify.TroubleServer:
+				answer = "the wiki answered: "
+			case classify.TroubleExempt:
+				// The wiki's words say to wait; the stop is about the creator.
+				why = ": " + ce.Fact()
+			}
 		}
-		d.row.Message = answer + t.out.Message + "; the run stopped for it"
+		d.row.Message = answer + t.out.Message + "; the run stopped for it" + why
 		if t.ambiguous {
 			d.row.Message += mayExistNote
 		}
@@ -320,6 +334,9 @@ func (e *Engine) stopCause(ctx context.Context, t tried) error {
 // that this request met.
 func (r *retry) halt(o classify.Outcome) {
 	ce := &CreatorError{Trouble: o.Creator, Code: o.Code, Message: o.Message, Line: r.line}
+	if o.Creator == classify.TroubleExempt {
+		ce.Creator = r.e.exempt
+	}
 	r.e.pacer.Halt(ce)
 	r.t.out, r.t.stop, r.t.refused = o, ce, true
 }

@@ -97,6 +97,10 @@ type Engine struct {
 	pacer  *pacer.Pacer
 	streak *streak // unexplained refusals in a row
 	faults *streak // the same error of the wiki's own in a row
+	// exempt is the creator's name when it holds noratelimit and its own
+	// sessions send the run's requests: the wiki's per-IP throttle should
+	// never refuse them. Set by Run before its workers start.
+	exempt string
 }
 
 // New returns an engine.
@@ -166,6 +170,9 @@ func (e *Engine) Run(ctx context.Context, plan *Plan, creator *Creator, sink Sin
 	sh, err := plan.reopen()
 	if err != nil {
 		return sum, err
+	}
+	if creator.NoRateLimit && !e.asksAnonymously(creator) {
+		e.exempt = creator.Name
 	}
 	// A results file that cannot be written stops the run: no account may
 	// be created without its row.

@@ -75,6 +75,12 @@ type engineRun struct {
 
 func runEngine(t *testing.T, api string, cfg Config, data string) engineRun {
 	t.Helper()
+	return runEngineAs(t, api, cfg, data, owner)
+}
+
+// runEngineAs runs the engine with creator as the pre-flight found it.
+func runEngineAs(t *testing.T, api string, cfg Config, data string, creator *Creator) engineRun {
+	t.Helper()
 	var logBuf bytes.Buffer
 	var mu sync.Mutex
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
@@ -96,7 +102,7 @@ func runEngine(t *testing.T, api string, cfg Config, data string) engineRun {
 	e := New(cfg, Deps{Log: zap.New(core)})
 	e.pacer.Base = time.Millisecond
 	sink := &memSink{}
-	_, err := e.Run(context.Background(), planOf(t, data), owner, sink)
+	_, err := e.Run(context.Background(), planOf(t, data), creator, sink)
 	mu.Lock()
 	defer mu.Unlock()
 	return engineRun{rows: sink.rows, err: err, log: logBuf.String()}

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 
@@ -17,6 +18,9 @@ type CreatorError struct {
 	Code    string // the wiki's refusal code
 	Message string // the wiki's words
 	Line    int    // the row that met it
+	// Creator is the account that creates, when the cause is about its
+	// rights (TroubleExempt); else empty.
+	Creator string
 }
 
 func (e *CreatorError) Error() string {
@@ -61,6 +65,9 @@ func (e *CreatorError) Fact() string {
 		return fmt.Sprintf("%d rows in a row were refused with the same code, which mwprovision does not know", haltAfterUnexplained)
 	case classify.TroubleServer:
 		return fmt.Sprintf("the wiki answered %d requests in a row with the same error of its own, %s", haltAfterFaults, e.Code)
+	case classify.TroubleExempt:
+		return fmt.Sprintf("the wiki's per-IP limit on account creation refused %s, which holds noratelimit and so should be exempt from it",
+			cmp.Or(e.Creator, "the creator"))
 	}
 	return "the wiki refuses every row"
 }

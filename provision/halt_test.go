@@ -211,3 +211,76 @@ func TestEngineRetriesServerErrorsBetweenAnswers(t *testing.T) {
 		}
 	}
 }
+
+// throttleHit is MediaWiki's answer when its per-IP account creation
+// throttle refuses (1.39's, with Wikimedia's limit: 6 a day).
+const throttleHit = `{"createaccount":{"status":"FAIL","message":{"key":"acct_creation_throttle_hit","params":[6,{"duration":86400}]},"messagecode":"acct_creation_throttle_hit","canpreservestate":false}}`
+
+// The wiki's per-IP throttle refuses a creator that the pre-flight found
+// holding noratelimit, which MediaWiki exempts from it: the window (a day
+// here) is not the cause, so the run stops at once instead of waiting,
+// the rows not decided pending with the wiki's code, and the stop names
+// the creator and its right. A creator without noratelimit still waits
+// for the window, within the limit on waiting.
+func TestEngineStopsWhenAnExemptCreatorIsThrottled(t *testing.T) {
+	var names []string
+	for i := 0; i < 8; i++ {
+		names = append(names, fmt.Sprintf("User%02d", i))
+	}
+	wiki := func(sent *atomic.Int32) string {
+		_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+			if sent.Add(1) <= 3 {
+				return pass(name)
+			}
+			return 200, throttleHit, false
+		})
+		return srv.URL
+	}
+
+	t.Run("exempt", func(t *testing.T) {
+		var sent atomic.Int32
+		start := time.Now()
+		// A wait would last a day: the limit on waiting allows it.
+		r := runEngineAs(t, wiki(&sent), Config{Workers: 1, MaxWait: 48 * time.Hour}, sheetOf(names...),
+			&Creator{Name: "Owner", NoRateLimit: true})
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("the run took %s: it waited", took)
+		}
+		var ce *CreatorError
+		if !errors.As(r.err, &ce) || ce.Trouble != classify.TroubleExempt || ce.Code != "acct_creation_throttle_hit" || !errors.Is(r.err, pacer.ErrStopped) {
+			t.Fatalf("Run() error %v, want a *CreatorError for a throttled exempt creator", r.err)
+		}
+		if msg := ce.Error(); !strings.Contains(msg, "refused Owner, which holds noratelimit") || ce.Line != 5 {
+			t.Errorf("Error() = %q (line %d), want it to name the creator and noratelimit, and line 5", msg, ce.Line)
+		}
+		want := "2:User00:created 3:User01:created 4:User02:created 5:User03:pending 6:User04:pending 7:User05:pending 8:User06:pending 9:User07:pending"
+		if got := statuses(r.rows); got != want {
+			t.Errorf("statuses\n %s\nwant\n %s", got, want)
+		}
+		for _, row := range r.rows[3:] {
+			if row.Code != "acct_creation_throttle_hit" || !strings.Contains(row.Message, "noratelimit") {
+				t.Errorf("line %d: %q %q, want the wiki's code and the cause", row.Line, row.Code, row.Message)
+			}
+		}
+		if n := sent.Load(); n != 4 {
+			t.Errorf("%d createaccount requests, want 4: none after the refusal", n)
+		}
+		if strings.Contains(r.log, `"msg":"pause"`) || strings.Count(r.log, `"msg":"halt"`) != 1 {
+			t.Errorf("the log pauses, or does not halt once:\n%s", r.log)
+		}
+	})
+
+	t.Run("not exempt", func(t *testing.T) {
+		var sent atomic.Int32
+		r := runEngineAs(t, wiki(&sent), Config{Workers: 1, MaxWait: time.Hour}, sheetOf(names...), &Creator{Name: "Owner"})
+		var wl *pacer.WaitLimitError
+		if !errors.As(r.err, &wl) || !strings.Contains(wl.Why, "wiki throttle: 6 per 24h0m0s") {
+			t.Fatalf("Run() error %v, want the day's window to pass the limit on waiting", r.err)
+		}
+		for _, row := range r.rows[3:] {
+			if row.Status != report.Pending || row.Code != "pending" {
+				t.Errorf("line %d: %s %q, want pending at the limit on waiting", row.Line, row.Status, row.Code)
+			}
+		}
+	})
+}

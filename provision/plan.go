@@ -54,6 +54,9 @@ type Plan struct {
 	// groups it names.
 	groupsColumn bool
 	sheetGroups  []string
+	// confirmed is the longest membership of confirmed the rows to send
+	// ask for (CheckNorms).
+	confirmed longest
 }
 
 // PlanCounts count a plan's rows by what happens to them.
@@ -120,7 +123,7 @@ func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, e
 func (p *Plan) count(ctx context.Context, sh *sheet.Sheet) error {
 	p.Counts = PlanCounts{}
 	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect()))
-	p.sheetGroups = nil
+	p.sheetGroups, p.confirmed = nil, longest{}
 	matched := 0
 	for st, err := range p.steps(sh) {
 		if err == nil {
@@ -141,6 +144,9 @@ func (p *Plan) count(ctx context.Context, sh *sheet.Sheet) error {
 		case st.verdict == regrant:
 			p.Counts.ToGrant++
 			matched++
+		}
+		if st.verdict == send || st.verdict == regrant {
+			p.confirmed.note(&st.Account, groups.Confirmed)
 		}
 		if st.verdict != problem && st.Groups != "" {
 			// The row's groups, as the checker resolved them (the run's

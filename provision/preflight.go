@@ -24,7 +24,11 @@ import (
 type Creator struct {
 	Name        string // the wiki account
 	SiteName    string // the wiki's name
+	WikiID      string // the wiki's id (siteinfo's wikiid): enwiki for the English Wikipedia
 	NoRateLimit bool   // exempt from the wiki's per-IP throttle
+	// Groups are the groups it is in, the implicit ones (user,
+	// autoconfirmed) too.
+	Groups []string
 	// Wikimedia: the wiki is one of Wikimedia's, whose throttle is known:
 	// 6 accounts per IP address a day.
 	Wikimedia bool
@@ -64,6 +68,8 @@ func (c *Creator) wikiTime(t time.Time) time.Time {
 type PreflightError struct {
 	Code string
 	Msg  string
+	// Norm, with PreflightNorm, says how the run would break the norm.
+	Norm *NormBreach
 }
 
 func (e *PreflightError) Error() string { return e.Msg }
@@ -81,6 +87,9 @@ const (
 	PreflightCannotMailPass = "email-disabled"
 	PreflightBlocked        = "blocked"
 	PreflightGroup          = "group-not-addable"
+	// PreflightNorm: the run would break a norm the wiki sets its
+	// creator's group, which its software does not enforce (CheckNorms).
+	PreflightNorm = "breaks-wiki-norm"
 )
 
 // Preflight logs in and checks that the creator can create accounts
@@ -126,7 +135,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 	if e.cfg.OAuthToken != "" {
 		s.Owner = ui.Name
 	}
-	c := &Creator{Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"),
+	c := &Creator{Name: ui.Name, NoRateLimit: slices.Contains(ui.Rights, "noratelimit"), Groups: ui.Groups,
 		HighLimits: slices.Contains(ui.Rights, "apihighlimits"), session: s}
 	for _, r := range []string{"tboverride", "tboverride-account", "override-antispoof"} {
 		if slices.Contains(ui.Rights, r) {
@@ -134,7 +143,7 @@ func (e *Engine) Preflight(ctx context.Context) (*Creator, error) {
 		}
 	}
 	if g := q.General; g != nil {
-		c.SiteName, c.Wikimedia = g.SiteName, g.Wikimedia()
+		c.SiteName, c.WikiID, c.Wikimedia = g.SiteName, g.WikiID, g.Wikimedia()
 		if t, err := time.Parse(time.RFC3339, g.Time); err == nil {
 			c.ahead, c.margin = ans.Received.Sub(t), 2*time.Second
 		}

@@ -87,6 +87,11 @@ const (
 	TroubleLogin    CreatorTrouble = "login"    // its login, accepted before the run, is refused
 	TroubleRepeated CreatorTrouble = "repeated" // rows in a row refused the same unexplained way
 	TroubleServer   CreatorTrouble = "server"   // requests in a row met the same error of the wiki's own
+	// TroubleExempt: the wiki's per-IP account creation throttle refused a
+	// creator that holds noratelimit, which MediaWiki exempts from it. No
+	// answer says it alone: the engine, which knows the creator's rights,
+	// turns such a Throttle into a Halt.
+	TroubleExempt CreatorTrouble = "exempt"
 )
 
 // creatorCodes are the refusals about the creator (MediaWiki 1.39 and 1.43

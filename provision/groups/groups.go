@@ -46,10 +46,10 @@ type Grant struct {
 	Until time.Time
 }
 
-// confirmedGroup is English Wikipedia's group for new users who need
+// Confirmed is English Wikipedia's group for new users who need
 // autoconfirmed's rights early; event coordinators may add it only for a
 // while, so it is never granted permanently without asking.
-const confirmedGroup = "confirmed"
+const Confirmed = "confirmed"
 
 // SplitGroups reads a list of groups: separated by ';', ',' or '|',
 // spaces around each ignored, duplicates dropped.
@@ -162,7 +162,7 @@ var ErrNoExpiry = errors.New("confirmed is only ever added for a while, and neit
 // column: every row would be refused. With the column, a row whose
 // expiry cell is empty is refused alone (see Grants).
 func (g *Options) CheckExpiry(expiryColumn bool) error {
-	if slices.Contains(g.Add, confirmedGroup) && g.Expiry == "" && !expiryColumn {
+	if slices.Contains(g.Add, Confirmed) && g.Expiry == "" && !expiryColumn {
 		return ErrNoExpiry
 	}
 	return nil
@@ -191,7 +191,7 @@ func (g *Options) Grants(cell, expiryCell string) ([]Grant, *sheet.Problem) {
 	}
 	var until time.Time
 	if expiry == "" {
-		if slices.Contains(groups, confirmedGroup) {
+		if slices.Contains(groups, Confirmed) {
 			return out, &sheet.Problem{Code: "group-needs-expiry", Message: "confirmed is only ever added for a while: give an expiry (the expiry column, or for the run), or \"infinite\" to add it permanently"}
 		}
 	} else {
@@ -265,7 +265,7 @@ type Plan struct {
 func PlanGrants(grants []Grant, groups []string, held []Membership) Plan {
 	var p Plan
 	for _, g := range grants {
-		if g.Group == confirmedGroup && slices.Contains(groups, "autoconfirmed") {
+		if g.Group == Confirmed && slices.Contains(groups, "autoconfirmed") {
 			p.Done = append(p.Done, report.GroupResult{Group: g.Group, State: report.GrantSkipped})
 			continue
 		}

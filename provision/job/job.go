@@ -179,7 +179,9 @@ func NewEngine(o Options, plan *provision.Plan, deps provision.Deps) *provision.
 // Preflight logs in and checks the creator, when the run has one and will
 // send something: a setup that would fail every row stops here, and a row
 // asking for a group the creator may not add becomes a problem of the
-// plan. It returns nil and no error when nobody logs in.
+// plan. A run that would break a norm the wiki sets the creator's group
+// (provision.CheckNorms) stops here too. It returns nil and no error when
+// nobody logs in.
 func Preflight(ctx context.Context, o Options, eng *provision.Engine, plan *provision.Plan, log *zap.Logger) (*provision.Creator, error) {
 	if !o.Authenticated() || !o.DryRun && plan.Counts.ToSend() == 0 {
 		return nil, nil
@@ -187,6 +189,10 @@ func Preflight(ctx context.Context, o Options, eng *provision.Engine, plan *prov
 	c, err := eng.Preflight(ctx)
 	if err == nil && c.Addable != nil {
 		err = plan.Restrict(ctx, c.Addable, c.AddableWhy)
+	}
+	if err == nil {
+		// After Restrict: the rows it made problems send nothing.
+		err = provision.CheckNorms(plan, c)
 	}
 	if err != nil {
 		log.Error("preflight", zap.Error(err))

@@ -76,7 +76,8 @@ type BlockInfo struct {
 // SiteGeneral is siteinfo's general part.
 type SiteGeneral struct {
 	SiteName   string `json:"sitename"`
-	Lang       string `json:"lang"` // the content language, whose rules make names canonical
+	WikiID     string `json:"wikiid"` // the wiki's database name: enwiki for the English Wikipedia
+	Lang       string `json:"lang"`   // the content language, whose rules make names canonical
 	ServerName string `json:"servername"`
 	Generator  string `json:"generator"`
 	Time       string `json:"time"` // the wiki's clock
