@@ -45,7 +45,7 @@ func TestShellCompletion(t *testing.T) {
 		}
 		return string(out)
 	}
-	if cmds := ask(); !strings.Contains(cmds, "run\ngrant\nreport\nsave-password\ncompletion\n") {
+	if cmds := ask(); !strings.Contains(cmds, "ui\nrun\ngrant\ncheck\nreport\nsave-password\ncompletion\n") {
 		t.Errorf("command candidates %q", cmds)
 	}
 	if flags := ask("run", "--d"); !strings.Contains(flags, "--dry-run") {

@@ -308,6 +308,9 @@ func TestStepFailsNamedAndInTime(t *testing.T) {
 // Without chromium, New fails the test (never skips it) and says what
 // installs it.
 func TestNewSaysHowToInstallChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("New skips under -short before it looks for chromium (make unit)")
+	}
 	t.Setenv("PATH", t.TempDir())
 	rec := &fatalRecorder{TB: t}
 	_, msg := fails(t, rec, 5*time.Second, func() { New(rec) })
