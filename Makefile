@@ -168,10 +168,11 @@ mediawiki-1.43:
 	bash wikitest/trixie.sh ensure
 
 # The console's screenshots in docs/images, taken by its browser test
-# against a real wiki.
+# against a real wiki, and the login slips' (report --format slips).
 screenshots: wiki-deps
 	rm -rf build/screenshots && mkdir -p build/screenshots
-	MWPROVISION_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^TestConsoleIn(TheBrowser|French|Arabic)$$' .
+	MWPROVISION_SCREENSHOTS=$(CURDIR)/build/screenshots $(GO) test -count=1 -run '^(TestConsoleIn(TheBrowser|French|Arabic)|TestReportSlipsPrintToPDF)$$' .
+	cp build/screenshots/TestReportSlipsPrintToPDF_mailed_slips.png docs/images/slips.png
 	for f in build/screenshots/TestConsoleInTheBrowser_console-*.png; do \
 	  cp "$$f" docs/images/$${f#build/screenshots/TestConsoleInTheBrowser_}; done
 	for f in ar-console-confirm ar-console-run-paused fr-console-sheet fr-console-results; do \

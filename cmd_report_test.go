@@ -47,7 +47,7 @@ func TestReportCommand(t *testing.T) {
 			stderr: "wrote 1 rows to fix to " + filepath.Join(dir, "fix.csv") + "; correct them, then run that sheet\n",
 			file:   filepath.Join(dir, "fix.csv"), content: "username;email;team\ngrace#hopper;grace@example.org;blue\n"},
 		{name: "unknown format", args: []string{"report", "--format", "html", results}, code: 2,
-			stderr: "mwprovision: unknown format \"html\": use text, markdown or wikitext\n"},
+			stderr: "mwprovision: unknown format \"html\": use text, markdown, wikitext or slips\n"},
 		{name: "not a results file", args: []string{"report", sheet}, code: 2,
 			stderr: "mwprovision: " + sheet + " is not a results file of mwprovision: "},
 		{name: "no results file", args: []string{"report"}, code: 2,

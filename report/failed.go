@@ -36,16 +36,11 @@ func (e *NotTheSheetError) Error() string {
 // how many rows it wrote and the lines it could not copy. chosen are the
 // sheet's --column choices, as for a run.
 func WriteFailedSheet(w io.Writer, in io.Reader, chosen map[string]string, results []Row) (int, []UnreadableRow, error) {
-	byLine := make(map[int]Row, len(results))
-	last := 0 // the last line the results reach
-	for _, r := range results {
-		byLine[r.Line] = r
-		last = max(last, r.Line)
-	}
-	sh, err := sheet.New(in, chosen)
+	j, err := newJoin(in, chosen, results)
 	if err != nil {
 		return 0, nil, err
 	}
+	sh := j.sheet
 	secret := sh.SecretColumns()
 	// keep is a record without its secret columns, each cell guarded
 	// against running as a formula in a spreadsheet: the sheet reader
@@ -68,19 +63,12 @@ func WriteFailedSheet(w io.Writer, in io.Reader, chosen map[string]string, resul
 	n := 0
 	var unreadable []UnreadableRow
 	for {
-		a, err := sh.Next()
+		a, r, err := j.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return 0, nil, err
-		}
-		r, ok := byLine[a.Line]
-		if !ok && a.Line > last {
-			r, ok = Row{Line: a.Line, Username: a.Username, Status: Pending}, true // not reached: still to do
-		}
-		if !ok || (a.Username != r.Username && a.Problem == nil) {
-			return 0, nil, &NotTheSheetError{Line: a.Line, Username: a.Username}
 		}
 		if r.OK() {
 			continue

@@ -14,6 +14,9 @@ const (
 	FormatText     = "text"
 	FormatMarkdown = "markdown"
 	FormatWikitext = "wikitext"
+	// FormatSlips is a printable page of login slips: WriteSlips, which
+	// joins the results with their sheet.
+	FormatSlips = "slips"
 )
 
 // Write renders rows of a results file in format, in English: text and
@@ -46,8 +49,10 @@ func WriteIn(w io.Writer, rows []Row, format, resultsPath string, lang i18n.Lang
 		writeMarkdown(w, rows, sum, lang)
 	case FormatWikitext:
 		writeWikitext(w, rows, lang)
+	case FormatSlips:
+		return fmt.Errorf("login slips are made with their sheet: WriteSlips")
 	default:
-		return fmt.Errorf("unknown format %q: use text, markdown or wikitext", format)
+		return fmt.Errorf("unknown format %q: use text, markdown, wikitext or slips", format)
 	}
 	return nil
 }

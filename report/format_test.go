@@ -133,7 +133,7 @@ func TestWriteRefusesAnUnknownFormat(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
 			err := Write(&buf, formatRows, format, "s.results.csv")
-			want := `unknown format "` + format + `": use text, markdown or wikitext`
+			want := `unknown format "` + format + `": use text, markdown, wikitext or slips`
 			if err == nil || err.Error() != want {
 				t.Errorf("Write(%q) error = %v, want %q", format, err, want)
 			}

@@ -412,10 +412,11 @@ func fullPage(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
 }
 
 // PrintPDF prints the page as the browser's "Save as PDF" would (print
-// styles, backgrounds included) to the file at path.
+// styles, backgrounds included, and the paper size of the page's CSS
+// @page rule where it has one) to the file at path.
 func (b *Browser) PrintPDF(path string) {
 	b.t.Helper()
-	pdf := Get(b, "print the page to "+path, chromedp.PrintToPDF(chromedp.PDFPrintBackground()))
+	pdf := Get(b, "print the page to "+path, chromedp.PrintToPDF(chromedp.PDFPrintBackground(), chromedp.PDFPreferCSSPageSize()))
 	if err := os.WriteFile(path, pdf, 0o644); err != nil {
 		b.t.Fatalf("browser: print to %s: %v", path, err)
 	}
