@@ -169,6 +169,20 @@ func consoleFlow(t *testing.T, lang string) {
 	shot("console-results")
 	english("the results")
 
+	// The login slips to print, in the page's language: one per account.
+	b.Navigate(c.URL + "/download/slips")
+	b.WaitText("body", "Radia Browser")
+	slips := b.Text("body")
+	for _, name := range []string{"Ada Browser", "Grace Browser", "Katherine Browser", "Hedy Browser", "Radia Browser"} {
+		if !strings.Contains(slips, name) {
+			t.Errorf("the slips lack %s", name)
+		}
+	}
+	if strings.Contains(slips, "Bad#Browser") || strings.Contains(slips, "ada@example.org") {
+		t.Errorf("the slips name a row without an account, or a whole email address:\n%s", slips)
+	}
+	shot("console-slips")
+
 	rows := readResults(t, results)
 	var got []string
 	for _, r := range rows {

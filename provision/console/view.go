@@ -440,6 +440,32 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		}
 		attach(w, stem+".to-fix.csv", "text/csv")
 		_, _ = w.Write(b.Bytes())
+	case "slips":
+		// The login slips to print for the sign-in desk, in the page's
+		// language, shown in the browser (its Print makes the paper).
+		// Passwords are never on them here: the command line prints them
+		// only into a file of the organizer's own, when asked.
+		in, err := os.Open(t.set.Sheet)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		defer in.Close()
+		l := s.language(r)
+		var b bytes.Buffer
+		wiki := ""
+		if t.creator != nil {
+			wiki = t.creator.SiteName
+		}
+		if _, err := report.WriteSlips(&b, in, t.set.Job.Columns, rows, report.SlipOptions{Lang: l.Lang,
+			MailPassword: t.set.Job.MailPassword, WikiName: wiki}); err != nil {
+			http.Error(w, s.cfg.Explain(err), http.StatusConflict)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The page has its own styles, inline, and no script at all.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		_, _ = w.Write(b.Bytes())
 	case "wikitext":
 		attach(w, stem+".wikitext.txt", "text/plain")
 		_ = report.WriteIn(w, rows, report.FormatWikitext, out, s.language(r).Lang)
