@@ -79,7 +79,8 @@ type SiteGeneral struct {
 	Lang       string `json:"lang"` // the content language, whose rules make names canonical
 	ServerName string `json:"servername"`
 	Generator  string `json:"generator"`
-	Time       string `json:"time"` // the wiki's clock
+	Time       string `json:"time"`   // the wiki's clock
+	WikiID     string `json:"wikiid"` // the database name, on Wikimedia's wikis
 	// WMFConfig is only on Wikimedia's wikis (their configuration adds it
 	// to siteinfo).
 	WMFConfig json.RawMessage `json:"wmf-config"`
@@ -111,7 +112,12 @@ type APIResponse struct {
 		UserInfo        *UserInfo         `json:"userinfo"`
 		AuthManagerInfo *AuthManagerInfo  `json:"authmanagerinfo"`
 		General         *SiteGeneral      `json:"general"`
-		Extensions      []struct {
+		// AutoCreateTempUser is siprop=autocreatetempuser (MediaWiki
+		// 1.42 and later): whether the wiki has temporary accounts.
+		AutoCreateTempUser *struct {
+			Enabled bool `json:"enabled"`
+		} `json:"autocreatetempuser"`
+		Extensions []struct {
 			Name string `json:"name"`
 		} `json:"extensions"`
 		Namespaces map[string]struct {
