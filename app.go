@@ -32,6 +32,9 @@ var (
 	// errSaveInterrupted: save-password stopped while it waited for the
 	// secret; it creates no account, so it says what it did not do.
 	errSaveInterrupted = errors.New("interrupted: nothing was saved")
+	// errThrottleInterrupted: throttle-request stopped while it asked the
+	// wikis; it writes all of the request or nothing.
+	errThrottleInterrupted = errors.New("interrupted: nothing was written")
 )
 
 // run is the whole program without the process: tests call it with buffers.
@@ -50,7 +53,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, provision.ErrInterrupted):
 		fmt.Fprintln(stderr, "mwprovision: interrupted; the rows not yet decided are pending: run again with --resume to continue")
 		return exitInterrupted
-	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted), errors.Is(err, errSaveInterrupted), errors.Is(err, errInterruptedConsole):
+	case errors.Is(err, errInterruptedEarly), errors.Is(err, errDryRunInterrupted), errors.Is(err, errSaveInterrupted), errors.Is(err, errThrottleInterrupted), errors.Is(err, errInterruptedConsole):
 		fmt.Fprintln(stderr, "mwprovision: "+err.Error())
 		return exitInterrupted
 	case errors.Is(err, context.Canceled):
@@ -79,7 +82,7 @@ func newApp(s *streams, getenv func(string) string) *cli.App {
 		EnableBashCompletion: true,
 		// A --column value is one column name, commas and all.
 		DisableSliceFlagSeparator: true,
-		Commands:                  []*cli.Command{uiCommand(s), runCommand(s, getenv), grantCommand(s, getenv), checkCommand(s, getenv), reportCommand(), savePasswordCommand(s), completionCommand(), manCommand()},
+		Commands:                  []*cli.Command{uiCommand(s), runCommand(s, getenv), grantCommand(s, getenv), checkCommand(s, getenv), reportCommand(), savePasswordCommand(s), throttleRequestCommand(), completionCommand(), manCommand()},
 		Description: `Check a sign-up sheet before an event (creates nothing):
     mwprovision run --dry-run signups.csv
     mwprovision run --dry-run --api https://xx.wikipedia.org/w/api.php signups.csv
@@ -93,6 +96,10 @@ func newApp(s *streams, getenv func(string) string) *cli.App {
   Migration into your own wiki, passwords from the sheet
     mwprovision run --api https://wiki.example.org/w/api.php --user Admin@migrate \
       --password-file admin.botpassword --mailpassword=false --workers 4 --rate 0 users.csv
+
+  Ask Wikimedia to lift the per-IP limit for an event: the request, and its throttle.php entry
+    mwprovision throttle-request --api https://en.wikipedia.org/w/api.php --participants 40 \
+      --from 2026-12-05T09:00:00-05:00 --to 2026-12-05T18:00:00-05:00 --ip 198.51.100.7
 
   The bot password comes from --password-file or MWPROVISION_PASSWORD, never from the command
   line. "mwprovision COMMAND --help" tells more.`,

@@ -25,6 +25,9 @@ func TestHelpShowsTheThreeUses(t *testing.T) {
 			}
 		}
 	}
+	if out := runCLI(t, nil, "help", "throttle-request").stdout; !strings.Contains(out, "--participants 40") || !strings.Contains(out, "72 hours") {
+		t.Errorf("help throttle-request lacks its example:\n%s", out)
+	}
 	if out := runCLI(t, nil, "report", "--help").stdout; !strings.Contains(out, "--format wikitext") || !strings.Contains(out, "--failed-sheet") {
 		t.Errorf("report --help lacks its examples:\n%s", out)
 	}
@@ -45,7 +48,7 @@ func TestShellCompletion(t *testing.T) {
 		}
 		return string(out)
 	}
-	if cmds := ask(); !strings.Contains(cmds, "ui\nrun\ngrant\ncheck\nreport\nsave-password\ncompletion\n") {
+	if cmds := ask(); !strings.Contains(cmds, "ui\nrun\ngrant\ncheck\nreport\nsave-password\nthrottle-request\ncompletion\n") {
 		t.Errorf("command candidates %q", cmds)
 	}
 	if flags := ask("run", "--d"); !strings.Contains(flags, "--dry-run") {
@@ -68,6 +71,7 @@ func TestExitCode(t *testing.T) {
 		{errNotConfirmed, exitUsage, ""},
 		{fmt.Errorf("log in to x: %w", context.Canceled), exitInterrupted, "mwprovision: interrupted before any account was created\n"},
 		{errSaveInterrupted, exitInterrupted, "mwprovision: interrupted: nothing was saved\n"},
+		{errThrottleInterrupted, exitInterrupted, "mwprovision: interrupted: nothing was written\n"},
 		{&provision.PreflightError{Code: provision.PreflightCannotMailPass, Msg: "the wiki cannot mail temporary passwords (email is disabled there)"}, exitUsage,
 			"mwprovision: the wiki cannot mail temporary passwords (email is disabled there); run with --mailpassword=false and a password column, or enable email on the wiki\n"},
 	}

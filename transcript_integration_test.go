@@ -16,10 +16,11 @@ import (
 	"github.com/mwprovision/mwprovision/wikitest"
 )
 
-// updateTranscripts rewrites the golden transcripts instead of comparing:
+// updateTranscripts rewrites the golden transcripts instead of comparing
+// (and throttle-request's golden output, testdata/throttle-request.txt):
 //
 //	go test -count=1 -run '^TestTranscripts$' -update .
-var updateTranscripts = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts (TestTranscripts)")
+var updateTranscripts = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts (TestTranscripts) and testdata/throttle-request.txt (TestThrottleRequestGolden)")
 
 // TestTranscripts runs the program's commands as a user would, against real
 // wikis, and compares everything they leave behind — exit codes, stdout,

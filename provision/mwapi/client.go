@@ -112,7 +112,12 @@ type APIResponse struct {
 		UserInfo        *UserInfo         `json:"userinfo"`
 		AuthManagerInfo *AuthManagerInfo  `json:"authmanagerinfo"`
 		General         *SiteGeneral      `json:"general"`
-		Extensions      []struct {
+		// AutoCreateTempUser is siprop=autocreatetempuser (MediaWiki
+		// 1.42 and later): whether the wiki has temporary accounts.
+		AutoCreateTempUser *struct {
+			Enabled bool `json:"enabled"`
+		} `json:"autocreatetempuser"`
+		Extensions []struct {
 			Name string `json:"name"`
 		} `json:"extensions"`
 		Namespaces map[string]struct {
