@@ -65,6 +65,94 @@ func TestTurkishWikiNamesAreTheWikis(t *testing.T) {
 	checkWikiHolds(t, w, "İvan", map[string]bool{"İvan": true})
 }
 
+// On a wiki in Arabic (and the languages that fall back to it) the wiki
+// rewrites Arabic presentation forms as the letters they show
+// (LanguageAr::normalize): "ﻣﺤﻤﺪ" is "محمد", one account. The dry run and
+// the run say so, offline with --wiki-language ar as with --api, and the
+// wiki holds "محمد" once.
+func TestArabicWikiNamesAreTheWikis(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: "$wgLanguageCode = 'ar';"})
+	for _, name := range []string{"ﻣﺤﻤﺪ", "محمد", "ﻋﻠﻲ_ﺣﺴﻦ"} {
+		checkWikiNames(t, w, "ar", name)
+	}
+
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nمحمد,m1@example.org\nﻣﺤﻤﺪ,m2@example.org\nمحمدTest Salma,s@example.org\nمحمدTest Omar,o@example.org\n")
+	results := filepath.Join(dir, "s.dry-run.results.csv")
+	r := runCLI(t, nil, "run", "--dry-run", sheet)
+	if r.code != 0 {
+		t.Errorf("offline, English assumed: exit %d, want 0", r.code)
+	}
+	checkResults(t, readResults(t, results), []expect{{2, report.WouldCreate, "محمد", ""}, {3, report.WouldCreate, "ﻣﺤﻤﺪ", ""},
+		{4, report.WouldCreate, "محمدTest Salma", ""}, {5, report.WouldCreate, "محمدTest Omar", ""}})
+	want := []expect{{2, report.WouldCreate, "محمد", ""}, {3, report.Duplicate, "محمد", "duplicate"},
+		{4, report.WouldCreate, "محمدTest Salma", ""}, {5, report.WouldCreate, "محمدTest Omar", ""}}
+	for _, args := range [][]string{{"--wiki-language", "ar"}, {"--api", w.API}} {
+		r = runCLI(t, nil, append(append([]string{"run", "--dry-run"}, args...), sheet)...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1 (a duplicate)", args, r.code)
+		}
+		checkResults(t, readResults(t, results), want)
+	}
+
+	r = runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...)
+	if r.code != 1 {
+		t.Errorf("run: exit %d, want 1 (a duplicate)", r.code)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), []expect{{2, report.Created, "محمد", ""}, {3, report.Duplicate, "محمد", "duplicate"},
+		{4, report.Created, "محمدTest Salma", ""}, {5, report.Created, "محمدTest Omar", ""}})
+	checkWikiHolds(t, w, "محمد", map[string]bool{"محمد": true, "محمدTest Salma": true, "محمدTest Omar": true})
+}
+
+// On a wiki in Kazakh in Latin script (LanguageKk of MediaWiki 1.39, whose
+// variant is then kk-latn) a first i is İ, as in Turkish: "ivan" and
+// "İvan" are one account, "Ivan" another.
+func TestKazakhLatinWikiNamesAreTheWikis(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: "$wgLanguageCode = 'kk-latn';"})
+	for _, name := range []string{"ivan", "İvan", "Ivan", "i\u0307van"} {
+		checkWikiNames(t, w, "kk-latn", name)
+	}
+
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nivan,i1@example.org\nIvan,i2@example.org\nİvan,i3@example.org\n")
+	results := filepath.Join(dir, "s.dry-run.results.csv")
+	want := []expect{{2, report.WouldCreate, "İvan", ""}, {3, report.WouldCreate, "Ivan", ""}, {4, report.Duplicate, "İvan", "duplicate"}}
+	for _, args := range [][]string{{"--wiki-language", "kk-latn"}, {"--api", w.API}} {
+		r := runCLI(t, nil, append(append([]string{"run", "--dry-run"}, args...), sheet)...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1 (a duplicate)", args, r.code)
+		}
+		checkResults(t, readResults(t, results), want)
+	}
+	r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...)
+	if r.code != 1 {
+		t.Errorf("run: exit %d, want 1 (a duplicate)", r.code)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), []expect{{2, report.Created, "İvan", ""}, {3, report.Created, "Ivan", ""}, {4, report.Duplicate, "İvan", "duplicate"}})
+	checkWikiHolds(t, w, "İvan", map[string]bool{"İvan": true})
+	checkWikiHolds(t, w, "Ivan", map[string]bool{"Ivan": true})
+}
+
+// checkWikiNames asks the wiki how it names name (list=users) and checks
+// that our rules for a wiki in lang say the same.
+func checkWikiNames(t *testing.T, w *wikitest.Wiki, lang, name string) {
+	t.Helper()
+	var resp struct {
+		Query struct {
+			Users []struct {
+				Name string `json:"name"`
+			} `json:"users"`
+		} `json:"query"`
+	}
+	if err := w.Anonymous().Post(url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + name}}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	got, p := names.Rules{Lang: lang}.Canonical(name)
+	if p != nil || len(resp.Query.Users) != 1 || resp.Query.Users[0].Name != got {
+		t.Errorf("%q: we say %q (%v), the wiki in %s %+v", name, got, p, lang, resp.Query.Users)
+	}
+}
+
 // On a wiki in German the User namespace is "Benutzer" (and "Benutzerin"):
 // a sign-up sheet that copied user page titles names accounts the wiki
 // creates without the prefix. The tool learns the wiki's namespace names

@@ -418,6 +418,13 @@ func (w *Wiki) groups() ([]string, error) {
 	return groups, nil
 }
 
+// Eval runs PHP code in the wiki with maintenance/eval.php (one process,
+// MediaWiki set up as for a web request) and returns what it printed.
+// eval.php runs each line by itself: a statement must not span lines. A
+// file the code reads or writes must be under w.Dir, named as PathForPHP
+// gives it.
+func (w *Wiki) Eval(code string) (string, error) { return w.eval(code) }
+
 // eval runs PHP code with maintenance/eval.php and returns its stdout.
 func (w *Wiki) eval(code string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

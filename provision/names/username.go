@@ -25,10 +25,13 @@ import (
 // order (the PHP function each step mirrors is named in its comment):
 //
 //  1. WebRequest: invalid UTF-8, C0 controls other than tab/LF/CR, U+FFFE and
-//     U+FFFF become U+FFFD (so the name is invalid); the text is NFC-normalized.
+//     U+FFFF become U+FFFD (so the name is invalid); the text is normalized
+//     by the content language: NFC, then in Arabic and Malayalam (and the
+//     languages falling back to them) a table (see langClass).
 //  2. UserNameUtils::getCanonical: Language::ucfirst, then any '#' is refused.
 //  3. MediaWikiTitleCodec::parseTitle: HTML character references are decoded
-//     ("&amp;" becomes '&'); when the name contains '&' it is NFC-normalized again.
+//     ("&amp;" becomes '&'); when the name contains '&' it is normalized
+//     again by the content language.
 //  4. MediaWikiTitleCodec::splitTitleString in the User namespace: bidi marks
 //     are removed, runs of spaces, underscores and other Unicode spaces become
 //     one space, the ends are trimmed, a leading ':' and a "User:" prefix are
@@ -100,7 +103,7 @@ func CanonicalUsername(raw string) (string, *sheet.Problem) {
 	if name, ok := canonicalFast(raw); ok {
 		return name, nil
 	}
-	return canonicalFull(raw, false, nil)
+	return canonicalFull(raw, langClass{}, nil)
 }
 
 // Rules are what a wiki's language decides about its usernames.
@@ -120,31 +123,28 @@ type Rules struct {
 }
 
 // Canonical is CanonicalUsername by the wiki's rules: on a Turkish wiki
-// "ivan" is "İvan", not "Ivan".
+// "ivan" is "İvan", not "Ivan"; on an Arabic wiki "ﻣﺤﻤﺪ" (presentation
+// forms) is "محمد" (see langClass).
 func (r Rules) Canonical(raw string) (string, *sheet.Problem) {
-	dotted := DottedCapitalI(r.Lang)
-	// Only a first letter i is capitalized otherwise there, and a ':'
-	// (a namespace prefix) always takes the full path.
-	if !dotted || !strings.HasPrefix(strings.TrimLeft(raw, " _"), "i") {
+	lc := classOf(r.Lang)
+	// Only a first letter i is capitalized otherwise there, the
+	// normalization tables hold no ASCII, and a ':' (a namespace prefix)
+	// always takes the full path.
+	if !lc.dottedI || !strings.HasPrefix(strings.TrimLeft(raw, " _"), "i") {
 		if name, ok := canonicalFast(raw); ok {
 			return name, nil
 		}
 	}
-	return canonicalFull(raw, dotted, r.Namespaces)
+	return canonicalFull(raw, lc, r.Namespaces)
 }
 
 // NamespaceUser is the number of the User namespace.
 const NamespaceUser = 2
 
-// dottedILanguages are the content languages whose Language class
-// capitalizes i as İ (MediaWiki's LanguageTr, LanguageAz and LanguageKaa),
-// directly or through their fallback chain (gag, kiu, lzz to tr; lez to
-// az), as in MediaWiki 1.39.
-var dottedILanguages = map[string]bool{"tr": true, "gag": true, "kiu": true, "lzz": true, "az": true, "lez": true, "kaa": true}
-
 // DottedCapitalI reports whether a wiki in language lang capitalizes a
-// first i as İ.
-func DottedCapitalI(lang string) bool { return dottedILanguages[strings.ToLower(lang)] }
+// first i as İ (MediaWiki 1.39's LanguageTr, LanguageAz, LanguageKaa and,
+// for kk-latn and kk-tr, LanguageKk; see langClass).
+func DottedCapitalI(lang string) bool { return classOf(lang).dottedI }
 
 // fastByte marks the ASCII bytes canonicalFast handles; any other byte sends
 // the name to canonicalFull, which handles everything.
@@ -231,7 +231,7 @@ func canonicalFast(raw string) (name string, ok bool) {
 
 // canonicalFull mirrors MediaWiki step by step; see the comment at the top of
 // this file.
-func canonicalFull(raw string, dottedI bool, namespaces map[string]int) (string, *sheet.Problem) {
+func canonicalFull(raw string, lc langClass, namespaces map[string]int) (string, *sheet.Problem) {
 	// Step 1, WebRequest: invalid UTF-8 and some code points become U+FFFD,
 	// which splitTitleString refuses anywhere in the name.
 	if !utf8.ValidString(raw) {
@@ -246,6 +246,11 @@ func canonicalFull(raw string, dottedI bool, namespaces map[string]int) (string,
 		}
 	}
 	s := norm.NFC.String(raw)
+	if lc.normalize != nil {
+		// The rest of the content language's normalize (LanguageAr, LanguageMl).
+		s = lc.normalize.replace(s)
+	}
+	dottedI := lc.dottedI
 
 	// Step 2, UserNameUtils::getCanonical.
 	s = ucfirstIn(s, dottedI)
@@ -255,7 +260,11 @@ func canonicalFull(raw string, dottedI bool, namespaces map[string]int) (string,
 
 	// Step 3, Sanitizer::decodeCharReferencesAndNormalize.
 	if strings.IndexByte(s, '&') >= 0 {
+		// The content language's normalize: NFC and its table.
 		s = norm.NFC.String(decodeCharReferences(s))
+		if lc.normalize != nil {
+			s = lc.normalize.replace(s)
+		}
 	}
 
 	// Step 4, MediaWikiTitleCodec::splitTitleString.

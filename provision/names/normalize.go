@@ -1,0 +1,110 @@
+package names
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+//go:generate go run gen_normalize.go -mw /usr/share/mediawiki -o normalize_tables.go
+
+// langClass is what a wiki's content language class does to a user name
+// beyond MediaWiki's Language: MediaWiki 1.39 picks the class of the
+// language itself or, when it has none, of the first language of its
+// fallback chain that has one (LanguageFactory::newFromCode). Of the
+// classes of MediaWiki 1.39, these override normalize or ucfirst:
+//
+//   - LanguageAr::normalize maps Arabic presentation forms to the letters
+//     they show (normalizeArPairs) after NFC: ar, and arz, ary, arq,
+//     aeb-arab and aeb through their fallback to ar.
+//   - LanguageMl::normalize maps a consonant, virama and U+200D to its
+//     atomic chillu (normalizeMlPairs): ml.
+//   - LanguageTr, LanguageAz and LanguageKaa: a first i becomes İ. tr,
+//     and gag, kiu, lzz through their fallback to tr; az, and lez through
+//     ru (no class) to az; kaa.
+//   - LanguageKk::ucfirst: a first i becomes İ when the preferred variant
+//     is kk-latn or kk-tr. On a kk-latn or kk-tr wiki (no class of their
+//     own: LanguageKk through their fallback to kk) that variant is the
+//     language itself; on a kk wiki it is the variant of whoever asks
+//     (kk-cyrl by default), which we cannot know, so there we assume the
+//     default; kk-cyrl, kk-kz, kk-arab, kk-cn never make İ.
+//
+// (LanguageBe_tarask, LanguageGan, LanguageYue, LanguageZh and
+// LanguageZh_hans override normalizeForSearch only, which names never
+// meet.) MediaWiki 1.43 no longer has LanguageKk::ucfirst: there a kk-latn
+// wiki capitalizes i as I; we follow 1.39.
+type langClass struct {
+	dottedI   bool
+	normalize *pairTable // nil: NFC only
+}
+
+var (
+	arabicTable    = newPairTable(normalizeArPairs[:])
+	malayalamTable = newPairTable(normalizeMlPairs[:])
+)
+
+// langClasses maps a content language code to its class's rules; any
+// other language has none.
+var langClasses = map[string]langClass{
+	"ar": {normalize: arabicTable}, "arz": {normalize: arabicTable}, "ary": {normalize: arabicTable},
+	"arq": {normalize: arabicTable}, "aeb-arab": {normalize: arabicTable}, "aeb": {normalize: arabicTable},
+	"ml": {normalize: malayalamTable},
+	"tr": {dottedI: true}, "gag": {dottedI: true}, "kiu": {dottedI: true}, "lzz": {dottedI: true},
+	"az": {dottedI: true}, "lez": {dottedI: true}, "kaa": {dottedI: true},
+	"kk-latn": {dottedI: true}, "kk-tr": {dottedI: true},
+}
+
+func classOf(lang string) langClass { return langClasses[strings.ToLower(lang)] }
+
+// pairTable is ReplacementArray::replace, PHP's strtr with an array: at
+// each position the longest key that matches is replaced, and the scan
+// goes on after it (a replacement is never looked at again).
+type pairTable struct {
+	byFirst map[rune][][2]string // longest key first
+}
+
+func newPairTable(pairs [][2]string) *pairTable {
+	t := &pairTable{byFirst: map[rune][][2]string{}}
+	for _, p := range pairs {
+		r, _ := utf8.DecodeRuneInString(p[0])
+		t.byFirst[r] = append(t.byFirst[r], p)
+	}
+	for _, ps := range t.byFirst {
+		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i][0]) > len(ps[j][0]) })
+	}
+	return t
+}
+
+// replace applies the table to s.
+func (t *pairTable) replace(s string) string {
+	start := -1
+	for i, r := range s {
+		if _, ok := t.byFirst[r]; ok {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:start])
+	for i := start; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		matched := false
+		for _, p := range t.byFirst[r] {
+			if strings.HasPrefix(s[i:], p[0]) {
+				b.WriteString(p[1])
+				i += len(p[0])
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b.WriteString(s[i : i+size])
+			i += size
+		}
+	}
+	return b.String()
+}
