@@ -15,7 +15,7 @@ import (
 // that no lower room ever refers to a higher one's types — the sheet never
 // to the engine's, the engine never to a front-end's.
 var rooms = [][]string{
-	{"provision/sheet", "provision/pacer", "provision/i18n", "wikitest", "wikitest/browser"},
+	{"provision/sheet", "provision/pacer", "provision/i18n", "wikitest", "wikitest/browser", "provision/names/gen/reserved"},
 	{"provision/names", "report", "wikitest/cmd/testwiki"},
 	{"provision/groups"},
 	{"provision/mwapi"},

@@ -205,3 +205,82 @@ func TestGermanNamespacePrefixesAreTheWikis(t *testing.T) {
 		}
 	}
 }
+
+// On a wiki in German the names MediaWiki reserves are German: the
+// "msg:" entries of $wgReservedUsernames are texts in the content
+// language, so "MediaWiki-Spam-Säuberung" is reserved there and "Redirect
+// fixer" is not. Offline the tool knows the defaults by language from
+// MediaWiki's translations; with the wiki it asks for the wiki's own texts,
+// so a customized message (MediaWiki:Usermessage-editor) counts. Dry run
+// and run agree with the wiki: a reserved name is refused before anything
+// is sent, the other is created.
+func TestGermanReservedNamesAreTheWikis(t *testing.T) {
+	w := wikitest.Start(t, wikitest.Options{Extra: "$wgLanguageCode = 'de';"})
+	if err := w.EditPage("MediaWiki:Usermessage-editor", "Nachrichtenbote"); err != nil {
+		t.Fatal(err)
+	}
+	site, err := provision.AskSite(t.Context(), http.DefaultClient, pacer.SystemClock{}, w.API, "mwprovision-test", "", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.Names.Reserved == nil {
+		t.Fatal("the wiki's reserved names were not read")
+	}
+	offline := names.Rules{Lang: "de"}
+	for name, custom := range map[string]bool{"MediaWiki-Spam-Säuberung": false, "mediaWiki-Spam-Säuberung": false, "Redirect fixer": false,
+		"RedirectBot": false, "Proxy blocker": false, "Maintenance script": false, "MediaWiki spam cleanup": false,
+		"Nachrichtenbote": true, "System-Messenger": true} {
+		var resp struct {
+			Query struct {
+				Users []struct {
+					Name      string `json:"name"`
+					CanCreate bool   `json:"cancreate"`
+				} `json:"users"`
+			} `json:"query"`
+		}
+		if err := w.Anonymous().Post(url.Values{"action": {"query"}, "list": {"users"}, "ususers": {"\x1f" + name}, "usprop": {"cancreate"}}, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Query.Users) != 1 {
+			t.Fatalf("%q: the wiki answered %+v", name, resp.Query.Users)
+		}
+		wiki := resp.Query.Users[0]
+		got, p := site.Names.Canonical(name)
+		if (p == nil) != wiki.CanCreate || (p == nil && wiki.Name != got) || (p != nil && p.Code != "reserved-name") {
+			t.Errorf("%q: we say %q (%v), the German wiki %+v", name, got, p, wiki)
+		}
+		// The defaults of German agree too, but for the customized message.
+		if _, p = offline.Canonical(name); !custom && (p == nil) != wiki.CanCreate {
+			t.Errorf("%q offline in de: %v, the German wiki %+v", name, p, wiki)
+		}
+	}
+
+	dir := t.TempDir()
+	sheet := writeSheet(t, dir, "s.csv", "username,email\nMediaWiki-Spam-Säuberung,a@example.org\nRedirect fixer,b@example.org\n")
+	want := []expect{{2, report.Invalid, "", "reserved-name"}, {3, report.WouldCreate, "Redirect fixer", ""}}
+	if r := runCLI(t, nil, "run", "--dry-run", "--wiki-language", "de", sheet); r.code != exitRowsNotOK {
+		t.Errorf("offline dry run in de: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.dry-run.results.csv")), want)
+
+	sheet = writeSheet(t, dir, "s.csv", "username,email\nMediaWiki-Spam-Säuberung,a@example.org\nRedirect fixer,b@example.org\nNachrichtenbote,c@example.org\nSystem-Messenger,d@example.org\n")
+	want = append(want, expect{4, report.Invalid, "", "reserved-name"}, expect{5, report.WouldCreate, "System-Messenger", ""})
+	if r := runCLI(t, nil, "run", "--dry-run", "--api", w.API, sheet); r.code != exitRowsNotOK {
+		t.Errorf("dry run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	checkResults(t, readResults(t, filepath.Join(dir, "s.dry-run.results.csv")), want)
+	if r := runCLI(t, nil, append(append([]string{"run"}, creatorArgs(w.Bulk, w)...), "--rate", "0", "--yes", sheet)...); r.code != exitRowsNotOK {
+		t.Errorf("run: exit %d, want %d", r.code, exitRowsNotOK)
+	}
+	want[1].status, want[3].status = report.Created, report.Created
+	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), want)
+	users, err := w.Users("Redirect fixer", "System-Messenger", "MediaWiki-Spam-Säuberung", "Nachrichtenbote")
+	if err != nil || len(users) != 4 {
+		t.Fatalf("list=users: %+v, %v", users, err)
+	}
+	for _, u := range users {
+		if created := !u.Missing && !u.Invalid; created != (u.Name == "Redirect fixer" || u.Name == "System-Messenger") {
+			t.Errorf("the wiki's account %q: %+v", u.Name, u)
+		}
+	}
+}

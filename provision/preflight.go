@@ -310,7 +310,8 @@ type Site struct {
 var atCreation = map[string]string{"abusefilter": "AbuseFilter"}
 
 // AskSite asks the wiki, anonymously and read-only, for its content
-// language and its extensions (siteinfo). An OAuth token, when the run has
+// language, its namespaces and its extensions (siteinfo), and for the
+// names it reserves (allmessages). An OAuth token, when the run has
 // one, goes with it as with every request.
 func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userAgent, oauthToken string, timeout time.Duration) (Site, error) {
 	s := mwapi.NewSession(hc, clock.Now, api, userAgent, "", "")
@@ -318,7 +319,14 @@ func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userA
 	if oauthToken != "" {
 		s.UseOAuth(oauthToken, "")
 	}
-	ans := s.Get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo"}, "siprop": {"general|extensions|namespaces|namespacealiases"}})
+	// The reserved usernames: MediaWiki's UserNameUtils::isUsable takes the
+	// texts of the "msg:" entries of $wgReservedUsernames in the content
+	// language with ->text() — allmessages with its parser, in the content
+	// language (uselang=content; amlang would need the language this very
+	// answer gives) — so a message the wiki customized counts.
+	keys := names.ReservedMessageKeys()
+	ans := s.Get(ctx, url.Values{"action": {"query"}, "meta": {"siteinfo|allmessages"}, "siprop": {"general|extensions|namespaces|namespacealiases"},
+		"ammessages": {strings.Join(keys, "|")}, "amenableparser": {"1"}, "uselang": {"content"}})
 	if err := ans.AsError(); err != nil {
 		return Site{}, fmt.Errorf("ask %s for its language: %w", api, err)
 	}
@@ -344,10 +352,35 @@ func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userA
 	for _, ns := range q.Namespaces {
 		add(ns.Canonical, ns.ID)
 	}
+	site.Names.Reserved = reservedNames(keys, q.AllMessages)
 	for _, ext := range q.Extensions {
 		if name, ok := atCreation[strings.ToLower(strings.ReplaceAll(ext.Name, " ", ""))]; ok {
 			site.DecidesAtCreation = append(site.DecidesAtCreation, name)
 		}
 	}
 	return site, nil
+}
+
+// reservedNames are the names a wiki reserves, by its answer to
+// meta=allmessages for keys: nil (MediaWiki's defaults for the wiki's
+// language, names.Rules says) unless it answered for every key. A message
+// the wiki does not have is "⧼key⧽" to ->text(), and reserves that.
+func reservedNames(keys []string, answer []mwapi.Message) map[string]bool {
+	texts := make(map[string]string, len(answer))
+	for _, m := range answer {
+		if m.Missing {
+			texts[m.Name] = "⧼" + m.Name + "⧽"
+		} else {
+			texts[m.Name] = m.Content
+		}
+	}
+	list := make([]string, 0, len(keys))
+	for _, k := range keys {
+		t, ok := texts[k]
+		if !ok {
+			return nil
+		}
+		list = append(list, t)
+	}
+	return names.ReservedNames(list)
 }

@@ -2,9 +2,16 @@ package provision
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mwprovision/mwprovision/provision/mwapi"
+	"github.com/mwprovision/mwprovision/provision/names"
+	"github.com/mwprovision/mwprovision/provision/pacer"
 )
 
 // Wikimedia's wikis are known by their server names (and by the wmf-config
@@ -73,5 +80,49 @@ func TestSiteinfoTellsAWikimediaWiki(t *testing.T) {
 		if got := g.Wikimedia(); got != want {
 			t.Errorf("%s: wikimedia() = %v, want %v", js, got, want)
 		}
+	}
+}
+
+// AskSite takes the names the wiki reserves from its own texts of the
+// messages, in its content language (a customized one counts); a wiki that
+// does not answer for every message leaves the defaults of its language.
+func TestAskSiteReservedNames(t *testing.T) {
+	var asked url.Values
+	answer := `{"query":{"general":{"lang":"de"},"allmessages":[
+		{"name":"autochange-username","content":"Automatische MediaWiki-Änderung"},
+		{"name":"double-redirect-fixer","content":"Weiterleitungsbot"},
+		{"name":"proxyblocker","content":"Proxy blocker"},
+		{"name":"sorbs","missing":true},
+		{"name":"spambot_username","content":""},
+		{"name":"usermessage-editor","content":"System-Messenger"}]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		asked = r.Form
+		_, _ = w.Write([]byte(answer))
+	}))
+	defer srv.Close()
+	site, err := AskSite(t.Context(), srv.Client(), pacer.SystemClock{}, srv.URL, "test", "", 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked.Get("uselang") != "content" || asked.Get("amenableparser") != "1" || !strings.Contains(asked.Get("meta"), "allmessages") ||
+		asked.Get("ammessages") != strings.Join(names.ReservedMessageKeys(), "|") {
+		t.Errorf("asked %v", asked)
+	}
+	for name, reserved := range map[string]bool{
+		"Weiterleitungsbot": true, "RedirectBot": false, "Redirect fixer": false, "⧼sorbs⧽": true, "DNSBL": false,
+		"MediaWiki-Spam-Säuberung": false, "Maintenance script": true, "System-Messenger": true,
+	} {
+		if site.Names.Reserved[name] != reserved {
+			t.Errorf("%q: reserved %v, want %v", name, site.Names.Reserved[name], reserved)
+		}
+	}
+
+	answer = `{"query":{"general":{"lang":"de"},"allmessages":[{"name":"sorbs","content":"X"}]}}`
+	if site, err = AskSite(t.Context(), srv.Client(), pacer.SystemClock{}, srv.URL, "test", "", 10*time.Second); err != nil || site.Names.Reserved != nil {
+		t.Errorf("a partial answer: %v, %v; want nil (the defaults of de)", site.Names.Reserved, err)
+	}
+	if _, p := site.Names.Canonical("MediaWiki-Spam-Säuberung"); p == nil || p.Code != "reserved-name" {
+		t.Errorf("the defaults of de: MediaWiki-Spam-Säuberung is %v", p)
 	}
 }

@@ -129,14 +129,24 @@ type APIResponse struct {
 			ID    int    `json:"id"`
 			Alias string `json:"alias"`
 		} `json:"namespacealiases"`
-		Users     []UserAnswer `json:"users"`
-		LogEvents []struct {
+		// AllMessages is meta=allmessages.
+		AllMessages []Message    `json:"allmessages"`
+		Users       []UserAnswer `json:"users"`
+		LogEvents   []struct {
 			Title     string `json:"title"`
 			User      string `json:"user"`
 			Action    string `json:"action"`
 			Timestamp string `json:"timestamp"`
 		} `json:"logevents"`
 	} `json:"query"`
+}
+
+// Message is one of meta=allmessages: the message's text, or Missing
+// when the wiki has no such message.
+type Message struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
+	Missing bool   `json:"missing"`
 }
 
 // UserInfo is meta=userinfo: the creator as the wiki sees this session.

@@ -44,7 +44,8 @@ import (
 //     see extraInvalidUsernameCharacters.
 //  6. UserNameUtils::isValid: not an IP address, no '/', no C1 controls,
 //     zero-width characters or private-use characters.
-//  7. UserNameUtils::isUsable: not one of $wgReservedUsernames.
+//  7. UserNameUtils::isUsable: not one of $wgReservedUsernames, whose
+//     "msg:" entries are texts in the wiki's content language (reserved.go).
 //  8. Ours: the result must be NFC (see unstable-form below).
 
 // extraInvalidUsernameCharacters is our deliberate departure from MediaWiki
@@ -67,26 +68,6 @@ const mediaWikiInvalidUsernameCharacters = "@:>"
 // maxCreatableBytes is the length limit of UserNameUtils::isCreatable (T25080).
 const maxCreatableBytes = 235
 
-// reservedUsernames is MediaWiki 1.39's default $wgReservedUsernames, with the
-// "msg:" entries resolved in English.
-var reservedUsernames = map[string]bool{
-	"MediaWiki default":                        true,
-	"Conversion script":                        true,
-	"Maintenance script":                       true,
-	"Template namespace initialisation script": true,
-	"ScriptImporter":                           true,
-	"Delete page script":                       true,
-	"Move page script":                         true,
-	"Command line script":                      true,
-	"Unknown user":                             true,
-	"Redirect fixer":                           true, // msg:double-redirect-fixer
-	"System messenger":                         true, // msg:usermessage-editor
-	"Proxy blocker":                            true, // msg:proxyblocker
-	"DNSBL":                                    true, // msg:sorbs
-	"MediaWiki spam cleanup":                   true, // msg:spambot_username
-	"MediaWiki automatic change":               true, // msg:autochange-username
-}
-
 // CanonicalUsername returns the name as MediaWiki stores it, or a Problem when
 // MediaWiki would refuse to create it (or when we refuse it on purpose, see
 // extraInvalidUsernameCharacters and "unstable-form").
@@ -100,10 +81,10 @@ var reservedUsernames = map[string]bool{
 // '_', double spaces or spaces at the ends, and CanonicalUsername returns it
 // unchanged.
 func CanonicalUsername(raw string) (string, *sheet.Problem) {
-	if name, ok := canonicalFast(raw); ok {
+	if name, ok := canonicalFast(raw, englishReserved); ok {
 		return name, nil
 	}
-	return canonicalFull(raw, langClass{}, nil)
+	return canonicalFull(raw, langClass{}, nil, englishReserved)
 }
 
 // Rules are what a wiki's language decides about its usernames.
@@ -120,6 +101,20 @@ type Rules struct {
 	// "Hans" there); any other namespace makes it a page title. English
 	// names always count. Nil: English names only.
 	Namespaces map[string]int
+	// Reserved are the names the wiki reserves ($wgReservedUsernames, its
+	// "msg:" entries as the wiki's own texts of those messages in its
+	// content language; see ReservedNames), compared with the canonical
+	// name exactly. Nil: MediaWiki's defaults for Lang, from its
+	// translations (reserved_table.go).
+	Reserved map[string]bool
+}
+
+// reserved is the set of reserved names the rules use.
+func (r Rules) reserved() map[string]bool {
+	if r.Reserved != nil {
+		return r.Reserved
+	}
+	return reservedFor(r.Lang)
 }
 
 // Canonical is CanonicalUsername by the wiki's rules: on a Turkish wiki
@@ -127,15 +122,16 @@ type Rules struct {
 // forms) is "محمد" (see langClass).
 func (r Rules) Canonical(raw string) (string, *sheet.Problem) {
 	lc := classOf(r.Lang)
+	reserved := r.reserved()
 	// Only a first letter i is capitalized otherwise there, the
 	// normalization tables hold no ASCII, and a ':' (a namespace prefix)
 	// always takes the full path.
 	if !lc.dottedI || !strings.HasPrefix(strings.TrimLeft(raw, " _"), "i") {
-		if name, ok := canonicalFast(raw); ok {
+		if name, ok := canonicalFast(raw, reserved); ok {
 			return name, nil
 		}
 	}
-	return canonicalFull(raw, lc, r.Namespaces)
+	return canonicalFull(raw, lc, r.Namespaces, reserved)
 }
 
 // NamespaceUser is the number of the User namespace.
@@ -169,7 +165,7 @@ var fastByte = func() (t [256]bool) {
 // for names MediaWiki accepts; everything else (including every name with a
 // problem) goes to canonicalFull, which gives the same answer for these names
 // (FuzzCanonicalUsername checks that).
-func canonicalFast(raw string) (name string, ok bool) {
+func canonicalFast(raw string, reserved map[string]bool) (name string, ok bool) {
 	n := len(raw)
 	if n == 0 || n > 256 {
 		return "", false
@@ -223,7 +219,7 @@ func canonicalFast(raw string) (name string, ok bool) {
 	} else if n > maxCreatableBytes {
 		return "", false
 	}
-	if name == "." || name == ".." || looksLikeIPv4(name) || reservedUsernames[name] {
+	if name == "." || name == ".." || looksLikeIPv4(name) || reserved[name] {
 		return "", false
 	}
 	return name, true
@@ -231,7 +227,7 @@ func canonicalFast(raw string) (name string, ok bool) {
 
 // canonicalFull mirrors MediaWiki step by step; see the comment at the top of
 // this file.
-func canonicalFull(raw string, lc langClass, namespaces map[string]int) (string, *sheet.Problem) {
+func canonicalFull(raw string, lc langClass, namespaces map[string]int, reserved map[string]bool) (string, *sheet.Problem) {
 	// Step 1, WebRequest: invalid UTF-8 and some code points become U+FFFD,
 	// which splitTitleString refuses anywhere in the name.
 	if !utf8.ValidString(raw) {
@@ -363,7 +359,7 @@ func canonicalFull(raw string, lc langClass, namespaces map[string]int) (string,
 	}
 
 	// Step 7, UserNameUtils::isUsable.
-	if reservedUsernames[s] {
+	if reserved[s] {
 		return "", &sheet.Problem{Code: "reserved-name", Message: fmt.Sprintf("the name '%s' is reserved by MediaWiki; choose another username", s)}
 	}
 	return s, nil

@@ -270,7 +270,7 @@ func FuzzCanonicalUsername(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got, p := CanonicalUsername(in)
-		full, fullP := canonicalFull(in, langClass{}, nil)
+		full, fullP := canonicalFull(in, langClass{}, nil, englishReserved)
 		if got != full || (p == nil) != (fullP == nil) {
 			t.Fatalf("%q: fast path gives %q, %v; full path %q, %v", in, got, p, full, fullP)
 		}
