@@ -124,18 +124,11 @@ func failedSheetOf(stderr io.Writer, results string, rows []report.Row, input st
 	if err := distinctFiles(namedPath{"--input", input}, namedPath{"the results", results}, namedPath{"--failed-sheet", out}); err != nil {
 		return err
 	}
-	lock, err := report.Acquire(out)
+	release, err := takeOutput(stderr, out, "--failed-sheet")
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	kept, err := report.KeepAside(out)
-	if err != nil {
-		return fmt.Errorf("cannot keep the file at --failed-sheet aside: %v", err)
-	}
-	if kept != "" {
-		fmt.Fprintf(stderr, "the file that was at %s is kept as %s\n", out, kept)
-	}
+	defer release()
 	n, err := writeFailedSheet(input, chosen, rows, out, stderr)
 	if err != nil {
 		return err
@@ -218,18 +211,11 @@ func slipsOf(stdout, stderr io.Writer, results string, rows []report.Row, input 
 		_, err := stdout.Write(page.Bytes())
 		return err
 	}
-	lock, err := report.Acquire(out)
+	release, err := takeOutput(stderr, out, "--out")
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	kept, err := report.KeepAside(out)
-	if err != nil {
-		return fmt.Errorf("cannot keep the file at --out aside: %v", err)
-	}
-	if kept != "" {
-		fmt.Fprintf(stderr, "the file that was at %s is kept as %s\n", out, kept)
-	}
+	defer release()
 	f, err := report.OpenPrivate(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL) // it holds names, and maybe passwords
 	if err != nil {
 		return fmt.Errorf("cannot create the slips: %v", err)
@@ -250,4 +236,22 @@ func slipsOf(stdout, stderr io.Writer, results string, rows []report.Row, input 
 		fmt.Fprintf(stderr, "it holds the passwords: once the slips are printed, delete %s\n", out)
 	}
 	return nil
+}
+
+// takeOutput makes out a report's own file to write: nobody else writes it
+// meanwhile (release ends that), and a file already there is kept aside.
+func takeOutput(stderr io.Writer, out, flag string) (release func(), err error) {
+	lock, err := report.Acquire(out)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := report.KeepAside(out)
+	if err != nil {
+		lock.Release()
+		return nil, fmt.Errorf("cannot keep the file at %s aside: %v", flag, err)
+	}
+	if kept != "" {
+		fmt.Fprintf(stderr, "the file that was at %s is kept as %s\n", out, kept)
+	}
+	return func() { lock.Release() }, nil
 }
