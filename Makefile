@@ -24,7 +24,7 @@ build:
 # the chroot that wikitest/trixie.sh builds; its output is printed after).
 test: wiki-deps mediawiki-1.43 lint other-systems
 	@mkdir -p build; \
-	MWPROVISION_TEST_MEDIAWIKI=1.43 $(GO) test -count=1 -timeout 12m -run '$(MW143_TESTS)' . ./wikitest \
+	MWPROVISION_TEST_MEDIAWIKI=1.43 $(GO) test -count=1 -timeout 12m -run '$(MW143_TESTS)' . ./wikitest ./provision/names \
 	  > build/test-mediawiki-1.43.out 2>&1 & mw143=$$!; \
 	MWPROVISION_TEST_MEDIAWIKI=1.39 $(GO) test -count=1 -timeout 14m $(PKGS); s139=$$?; \
 	wait $$mw143; s143=$$?; \
@@ -36,11 +36,13 @@ test: wiki-deps mediawiki-1.43 lint other-systems
 # password modes), the dry run's predictions, the throttle's stop, crash
 # and Ctrl-C resume, groups, run-level stops (CAPTCHA, block), secrets,
 # every anti-abuse protection (and the Wikimedia-like wiki with all of
-# them), two-factor login, wikis in Turkish and German (names, namespaces, reserved names), the siteinfo that
+# them), two-factor login, wikis in Turkish, Arabic, Kazakh, Greek and
+# German (names, namespaces, reserved names), the name rules against the
+# wiki's own PHP (./provision/names), the siteinfo that
 # throttle-request reads (temporary accounts), and the harness.
 # The rest (faults injected between tool and wiki, terminals, the record's
 # locking and disk, Windows) is about the tool, not the wiki's version.
-MW143_TESTS := ^(TestRunCreatesAccountsOnRealWiki|TestRunMigrationModeSetsWorkingPasswords|TestRunStopsCleanlyAtMaxWait|TestSecretsNeverReachOutputs|TestDryRunPredictsTheRun|TestDryRunIgnoresCreatorOverrideRights|TestDryRunChecksPasswordsInMigrationMode|TestDryRunBatchesNames|TestDryRunSaysAbuseFilterDecidesAtCreation|TestAbuseFilterRefusalCountsAgainstTheThrottle|TestTitleBlacklistPageRefusesNewAccounts|TestPreflightRefusesCreatorWithoutSkipcaptcha|TestKillNineThenResume|TestResumeClaimsOnlyWhatTheRecordAskedFor|TestKillNineDuringGrantThenResumeGrantsOnce|TestCtrlCStopsGracefullyThenResume|TestEventCoordinatorConfirmsParticipants|TestGrantAddsReturningParticipants|TestMigrationAddsTheSheetsGroups|TestCaptchaMidRunStopsTheRun|TestCaptchaRefusalCountsAgainstTheThrottle|TestCreatorBlockedStopsTheRun|TestSessionsPurgedMidRun|TestReportOnRealRunResults|TestWikimediaLikeWiki|TestTwoFactorCreatorIsToldToUseABotPassword|TestTurkishWikiNamesAreTheWikis|TestGermanNamespacePrefixesAreTheWikis|TestGermanReservedNamesAreTheWikis|TestHarnessStartsRealWiki|TestThrottleRequestReadsSiteinfoOfARealWiki)$$
+MW143_TESTS := ^(TestRunCreatesAccountsOnRealWiki|TestRunMigrationModeSetsWorkingPasswords|TestRunStopsCleanlyAtMaxWait|TestSecretsNeverReachOutputs|TestDryRunPredictsTheRun|TestDryRunIgnoresCreatorOverrideRights|TestDryRunChecksPasswordsInMigrationMode|TestDryRunBatchesNames|TestDryRunSaysAbuseFilterDecidesAtCreation|TestAbuseFilterRefusalCountsAgainstTheThrottle|TestTitleBlacklistPageRefusesNewAccounts|TestPreflightRefusesCreatorWithoutSkipcaptcha|TestKillNineThenResume|TestResumeClaimsOnlyWhatTheRecordAskedFor|TestKillNineDuringGrantThenResumeGrantsOnce|TestCtrlCStopsGracefullyThenResume|TestEventCoordinatorConfirmsParticipants|TestGrantAddsReturningParticipants|TestMigrationAddsTheSheetsGroups|TestCaptchaMidRunStopsTheRun|TestCaptchaRefusalCountsAgainstTheThrottle|TestCreatorBlockedStopsTheRun|TestSessionsPurgedMidRun|TestReportOnRealRunResults|TestWikimediaLikeWiki|TestTwoFactorCreatorIsToldToUseABotPassword|TestTurkishWikiNamesAreTheWikis|TestArabicWikiNamesAreTheWikis|TestKazakhLatinWikiNamesAreTheWikis|TestGreekCapitalUserPrefixIsOneAccount|TestNormalizationAgreesWithRealWiki|TestUsernameCasesAgreeWithRealWiki|TestGermanNamespacePrefixesAreTheWikis|TestGermanReservedNamesAreTheWikis|TestHarnessStartsRealWiki|TestThrottleRequestReadsSiteinfoOfARealWiki)$$
 
 # Windows and macOS: vet and build both; run the Windows build's tests for
 # real, under Wine 10 in a Debian trixie chroot (wikitest/trixie.sh; built

@@ -48,6 +48,13 @@ func warningText(w job.Warning) string {
 		return fmt.Sprintf("warning: line %d has the same email as line %d: allowed, as a family may share an address, but check that nobody signed up twice", w.Line, w.FirstLine)
 	case job.MoreSharedEmails:
 		return fmt.Sprintf("warning: … and %d more rows have the email of an earlier row", w.Rows)
+	case job.VersionUnknown:
+		which := fmt.Sprintf("%d names (the first on line %d) are", w.Rows, w.Line)
+		if w.Rows == 1 {
+			which = fmt.Sprintf("1 name (on line %d) is", w.Line)
+		}
+		return "warning: " + which + " capitalized differently by MediaWiki before 1.43 or PHP before 8.4; " +
+			"without the wiki, names are checked as the newest versions make them: give --api to check them as the wiki will"
 	case job.CreatorBlocked:
 		return fmt.Sprintf("warning: %s %s; the block lets it create accounts", w.Creator, w.Block)
 	case job.PerIPThrottle:

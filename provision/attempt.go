@@ -223,8 +223,14 @@ func (e *Engine) create(ctx context.Context, w worker, a *Account) decided {
 	if err := w.sent(a.Canonical); err != nil {
 		return pendingRow(a, err, false, 0, e.deps.Clock.Now())
 	}
+	// The request names the account as the dry run checked it, by its
+	// canonical name, not as the sheet wrote it: the wiki then stores
+	// exactly the predicted name even where its own answer for the sheet's
+	// spelling depends on more than the plan can know (the creator's
+	// language variant on a kk wiki before MediaWiki 1.43, the PHP version
+	// under a Greek wiki's capital "ΧΡΉΣΤΗΣ:" prefix; docs/reference.md).
 	t := e.try(ctx, log, s, request{what: "createaccount", line: a.Line, write: true, send: func(ctx context.Context) mwapi.Answer {
-		return s.CreateAccount(ctx, mwapi.NewAccount{Username: a.Username, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
+		return s.CreateAccount(ctx, mwapi.NewAccount{Username: a.Canonical, Email: a.Email, RealName: a.RealName, Password: a.Password}, reason, e.cfg.MailPassword)
 	}, classify: classify.Classify})
 	if t.stop != nil {
 		return e.stopRow(ctx, log, a, t)

@@ -122,7 +122,7 @@ func ReadPlan(ctx context.Context, src sheet.Source, opts PlanOptions) (*Plan, e
 // count decides every row of sh and counts the verdicts.
 func (p *Plan) count(ctx context.Context, sh *sheet.Sheet) error {
 	p.Counts = PlanCounts{}
-	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect()))
+	p.Preview = newPreview(sh, sh.RowsIn(p.src.Expect()), p.opts.Names)
 	p.sheetGroups, p.confirmed = nil, longest{}
 	matched := 0
 	for st, err := range p.steps(sh) {

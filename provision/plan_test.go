@@ -145,7 +145,7 @@ func TestPlanDecidesEachRowOnce(t *testing.T) {
 				"7:bob:Bob:created:", // carried over, moved to this line
 				"8:Carol:Carol:created:",
 			},
-			wantCreated: []string{"Alice", "maria_garcia", "Carol"},
+			wantCreated: []string{"Alice", "Maria garcia", "Carol"},
 		},
 		{
 			name:    "offline dry run",

@@ -334,7 +334,8 @@ func AskSite(ctx context.Context, hc *http.Client, clock pacer.Clock, api, userA
 	if q == nil || q.General == nil || q.General.Lang == "" {
 		return Site{}, fmt.Errorf("ask %s for its language: the answer has no siteinfo", api)
 	}
-	site := Site{Names: names.Rules{Lang: q.General.Lang, Namespaces: map[string]int{}}}
+	site := Site{Names: names.Rules{Lang: q.General.Lang, Namespaces: map[string]int{},
+		MediaWiki: strings.TrimPrefix(q.General.Generator, "MediaWiki "), PHP: q.General.PHPVersion}}
 	// As Language::getNsIndex decides between names that collide: the
 	// canonical (English) names first, then the aliases, then the local
 	// names, so each is written over the ones it beats.

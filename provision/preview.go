@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mwprovision/mwprovision/provision/groups"
+	"github.com/mwprovision/mwprovision/provision/names"
 	"github.com/mwprovision/mwprovision/provision/sheet"
 )
 
@@ -42,7 +43,13 @@ type Preview struct {
 	// expiry and the rows that ask for it, in order of first use (up to
 	// previewGrants of them).
 	Grants []GrantUse
+	// VersionDecides counts the rows to create whose name the wiki's
+	// MediaWiki or PHP version decides, when the plan's rules do not know
+	// them (names.Rules.VersionDecides): a check without the wiki assumes
+	// the newest. VersionLine is the first such row's line.
+	VersionDecides, VersionLine int
 
+	names       names.Rules
 	reasonRows  map[string]int
 	reasonOrder []string // the first previewReasons reasons, in order of first use
 	// emails are the rows' emails, hashed, with their lines: sorted once
@@ -83,8 +90,8 @@ type SharedEmail struct {
 }
 
 // newPreview starts the preview of sh, which holds about rows rows.
-func newPreview(sh *sheet.Sheet, rows int) Preview {
-	pv := Preview{reasonRows: map[string]int{}, seed: maphash.MakeSeed(), emails: make([]emailLine, 0, rows)}
+func newPreview(sh *sheet.Sheet, rows int, rules names.Rules) Preview {
+	pv := Preview{names: rules, reasonRows: map[string]int{}, seed: maphash.MakeSeed(), emails: make([]emailLine, 0, rows)}
 	for f, c := range sh.Col {
 		if c >= 0 {
 			pv.Columns = append(pv.Columns, ColumnUse{Field: sheet.Fields[f], Column: strings.TrimSpace(sh.Header[c])})
@@ -111,6 +118,11 @@ func (pv *Preview) add(st *step) {
 	}
 	if len(pv.First) < previewNames {
 		pv.First = append(pv.First, st.Canonical)
+	}
+	if pv.names.VersionDecides(st.Username, st.Canonical) {
+		if pv.VersionDecides++; pv.VersionLine == 0 {
+			pv.VersionLine = st.Line
+		}
 	}
 	switch n, seen := pv.reasonRows[st.Reason]; {
 	case st.Reason == "":

@@ -182,17 +182,33 @@ func (r Release) preflight() error {
 // Version asks the running wiki for its version (siteinfo's generator,
 // e.g. "MediaWiki 1.43.9").
 func (w *Wiki) Version() (string, error) {
+	mw, _, err := w.Versions()
+	if err != nil {
+		return "", err
+	}
+	return "MediaWiki " + mw, nil
+}
+
+// Versions asks the running wiki for its MediaWiki and PHP versions, as
+// siteinfo says them ("1.43.9", "8.4.27").
+func (w *Wiki) Versions() (mediaWiki, php string, err error) {
 	var r struct {
 		Query struct {
 			General struct {
-				Generator string `json:"generator"`
+				Generator  string `json:"generator"`
+				PHPVersion string `json:"phpversion"`
 			} `json:"general"`
 		} `json:"query"`
 	}
 	if err := w.Anonymous().Get(params("action", "query", "meta", "siteinfo"), &r); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return r.Query.General.Generator, nil
+	g := r.Query.General
+	mw, ok := strings.CutPrefix(g.Generator, "MediaWiki ")
+	if !ok || g.PHPVersion == "" {
+		return "", "", fmt.Errorf("siteinfo names no MediaWiki and PHP versions: %q, %q", g.Generator, g.PHPVersion)
+	}
+	return mw, g.PHPVersion, nil
 }
 
 // PathForPHP is the path under which the wiki's php sees path, a file of

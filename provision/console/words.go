@@ -133,6 +133,8 @@ func (l lang) warning(w job.Warning) template.HTML {
 		return l.T("warn-shared-email", w.Line, w.FirstLine)
 	case job.MoreSharedEmails:
 		return l.T("warn-more-shared-emails", w.Rows)
+	case job.VersionUnknown:
+		return l.T("warn-version-unknown", w.Rows, w.Line)
 	case job.CreatorBlocked:
 		return l.T("warn-creator-blocked", bdi(w.Creator), bdi(w.Block))
 	case job.PerIPThrottle:

@@ -46,6 +46,10 @@ type (
 	SharedEmail struct{ Line, FirstLine int }
 	// MoreSharedEmails: Rows more rows have the email of an earlier row.
 	MoreSharedEmails struct{ Rows int }
+	// VersionUnknown: the names of Rows rows (the first at Line) depend on
+	// the wiki's MediaWiki and PHP versions, which a check without the
+	// wiki does not know: it named them as the newest versions do.
+	VersionUnknown struct{ Rows, Line int }
 )
 
 // Warnings about the creator, from the pre-flight.
@@ -85,6 +89,7 @@ func (MainAccountLogin) warning()     {}
 func (NoContact) warning()            {}
 func (SharedEmail) warning()          {}
 func (MoreSharedEmails) warning()     {}
+func (VersionUnknown) warning()       {}
 func (CreatorBlocked) warning()       {}
 func (PerIPThrottle) warning()        {}
 func (ThrottleOutlastsWait) warning() {}
@@ -109,8 +114,8 @@ func PreviousWarnings(prev *report.Previous) []Warning {
 
 // SheetWarnings are what the plan and the options leave unused or
 // doubtful: rows of the record the sheet no longer has, columns no field
-// reads, a password column in mail mode, the login, the contact, and rows
-// that share an email.
+// reads, a password column in mail mode, the login, the contact, rows
+// that share an email, and names the wiki's unknown version decides.
 func SheetWarnings(o Options, plan *provision.Plan) []Warning {
 	var ws []Warning
 	if n := plan.Counts.Unmatched; n > 0 {
@@ -134,6 +139,9 @@ func SheetWarnings(o Options, plan *provision.Plan) []Warning {
 	}
 	if more := pv.SharedEmailRows - len(pv.SharedEmails); more > 0 {
 		ws = append(ws, MoreSharedEmails{Rows: more})
+	}
+	if pv.VersionDecides > 0 {
+		ws = append(ws, VersionUnknown{Rows: pv.VersionDecides, Line: pv.VersionLine})
 	}
 	return ws
 }

@@ -79,8 +79,9 @@ type SiteGeneral struct {
 	WikiID     string `json:"wikiid"` // the wiki's database name: enwiki for the English Wikipedia
 	Lang       string `json:"lang"`   // the content language, whose rules make names canonical
 	ServerName string `json:"servername"`
-	Generator  string `json:"generator"`
-	Time       string `json:"time"` // the wiki's clock
+	Generator  string `json:"generator"`  // "MediaWiki 1.43.9"
+	PHPVersion string `json:"phpversion"` // "8.4.27"
+	Time       string `json:"time"`       // the wiki's clock
 	// WMFConfig is only on Wikimedia's wikis (their configuration adds it
 	// to siteinfo).
 	WMFConfig json.RawMessage `json:"wmf-config"`

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -31,11 +32,22 @@ import (
 //
 // (LanguageBe_tarask, LanguageGan, LanguageYue, LanguageZh and
 // LanguageZh_hans override normalizeForSearch only, which names never
-// meet.) MediaWiki 1.43 no longer has LanguageKk::ucfirst: there a kk-latn
-// wiki capitalizes i as I; we follow 1.39.
+// meet.) MediaWiki 1.43 no longer has LanguageKk::ucfirst: there every kk
+// wiki capitalizes i as I (Rules.MediaWiki decides; unknown, the newest).
 type langClass struct {
-	dottedI   bool
-	normalize *pairTable // nil: NFC only
+	dottedI bool
+	// before143: dottedI holds only before MediaWiki 1.43 (LanguageKk).
+	before143 bool
+	// title: MediaWiki 1.43 and later capitalize a first letter by its
+	// title case, not its upper case (ucfirstIn).
+	title bool
+	// unicode16: PHP 8.4 and later know the cases Unicode 16 added.
+	unicode16 bool
+	// tempReserved: from MediaWiki 1.43 a name beginning with '~' is kept
+	// for temporary accounts ($wgAutoCreateTempUser's reservedPattern
+	// "~$1" by default), enabled or not.
+	tempReserved bool
+	normalize    *pairTable // nil: NFC only
 }
 
 var (
@@ -51,10 +63,33 @@ var langClasses = map[string]langClass{
 	"ml": {normalize: malayalamTable},
 	"tr": {dottedI: true}, "gag": {dottedI: true}, "kiu": {dottedI: true}, "lzz": {dottedI: true},
 	"az": {dottedI: true}, "lez": {dottedI: true}, "kaa": {dottedI: true},
-	"kk-latn": {dottedI: true}, "kk-tr": {dottedI: true},
+	"kk-latn": {dottedI: true, before143: true}, "kk-tr": {dottedI: true, before143: true},
 }
 
 func classOf(lang string) langClass { return langClasses[strings.ToLower(lang)] }
+
+// classIn is the class of lang's rules in MediaWiki version mw ("1.43.1")
+// on PHP version php ("8.4.11"); empty: unknown, the newest.
+func classIn(lang, mw, php string) langClass {
+	lc := classOf(lang)
+	lc.title = !versionBefore(mw, 1, 43)
+	lc.unicode16 = !versionBefore(php, 8, 4)
+	lc.tempReserved = lc.title
+	if lc.before143 && lc.title {
+		lc.dottedI = false
+	}
+	return lc
+}
+
+// versionBefore reports whether MediaWiki version mw ("1.39.17",
+// "1.43.0-rc.1", "1.46.0-wmf.3") is known and older than major.minor.
+func versionBefore(mw string, major, minor int) bool {
+	var a, b int
+	if n, _ := fmt.Sscanf(mw, "%d.%d", &a, &b); n != 2 {
+		return false
+	}
+	return a < major || a == major && b < minor
+}
 
 // pairTable is ReplacementArray::replace, PHP's strtr with an array: at
 // each position the longest key that matches is replaced, and the scan

@@ -1,6 +1,9 @@
 package names
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The content languages' own rules (langClass), one by one.
 func TestLanguageRules(t *testing.T) {
@@ -27,11 +30,19 @@ func TestLanguageRules(t *testing.T) {
 		{"en", "അവന\u0d4d\u200d", "", "invisible-character"},
 		// A first i is İ: Turkish, Azerbaijani, Karakalpak, Kazakh in
 		// Latin or Turkish script, and the languages falling back to them.
-		{"kk-latn", "ivan", "İvan", ""},
-		{"kk-tr", "ivan", "İvan", ""},
-		{"kk-latn", "İvan", "İvan", ""},
-		{"kk-latn", "Ivan", "Ivan", ""},
-		{"kk-latn", "i\u0307van", "İ\u0307van", ""},
+		// (Kazakh only before MediaWiki 1.43: "kk-latn@1.39".)
+		{"kk-latn@1.39.17", "ivan", "İvan", ""},
+		{"kk-tr@1.39", "ivan", "İvan", ""},
+		{"kk-latn@1.42.7", "ivan", "İvan", ""},
+		{"kk-latn@1.39", "İvan", "İvan", ""},
+		{"kk-latn@1.39", "Ivan", "Ivan", ""},
+		{"kk-latn@1.39", "i\u0307van", "İ\u0307van", ""},
+		{"kk-latn@1.43.0", "ivan", "Ivan", ""},
+		{"kk-tr@1.43.9", "ivan", "Ivan", ""},
+		{"kk-latn@1.46.0-wmf.3", "ivan", "Ivan", ""},
+		{"kk-latn", "ivan", "Ivan", ""}, // the version unknown: the newest
+		{"kk-latn@1.43", "i\u0307van", "", "unstable-form"},
+		{"tr@1.43", "ivan", "İvan", ""},
 		{"kk", "ivan", "Ivan", ""}, // the default variant, kk-cyrl
 		{"kk-cyrl", "ivan", "Ivan", ""},
 		{"kk-arab", "ivan", "Ivan", ""},
@@ -40,7 +51,8 @@ func TestLanguageRules(t *testing.T) {
 		{"lez", "ivan", "İvan", ""},
 		{"en", "i\u0307van", "", "unstable-form"}, // I and U+0307, not NFC
 	} {
-		got, p := Rules{Lang: tt.lang}.Canonical(tt.in)
+		lang, version, _ := strings.Cut(tt.lang, "@")
+		got, p := Rules{Lang: lang, MediaWiki: version}.Canonical(tt.in)
 		code := ""
 		if p != nil {
 			code = p.Code

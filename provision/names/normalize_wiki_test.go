@@ -73,6 +73,10 @@ func TestNormalizationAgreesWithRealWiki(t *testing.T) {
 	if err := w.AppendSettings(`if ( is_readable( __DIR__ . '/content-language' ) ) { $wgLanguageCode = trim( file_get_contents( __DIR__ . '/content-language' ) ); }`); err != nil {
 		t.Fatal(err)
 	}
+	mw, php, err := w.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
 	corpus := normalizeCorpus()
 	in, err := json.Marshal(corpus)
 	if err != nil {
@@ -104,7 +108,7 @@ func TestNormalizationAgreesWithRealWiki(t *testing.T) {
 		if err := json.Unmarshal(b, &got); err != nil || got.Lang != lang || len(got.Names) != len(corpus) {
 			t.Fatalf("%s: the wiki answered for %q, %d names (%v)", lang, got.Lang, len(got.Names), err)
 		}
-		rules := Rules{Lang: lang}
+		rules := Rules{Lang: lang, MediaWiki: mw, PHP: php}
 		mismatches, refusals, languageRefusals, accepted, notEnglish := 0, 0, 0, 0, 0
 		for i, raw := range corpus {
 			wiki, _ := got.Names[i].(string) // false: refused
@@ -112,14 +116,14 @@ func TestNormalizationAgreesWithRealWiki(t *testing.T) {
 			if wiki != "" {
 				accepted++
 			}
-			if en, _ := (Rules{}).Canonical(raw); en != wiki {
+			if en, _ := (Rules{MediaWiki: mw, PHP: php}).Canonical(raw); en != wiki {
 				notEnglish++
 			}
 			switch {
 			case ours == wiki:
 			case p != nil && p.Code == "unstable-form" && wiki != "":
 				refusals++
-				if _, enP := (Rules{}).Canonical(raw); enP == nil || enP.Code != "unstable-form" {
+				if _, enP := (Rules{MediaWiki: mw, PHP: php}).Canonical(raw); enP == nil || enP.Code != "unstable-form" {
 					languageRefusals++
 					if testing.Verbose() && languageRefusals <= 5 {
 						t.Logf("%s: %+q: the wiki stores %+q, we refuse it as unstable", lang, raw, wiki)

@@ -5,6 +5,7 @@
 package names
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"net/netip"
@@ -45,7 +46,8 @@ import (
 //  6. UserNameUtils::isValid: not an IP address, no '/', no C1 controls,
 //     zero-width characters or private-use characters.
 //  7. UserNameUtils::isUsable: not one of $wgReservedUsernames, whose
-//     "msg:" entries are texts in the wiki's content language (reserved.go).
+//     "msg:" entries are texts in the wiki's content language (reserved.go),
+//     and from MediaWiki 1.43 not beginning with '~' (temporary accounts).
 //  8. Ours: the result must be NFC (see unstable-form below).
 
 // extraInvalidUsernameCharacters is our deliberate departure from MediaWiki
@@ -84,7 +86,7 @@ func CanonicalUsername(raw string) (string, *sheet.Problem) {
 	if name, ok := canonicalFast(raw, englishReserved); ok {
 		return name, nil
 	}
-	return canonicalFull(raw, langClass{}, nil, englishReserved)
+	return canonicalFull(raw, classIn("en", "", ""), nil, englishReserved)
 }
 
 // Rules are what a wiki's language decides about its usernames.
@@ -106,7 +108,40 @@ type Rules struct {
 	// content language; see ReservedNames), compared with the canonical
 	// name exactly. Nil: MediaWiki's defaults for Lang, from its
 	// translations (reserved_table.go).
-	Reserved map[string]bool
+	Reserved map[string]bool // MediaWiki is the wiki's version (siteinfo's generator without
+	// "MediaWiki ", such as "1.43.1") and PHP its PHP's (siteinfo's
+	// phpversion, such as "8.4.11"). They decide how some first letters
+	// are capitalized: from MediaWiki 1.43 by their title case ("ß"
+	// becomes "Ss", not "SS"), and no longer as İ on a kk-latn or kk-tr
+	// wiki; from PHP 8.4 with the case pairs of Unicode 16. Empty:
+	// unknown, the newest rules (VersionDecides says when that matters).
+	MediaWiki, PHP string
+}
+
+// class is the language class of r's language, version and PHP.
+func (r Rules) class() langClass { return classIn(r.Lang, r.MediaWiki, r.PHP) }
+
+// VersionDecides reports whether the versions r does not know (MediaWiki's,
+// PHP's) decide the name of raw, whose canonical name by r is canonical:
+// an older MediaWiki (1.39) on an older PHP (8.2) would name it otherwise.
+// A check without the wiki cannot know which name the wiki will make.
+func (r Rules) VersionDecides(raw, canonical string) bool {
+	if r.MediaWiki != "" && r.PHP != "" {
+		return false
+	}
+	if !classOf(r.Lang).before143 {
+		ascii := true
+		for i := 0; i < len(raw) && ascii; i++ {
+			ascii = raw[i] < utf8.RuneSelf
+		}
+		if ascii {
+			return false // ASCII letters are capitalized alike in every version
+		}
+	}
+	old := r
+	old.MediaWiki, old.PHP = cmp.Or(r.MediaWiki, "1.39"), cmp.Or(r.PHP, "8.2")
+	name, _ := old.Canonical(raw)
+	return name != canonical
 }
 
 // reserved is the set of reserved names the rules use.
@@ -121,7 +156,7 @@ func (r Rules) reserved() map[string]bool {
 // "ivan" is "İvan", not "Ivan"; on an Arabic wiki "ﻣﺤﻤﺪ" (presentation
 // forms) is "محمد" (see langClass).
 func (r Rules) Canonical(raw string) (string, *sheet.Problem) {
-	lc := classOf(r.Lang)
+	lc := r.class()
 	reserved := r.reserved()
 	// Only a first letter i is capitalized otherwise there, the
 	// normalization tables hold no ASCII, and a ':' (a namespace prefix)
@@ -138,9 +173,10 @@ func (r Rules) Canonical(raw string) (string, *sheet.Problem) {
 const NamespaceUser = 2
 
 // DottedCapitalI reports whether a wiki in language lang capitalizes a
-// first i as İ (MediaWiki 1.39's LanguageTr, LanguageAz, LanguageKaa and,
-// for kk-latn and kk-tr, LanguageKk; see langClass).
-func DottedCapitalI(lang string) bool { return classOf(lang).dottedI }
+// first i as İ (LanguageTr, LanguageAz, LanguageKaa and, for kk-latn and
+// kk-tr before MediaWiki 1.43, LanguageKk; see langClass), in the newest
+// MediaWiki.
+func DottedCapitalI(lang string) bool { return classIn(lang, "", "").dottedI }
 
 // fastByte marks the ASCII bytes canonicalFast handles; any other byte sends
 // the name to canonicalFull, which handles everything.
@@ -246,10 +282,8 @@ func canonicalFull(raw string, lc langClass, namespaces map[string]int, reserved
 		// The rest of the content language's normalize (LanguageAr, LanguageMl).
 		s = lc.normalize.replace(s)
 	}
-	dottedI := lc.dottedI
-
 	// Step 2, UserNameUtils::getCanonical.
-	s = ucfirstIn(s, dottedI)
+	s = ucfirstIn(s, lc)
 	if strings.IndexByte(s, '#') >= 0 {
 		return "", forbiddenProblem('#')
 	}
@@ -319,7 +353,7 @@ func canonicalFull(raw string, lc langClass, namespaces map[string]int, reserved
 	// The 255-byte title limit comes before capitalization, the 235-byte
 	// creation limit after it; capitalizing changes the length by a few bytes
 	// at most, so the 235-byte check below decides both.
-	s = ucfirstIn(s, dottedI)
+	s = ucfirstIn(s, lc)
 	if s == "" {
 		return "", emptyProblem()
 	}
@@ -347,7 +381,7 @@ func canonicalFull(raw string, lc langClass, namespaces map[string]int, reserved
 			return "", &sheet.Problem{Code: "private-use-character", Message: "a username cannot contain " + codePoint(r) + "; retype the name without it"}
 		}
 	}
-	if ucfirstIn(s, dottedI) != s || !norm.NFC.IsNormalString(s) {
+	if ucfirstIn(s, lc) != s || !norm.NFC.IsNormalString(s) {
 		// MediaWiki normalizes before it capitalizes the first letter and
 		// removes bidi marks, so for a few names ("ΐ" becomes "Ϊ́" as three
 		// code points; "i" followed by U+0307 becomes "I" and U+0307; "k",
@@ -358,7 +392,11 @@ func canonicalFull(raw string, lc langClass, namespaces map[string]int, reserved
 		return "", &sheet.Problem{Code: "unstable-form", Message: fmt.Sprintf("the wiki would store this name in a different form than it shows; write it as '%s' instead", norm.NFC.String(s))}
 	}
 
-	// Step 7, UserNameUtils::isUsable.
+	// Step 7, UserNameUtils::isUsable (and isCreatable's TempUserConfig
+	// check, the same from the API).
+	if lc.tempReserved && strings.HasPrefix(s, "~") {
+		return "", &sheet.Problem{Code: "reserved-name", Message: "names beginning with '~' are kept for the wiki's temporary accounts; choose another username"}
+	}
 	if reserved[s] {
 		return "", &sheet.Problem{Code: "reserved-name", Message: fmt.Sprintf("the name '%s' is reserved by MediaWiki; choose another username", s)}
 	}
@@ -441,13 +479,61 @@ func NamespaceKey(name string) string {
 // checked over all of U+0080..U+10FFFF.
 var upperCasers = sync.Pool{New: func() any { c := cases.Upper(language.Und); return &c }}
 
-// ucfirstIn is ucfirst, or with dottedI LanguageTr's (and LanguageAz's):
-// a first i becomes İ.
-func ucfirstIn(s string, dottedI bool) string {
-	if dottedI && strings.HasPrefix(s, "i") {
+// ucfirstIn is Language::ucfirst as the wiki's language class and
+// version have it: with dottedI LanguageTr's (and LanguageAz's), where a
+// first i becomes İ; from MediaWiki 1.43, the first character's title case
+// (ucfirstTitle), before it its upper case (ucfirst); on PHP 8.4 and later
+// with the letters Unicode 16 gave a case (unicode16Upper).
+func ucfirstIn(s string, lc langClass) string {
+	if lc.dottedI && strings.HasPrefix(s, "i") {
 		return "İ" + s[1:]
 	}
+	if lc.unicode16 && s != "" && s[0] >= utf8.RuneSelf {
+		r, size := utf8.DecodeRuneInString(s)
+		if u, ok := unicode16Upper[r]; ok {
+			return string(u) + s[size:]
+		}
+	}
+	if lc.title {
+		return ucfirstTitle(s)
+	}
 	return ucfirst(s)
+}
+
+// unicode16Upper are the lower-case letters whose upper (and title) case
+// came with Unicode 16, which PHP 8.4's mbstring has and Go's unicode
+// tables (Unicode 15) do not: each maps to itself in PHP 8.2. Checked over
+// every code point against PHP 8.4's mb_strtoupper and mb_convert_case.
+var unicode16Upper = func() map[rune]rune {
+	m := map[rune]rune{0x019B: 0xA7DC, 0x0264: 0xA7CB, 0x1C8A: 0x1C89, 0xA7CD: 0xA7CC, 0xA7DB: 0xA7DA}
+	for r := rune(0x10D70); r <= 0x10D85; r++ { // Garay
+		m[r] = r - 0x20
+	}
+	return m
+}()
+
+// titleCasers holds golang.org/x/text/cases title casers, which are
+// stateful; NoLower leaves the rest of the text as it is.
+var titleCasers = sync.Pool{New: func() any { c := cases.Title(language.Und, cases.NoLower); return &c }}
+
+// ucfirstTitle is Language::ucfirst of MediaWiki 1.43: an ASCII first byte
+// as before, a multibyte first character through mb_convert_case with
+// MB_CASE_TITLE ($wgOverrideUcfirstCharacters is empty by default), so
+// "ß" becomes "Ss" and "ǆ" "ǅ" where 1.39 made them "SS" and "Ǆ". For
+// every single code point it gives what PHP 8.4 gives but for
+// unicode16Upper (checked over U+0080..U+10FFFF).
+func ucfirstTitle(s string) string {
+	if s == "" || s[0] < utf8.RuneSelf {
+		return ucfirst(s)
+	}
+	_, size := utf8.DecodeRuneInString(s)
+	caser := titleCasers.Get().(*cases.Caser)
+	t := caser.String(s[:size])
+	titleCasers.Put(caser)
+	if t == s[:size] {
+		return s
+	}
+	return t + s[size:]
 }
 
 // ucfirst is Language::ucfirst: an ASCII first byte goes through PHP's

@@ -190,9 +190,13 @@ var canonicalUsernameCases = []struct {
 	{"x=y", "", "forbidden-character", "X=y"},                                                                                               // equals again
 }
 
+// en139 are the rules of an English wiki on MediaWiki 1.39 and PHP 8.2,
+// which canonicalUsernameCases record.
+var en139 = Rules{MediaWiki: "1.39.17", PHP: "8.2.29"}
+
 func TestCanonicalUsername(t *testing.T) {
 	for _, c := range canonicalUsernameCases {
-		got, p := CanonicalUsername(c.in)
+		got, p := en139.Canonical(c.in)
 		if c.code == "" {
 			if p != nil || got != c.want {
 				t.Errorf("CanonicalUsername(%q) = %q, %v; want %q", c.in, got, p, c.want)
@@ -258,6 +262,51 @@ func TestUcfirstSpecialCasing(t *testing.T) {
 	}
 }
 
+// From MediaWiki 1.43 a first letter takes its title case, and on PHP 8.4
+// the case pairs of Unicode 16: what an English wiki of the newest
+// versions, and of each version, makes of the letters where they differ.
+func TestUcfirstByVersion(t *testing.T) {
+	for _, tt := range []struct{ in, mw139, mw143php82, newest string }{
+		{"ßeta", "SSeta", "Sseta", "Sseta"},
+		{"ǆemal", "Ǆemal", "ǅemal", "ǅemal"},
+		{"Ǆemal", "Ǆemal", "ǅemal", "ǅemal"},
+		{"ǅemal", "Ǆemal", "ǅemal", "ǅemal"},
+		{"ﬁsh", "FIsh", "Fish", "Fish"},
+		{"ᾳx", "ΑΙx", "ᾼx", "ᾼx"},
+		{"ŉx", "ʼNx", "ʼNx", "ʼNx"},
+		{"~alice", "~alice", "", ""}, // 1.43 keeps '~' for temporary accounts
+		{"émilie", "Émilie", "Émilie", "Émilie"},
+		{"\u019bx", "\u019bx", "\u019bx", "\ua7dcx"}, // Unicode 16 gave ƛ an upper case
+		{"\U00010d70", "\U00010d70", "\U00010d70", "\U00010d50"},
+	} {
+		for _, v := range []struct {
+			rules Rules
+			want  string
+		}{{en139, tt.mw139}, {Rules{MediaWiki: "1.43.9", PHP: "8.2.29"}, tt.mw143php82}, {Rules{}, tt.newest}, {Rules{MediaWiki: "1.45.0-wmf.2", PHP: "8.4.1"}, tt.newest}} {
+			if got, p := v.rules.Canonical(tt.in); got != v.want || (p == nil) != (v.want != "") || p != nil && p.Code != "reserved-name" {
+				t.Errorf("MediaWiki %q, PHP %q: %+q is %+q (%v), want %+q", v.rules.MediaWiki, v.rules.PHP, tt.in, got, p, v.want)
+			}
+		}
+		if decides := (Rules{}).VersionDecides(tt.in, tt.newest); tt.newest != "" && decides != (tt.mw139 != tt.newest) {
+			t.Errorf("%+q: VersionDecides says %v", tt.in, decides)
+		}
+	}
+	for _, tt := range []struct {
+		lang, in string
+		decides  bool
+	}{{"kk-latn", "ivan", true}, {"kk-latn", "Ivan", false}, {"tr", "ivan", false}, {"en", "ivan", false}, {"en", "émilie", false}} {
+		r := Rules{Lang: tt.lang}
+		name, _ := r.Canonical(tt.in)
+		if got := r.VersionDecides(tt.in, name); got != tt.decides {
+			t.Errorf("%s %q: VersionDecides says %v", tt.lang, tt.in, got)
+		}
+		r.MediaWiki, r.PHP = "1.39.17", "8.2.29"
+		if r.VersionDecides(tt.in, name) {
+			t.Errorf("%s %q: VersionDecides with the versions known", tt.lang, tt.in)
+		}
+	}
+}
+
 // FuzzCanonicalUsername checks the properties promised by CanonicalUsername,
 // and that the fast ASCII path agrees with the full one. Run it with a short
 // -fuzzminimizetime (e.g. go test -fuzz FuzzCanonicalUsername -fuzztime 30s
@@ -270,7 +319,7 @@ func FuzzCanonicalUsername(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got, p := CanonicalUsername(in)
-		full, fullP := canonicalFull(in, langClass{}, nil, englishReserved)
+		full, fullP := canonicalFull(in, classIn("en", "", ""), nil, englishReserved)
 		if got != full || (p == nil) != (fullP == nil) {
 			t.Fatalf("%q: fast path gives %q, %v; full path %q, %v", in, got, p, full, fullP)
 		}
