@@ -15,7 +15,9 @@ func TestLanguageRules(t *testing.T) {
 		{"ary", "ﻣﺤﻤﺪ", "محمد", ""},
 		{"arq", "ﻣﺤﻤﺪ", "محمد", ""},
 		{"aeb-arab", "ﻣﺤﻤﺪ", "محمد", ""},
-		{"aeb", "ﻣﺤﻤﺪ", "محمد", ""},
+		{"aeb", "ﻣﺤﻤﺪ", "ﻣﺤﻤﺪ", ""}, // its fallback chain is aeb-arab, en: no class
+		{"apc", "ﻣﺤﻤﺪ", "محمد", ""},
+		{"acm", "ﻣﺤﻤﺪ", "محمد", ""},
 		{"AR", "ﻣﺤﻤﺪ", "محمد", ""},
 		{"ar", "ﻻ", "لا", ""},             // a ligature becomes two letters
 		{"ar", "x&amp;ﻣ", "X&م", ""},      // normalized again after "&amp;"
