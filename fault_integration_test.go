@@ -126,7 +126,9 @@ func (f *faultInjector) after(n int, rw http.ResponseWriter, status int, header 
 }
 
 // checkRetriesLogged: the log shows one retry per injected fault, and a
-// retry for each kind of cause.
+// retry for each kind of cause. An answer that asks everyone to wait (503
+// and 429 with Retry-After, maxlag) pauses every worker: it is no fault of
+// this request to back off from.
 func checkRetriesLogged(t *testing.T, logPath string, injected int, kinds map[string]int) {
 	t.Helper()
 	retries, causes := 0, map[string]int{}
@@ -134,6 +136,12 @@ func checkRetriesLogged(t *testing.T, logPath string, injected int, kinds map[st
 		if e["msg"] == "createaccount" && e["action"] != "decide" {
 			retries++
 			causes[fmt.Sprint(e["code"])]++
+			switch code := fmt.Sprint(e["code"]); code {
+			case "http-503", "http-429", "maxlag":
+				if e["action"] != "pause" {
+					t.Errorf("a %s answer was followed by %v, want a pause of every worker", code, e["action"])
+				}
+			}
 		}
 	}
 	if retries != injected {

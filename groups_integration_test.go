@@ -387,12 +387,14 @@ func TestMigrationAddsTheSheetsGroups(t *testing.T) {
 }
 
 // grant adds returning participants to confirmed and creates nothing: a
-// misspelt name fails instead of becoming a new, permanent account. Its
-// dry run predicts each row exactly, and every grant and skip is logged.
+// misspelt name fails instead of becoming a new, permanent account. A
+// membership is never shortened, and one for good is never made temporary
+// (the wiki's userrights would). Its dry run predicts each row exactly, and
+// every grant and skip is logged.
 func TestGrantAddsReturningParticipants(t *testing.T) {
 	w, coord := eventWiki(t)
 	later := time.Now().UTC().AddDate(0, 2, 0).Truncate(time.Second)
-	for _, name := range []string{"Back one", "Back two", "Back veteran"} {
+	for _, name := range []string{"Back one", "Back two", "Back forever", "Back veteran"} {
 		if err := w.CreateUser(name, "Participant-pass-2026"); err != nil {
 			t.Fatal(err)
 		}
@@ -400,11 +402,14 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 	if err := w.AddToGroup("Back two", "confirmed", later); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.AddToGroup("Back forever", "confirmed", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.MakeAutoconfirmed("Back veteran"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	sheet := writeSheet(t, dir, "returning.csv", "username\nBack one\nBack two\nBack veteran\nBakc three\n")
+	sheet := writeSheet(t, dir, "returning.csv", "username\nBack one\nBack two\nBack forever\nBack veteran\nBakc three\n")
 	groups := []string{"--add-groups", "confirmed", "--group-expiry", "2 weeks"}
 	before := rightsChanges(t, w)
 
@@ -430,7 +435,7 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 		t.Errorf("grant created the misspelt account: %+v", u)
 	}
 	after := rightsChanges(t, w)
-	for _, name := range []string{"Back one", "Back two", "Back veteran"} {
+	for _, name := range []string{"Back one", "Back two", "Back forever", "Back veteran"} {
 		wantN := 0
 		if name == "Back one" {
 			wantN = 1
@@ -442,13 +447,16 @@ func TestGrantAddsReturningParticipants(t *testing.T) {
 	if until, in := members(t, w, "Back two")["Back two"].Until("confirmed"); !in || !until.Equal(later) {
 		t.Errorf("Back two: confirmed until %v, want still %v", until, later)
 	}
+	if until, in := members(t, w, "Back forever")["Back forever"].Until("confirmed"); !in || !until.IsZero() {
+		t.Errorf("Back forever: confirmed %v until %v, want still for good", in, until)
+	}
 	logged := map[string]string{}
 	for _, ev := range readLog(t, filepath.Join(dir, "returning.groups.log.jsonl")) {
 		if ev["msg"] == "group" {
 			logged[fmt.Sprint(ev["username"])] = fmt.Sprint(ev["state"])
 		}
 	}
-	if logged["Back one"] != "added" || logged["Back two"] != "already" || !strings.HasPrefix(logged["Back veteran"], "skipped") {
+	if logged["Back one"] != "added" || logged["Back two"] != "already" || logged["Back forever"] != "already" || !strings.HasPrefix(logged["Back veteran"], "skipped") {
 		t.Errorf("group events in the log: %v", logged)
 	}
 }
@@ -492,7 +500,7 @@ func checkReturning(t *testing.T, file string, first report.GrantState) {
 	want := []struct {
 		status report.Status
 		state  report.GrantState
-	}{{report.Exists, first}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantSkipped}, {report.Failed, ""}}
+	}{{report.Exists, first}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantAlready}, {report.Exists, report.GrantSkipped}, {report.Failed, ""}}
 	rows := readResults(t, file)
 	if len(rows) != len(want) {
 		t.Fatalf("%s: %d rows, want %d", file, len(rows), len(want))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -122,32 +121,85 @@ func statuses(rows []report.Row) string {
 
 // Workers never exceed --workers requests in flight, and results come out in
 // input order whatever order the answers arrive in.
+//
+// The wiki holds every createaccount until the test lets it answer: the
+// test waits until all four workers have a request in flight, then answers
+// them last first, and so on for every four rows. No sleep decides what
+// overlaps.
 func TestEngineBoundsConcurrencyAndKeepsInputOrder(t *testing.T) {
+	const workers, total = 4, 60
+	type held struct {
+		name   string
+		answer chan struct{}
+	}
+	arrived := make(chan held, total)
 	f, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
-		time.Sleep(time.Duration(2+rand.IntN(5)) * time.Millisecond) // long enough for workers to overlap
+		h := held{name, make(chan struct{})}
+		arrived <- h
+		select {
+		case <-h.answer:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s's request was never let through", name)
+		}
 		return pass(name)
 	})
 	var names []string
-	for i := 0; i < 60; i++ {
+	for i := 0; i < total; i++ {
 		names = append(names, fmt.Sprintf("User%02d", i))
 	}
-	r := runEngine(t, srv.URL, Config{Workers: 4}, sheetOf(names...))
+	go func() {
+		for left := total; left > 0; {
+			round := make([]held, 0, workers)
+			for len(round) < min(workers, left) {
+				select {
+				case h := <-arrived:
+					round = append(round, h)
+				case <-time.After(10 * time.Second):
+					t.Errorf("%d of %d requests in flight after 10 s; %d rows left", len(round), min(workers, left), left)
+					for _, h := range round {
+						close(h.answer)
+					}
+					return
+				}
+			}
+			// Every worker has its request in flight: no other may come
+			// while they are held. The first round gives one a moment to
+			// (the only wait on time here: it bounds no answer, and the
+			// test never needs it to pass).
+			if left == total {
+				select {
+				case h := <-arrived:
+					t.Errorf("%s's request came while %d were in flight, with %d workers", h.name, len(round), workers)
+					round = append(round, h)
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			if n := f.inFlight.Load(); n != int32(len(round)) {
+				t.Errorf("%d requests in flight, want %d", n, len(round))
+			}
+			for i := len(round) - 1; i >= 0; i-- {
+				close(round[i].answer)
+			}
+			left -= len(round)
+		}
+	}()
+	r := runEngine(t, srv.URL, Config{Workers: workers}, sheetOf(names...))
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if len(r.rows) != 60 {
-		t.Fatalf("%d rows, want 60", len(r.rows))
+	if len(r.rows) != total {
+		t.Fatalf("%d rows, want %d", len(r.rows), total)
 	}
 	for i, row := range r.rows {
 		if row.Line != i+2 || row.Status != report.Created || row.Canonical != names[i] {
 			t.Fatalf("row %d = %+v, want line %d created %s", i, row, i+2, names[i])
 		}
 	}
-	if m := f.maxIn.Load(); m > 4 || m < 2 {
-		t.Errorf("max requests in flight = %d, want 2..4 with 4 workers", m)
+	if m := f.maxIn.Load(); m != workers {
+		t.Errorf("max requests in flight = %d, want %d with %d workers", m, workers, workers)
 	}
-	if n := f.logins.Load(); n != 4 {
-		t.Errorf("%d logins, want one per worker (4)", n)
+	if n := f.logins.Load(); n != workers {
+		t.Errorf("%d logins, want one per worker (%d)", n, workers)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -283,4 +284,149 @@ func TestEngineStopsWhenAnExemptCreatorIsThrottled(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Five in a row means five of the same code: a streak of one code that
+// gives way to another starts the count again from the other's first
+// answer — A A A A B B B B is no reason to stop, a fifth B is.
+func TestStreakStartsAgainWhenTheCodeChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    *streak
+		of   func(code string) classify.Outcome
+	}{
+		{"unexplained", unexplained(), func(code string) classify.Outcome { return classify.Outcome{Code: code, Unexplained: true} }},
+		{"faults", faults(), func(code string) classify.Outcome { return classify.Outcome{Code: code, ServerError: true} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			codes := []string{"code-a", "code-a", "code-a", "code-a", "code-b", "code-b", "code-b", "code-b"}
+			for i, code := range codes {
+				if ce := tc.s.note(tc.of(code), i+2); ce != nil {
+					t.Fatalf("answer %d (%s, after %q) stopped the run: %v; want no stop before five of one code in a row", i+1, code, codes[:i], ce)
+				}
+			}
+			ce := tc.s.note(tc.of("code-b"), len(codes)+2)
+			if ce == nil || ce.Code != "code-b" || ce.Line != len(codes)+2 {
+				t.Errorf("the fifth code-b in a row: %v, want the stop for code-b at line %d", ce, len(codes)+2)
+			}
+		})
+	}
+}
+
+// The engine counts the same way: rows refused with one unknown code,
+// then with another, four each, are failed rows, not a stop.
+func TestEngineDoesNotStopForFourOfOneCodeThenAnother(t *testing.T) {
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		if strings.HasPrefix(name, "A") {
+			return fail("mysterious-refusal-a")
+		}
+		return fail("mysterious-refusal-b")
+	})
+	r := runEngine(t, srv.URL, Config{Workers: 1}, sheetOf("A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4"))
+	if r.err != nil {
+		t.Fatalf("Run() error %v, want none: no code refused five rows in a row", r.err)
+	}
+	want := "2:A1:failed 3:A2:failed 4:A3:failed 5:A4:failed 6:B1:failed 7:B2:failed 8:B3:failed 9:B4:failed"
+	if got := statuses(r.rows); got != want {
+		t.Errorf("statuses\n %s\nwant\n %s", got, want)
+	}
+}
+
+// rateWaitClock is the system clock, but for the waits for the steady
+// rate (one an hour): the first passes at once, moving the clock an hour
+// on; every later one says it began (on blocked) and lasts until it is
+// woken.
+type rateWaitClock struct {
+	blocked chan struct{}
+
+	mu     sync.Mutex
+	offset time.Duration
+	long   int
+}
+
+func (c *rateWaitClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *rateWaitClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d < 30*time.Minute {
+		return pacer.SystemClock{}.Sleep(ctx, d)
+	}
+	c.mu.Lock()
+	c.long++
+	first := c.long == 1
+	if first {
+		c.offset += d
+	}
+	c.mu.Unlock()
+	if first {
+		return ctx.Err()
+	}
+	select {
+	case c.blocked <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A worker that waits for the steady rate, logged in and ready to send,
+// when another worker's row meets a refusal about the creator wakes to
+// the halt and sends nothing. No pause is in force that would hold the
+// woken worker back anyway, and it needs no login that would look again:
+// the halt alone must stop it.
+//
+// Two workers, one request an hour: one sends the first row, whose answer
+// waits; the other waits its hour at once (the clock moves on), sends the
+// second row, created, and waits for the rate again. Then the first row's
+// answer is a CAPTCHA.
+func TestNoRequestAfterAHaltFromAWorkerWaitingForTheRate(t *testing.T) {
+	clock := &rateWaitClock{blocked: make(chan struct{}, 1)}
+	var sent atomic.Int32
+	_, srv := newFakeWiki(t, func(name string, _ int) (int, string, bool) {
+		if sent.Add(1) > 1 {
+			return pass(name)
+		}
+		select {
+		case <-clock.blocked:
+		case <-time.After(10 * time.Second):
+			t.Errorf("no worker waited for the rate again while %s's request was in flight", name)
+		}
+		return fail("captcha-createaccount-fail")
+	})
+	e := New(Config{API: srv.URL, User: "Owner@bulk", Password: "canarybotpassword0123456789abcdefg", Workers: 2,
+		Rate: rate.Every(time.Hour), MaxWait: time.Minute, MaxAttempts: 3, MailPassword: true}, Deps{Log: zap.NewNop(), Clock: clock})
+	sink := &memSink{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Run(context.Background(), planOf(t, sheetOf("First", "Second", "Third", "Fourth")), owner, sink)
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the run did not end 10 s after it began (%d requests sent): a worker still waits for the rate after the halt", sent.Load())
+	}
+	var ce *CreatorError
+	if !errors.As(err, &ce) || ce.Trouble != classify.TroubleCaptcha {
+		t.Fatalf("Run() error %v, want the CAPTCHA halt", err)
+	}
+	if n := sent.Load(); n != 2 {
+		t.Errorf("%d createaccount requests, want 2: none after the halt", n)
+	}
+	var created, pending int
+	for _, r := range sink.rows {
+		switch r.Status {
+		case report.Created:
+			created++
+		case report.Pending:
+			pending++
+		}
+	}
+	if created != 1 || pending != 3 {
+		t.Errorf("statuses %q, want one created and the others pending", statuses(sink.rows))
+	}
 }

@@ -225,3 +225,65 @@ func TestShortSecretsKeepOtherWords(t *testing.T) {
 		t.Errorf("info %q, want %q", r.Error.Info, want)
 	}
 }
+
+// PHP's json_encode writes every character beyond ASCII as \uXXXX (and
+// one beyond the Basic Multilingual Plane as a surrogate pair): a wiki or
+// a proxy that quotes a request's JSON in an error's text echoes a secret
+// with non-ASCII letters in that spelling, and it is redacted whole — not
+// only its ASCII start and end, which would leave its middle readable.
+func TestPHPJSONEscapedSecretsAreRedactedWhole(t *testing.T) {
+	for _, tc := range []struct{ name, secret string }{
+		{"Latin letters", "Zü-Bäckerei-Größe-9"},
+		{"beyond the BMP", "ab-\U0001F511-schlüssel-cd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			php := strings.ReplaceAll(asciiJSON(tc.secret), "/", `\/`)
+			if php == tc.secret || !strings.Contains(php, `\u`) {
+				t.Fatalf("the test's echo %q is not escaped", php)
+			}
+			// The body of the answer quotes the echo as JSON again, as a
+			// text of the error.
+			body := `{"error":{"code":"internal_api_error_DBQueryError","info":"request {\"password\":\"` +
+				strings.ReplaceAll(php, `\`, `\\`) + `\"} failed"}}`
+			var r APIResponse
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.Error.Info, php) {
+				t.Fatalf("the answer's text %q does not hold the echo %q", r.Error.Info, php)
+			}
+			r.clean([]string{tc.secret})
+			if want := `request {"password":"[secret]"} failed`; r.Error.Info != want {
+				t.Errorf("info %q, want %q", r.Error.Info, want)
+			}
+		})
+	}
+}
+
+// A token or a session cookie of exactly minSecret characters is a
+// secret; one shorter is not ("+\" is every anonymous session's token).
+func TestTokenOfMinSecretLengthIsRedacted(t *testing.T) {
+	exact := "k7Q2zX"[:minSecret]
+	shorter := "w9Y4e"[:minSecret-1]
+	for _, tc := range []struct {
+		token string
+		want  string
+	}{
+		{exact, "bad token [secret] given"},
+		{shorter, "bad token " + shorter + " given"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, `{"error":{"code":"internal_api_error_DBQueryError","info":"bad token %s given"}}`, tc.token)
+		}))
+		s := NewSession(srv.Client(), time.Now, srv.URL, "test", "Owner@bulk", "botpassword0123456789abcdefghijk")
+		s.token = tc.token
+		ans := s.CreateAccount(context.Background(), NewAccount{Username: "Echo", Password: "Unrelated-Password-42"}, "", false)
+		srv.Close()
+		if ans.Body == nil || ans.Body.Error == nil {
+			t.Fatalf("token %q: no error in the answer: %+v", tc.token, ans)
+		}
+		if got := ans.Body.Error.Info; got != tc.want {
+			t.Errorf("token of %d characters: info %q, want %q", len(tc.token), got, tc.want)
+		}
+	}
+}

@@ -150,7 +150,7 @@ func TestThrottlePausesAllWorkers(t *testing.T) {
 			released[i] = time.Now()
 		}(i)
 	}
-	wg.Wait()
+	waitGroupWithin(t, &wg, "every worker to pass the pause")
 	for i, r := range released {
 		if r.Before(until) {
 			t.Errorf("worker %d sent %s before the pause ended", i, until.Sub(r))
@@ -295,26 +295,71 @@ func TestHaltWakesTheWaitingWorkers(t *testing.T) {
 	}
 	go func() { done <- p.Wait(context.Background(), false) }() // in the pause
 	for i := 0; i < 2; i++ {
-		if d := <-clock.sleeping; d < 30*time.Minute {
+		if d := receiveWithin(t, clock.sleeping, "worker %d to start sleeping", i+1); d < 30*time.Minute {
 			t.Fatalf("a worker sleeps %s, want about an hour", d)
 		}
 	}
 	ce := fmt.Errorf("the wiki asks for a CAPTCHA: %w", ErrStopped) // a refusal about the creator
 	p.Halt(ce)
 	for i := 0; i < 2; i++ {
-		select {
-		case err := <-done:
-			if err != ce || !errors.Is(err, ErrStopped) {
-				t.Errorf("Wait() = %v, want the halt", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("a worker still waits after the halt")
+		if err := receiveWithin(t, done, "worker %d to wake after the halt", i+1); err != ce || !errors.Is(err, ErrStopped) {
+			t.Errorf("Wait() = %v, want the halt", err)
 		}
 	}
 	if p.Stopped() != ce {
 		t.Errorf("Stopped() = %v, want the halt", p.Stopped())
 	}
 }
+
+// A worker that waits for the steady rate alone — no pause in force that
+// would send it round again — and is woken by a halt returns the halt: it
+// must not take the wake for its turn and send.
+func TestHaltWakesAWorkerWaitingForTheRateWithoutSending(t *testing.T) {
+	clock := sleepSignal{sleeping: make(chan time.Duration, 8)}
+	p := New(rate.Every(time.Hour), 48*time.Hour, clock, zap.NewNop(), func(Pause) {})
+	if err := p.Wait(context.Background(), true); err != nil { // takes the one token: the next write waits an hour
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Wait(context.Background(), true) }()
+	if d := receiveWithin(t, clock.sleeping, "the worker to wait for the rate"); d < 30*time.Minute {
+		t.Fatalf("the worker sleeps %s, want about an hour", d)
+	}
+	ce := fmt.Errorf("the wiki asks for a CAPTCHA: %w", ErrStopped)
+	p.Halt(ce)
+	if err := receiveWithin(t, done, "the worker to wake after the halt"); err != ce {
+		t.Errorf("Wait() = %v after the halt, want the halt (nil: the worker would send)", err)
+	}
+}
+
+// receiveWithin is the next value from ch, or fails the test saying what
+// it waited for when none comes within waitLimit.
+func receiveWithin[T any](t *testing.T, ch <-chan T, what string, args ...any) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(waitLimit):
+		t.Fatalf("waited %s for "+what, append([]any{waitLimit}, args...)...)
+		panic("unreachable")
+	}
+}
+
+// waitGroupWithin waits for wg, or fails the test saying what it waited
+// for after waitLimit.
+func waitGroupWithin(t *testing.T, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	receiveWithin(t, done, what)
+}
+
+// waitLimit bounds every wait of a test on another goroutine: a bug that
+// leaves one waiting fails the test with a message instead of hanging it.
+const waitLimit = 10 * time.Second
 
 // sleepSignal is the system clock that says when someone starts sleeping,
 // and for how long.

@@ -220,3 +220,40 @@ func TestGuardedCellsAreReadAsTheyWere(t *testing.T) {
 		}
 	}
 }
+
+// The reason is public for ever (the new-users and rights logs): a column
+// that describes the person or their work, or is private, never feeds it
+// by its header alone — however much it reads like a reason.
+func TestPrivateLookingColumnsNeverFeedThePublicReason(t *testing.T) {
+	for _, h := range []string{
+		"Purpose", "Description", "Purpose of account", "Account purpose", "Description of your work", "Project description",
+		"Comment", "Comments", "Notes", "Note", "Remarks", "Message", "Motivation", "Why", "Bio", "About you",
+		"Details", "Explanation", "Justification", "Anything else?", "Why do you want an account?",
+		"Reason (private)", "Private reason", "Reason for not attending (private)", "Do you need reasonable accommodations?",
+	} {
+		s, err := New(strings.NewReader("username,email,"+csvField(h)+"\nana,a@example.org,my private words\n"), nil)
+		if err != nil {
+			t.Errorf("%q: %v", h, err)
+			continue
+		}
+		if s.Col[fieldReason] != -1 {
+			t.Errorf("the column %q feeds the public reason", h)
+		}
+		a, err := s.Next()
+		if err != nil {
+			t.Errorf("%q: %v", h, err)
+			continue
+		}
+		if a.Reason != "" {
+			t.Errorf("the column %q gave the row the public reason %q", h, a.Reason)
+		}
+	}
+}
+
+// csvField is s as one field of a CSV line.
+func csvField(s string) string {
+	if strings.ContainsAny(s, `,"`+"\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
