@@ -152,7 +152,7 @@ func TestCreatorBlockedStopsTheRun(t *testing.T) {
 			}
 			close(blocked)
 		case n > 4:
-			<-blocked
+			awaitOrGiveUp(blocked) // request 4 closes it once the block is made
 		}
 		return false
 	}

@@ -490,9 +490,37 @@ func startProcess(t *testing.T, cmd *exec.Cmd) <-chan struct{} {
 	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		<-exited // killed: it ends
 	})
 	return exited
+}
+
+// processExitLimit bounds how long a test waits for a process it stopped
+// to end: a run that never ends fails the test, not the suite's timeout.
+const processExitLimit = 2 * time.Minute
+
+// awaitOrGiveUp holds a proxied request until the test closes ch, or for
+// processExitLimit at most: a test that fails before it closes ch must
+// not leave the request, and the proxy's Close, waiting for ever.
+func awaitOrGiveUp(ch <-chan struct{}) {
+	select {
+	case <-ch:
+	case <-time.After(processExitLimit):
+	}
+}
+
+// waitExited waits for the process of startProcess to end; when it does
+// not within processExitLimit, it is killed and the test fails, saying
+// what it waited for.
+func waitExited(t *testing.T, cmd *exec.Cmd, exited <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-exited:
+	case <-time.After(processExitLimit):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("%s: the process did not end within %s; killed", what, processExitLimit)
+	}
 }
 
 // lockedBuffer is a bytes.Buffer that a running process writes to while

@@ -48,7 +48,7 @@ func TestTwoRunsOfOneSheetAtOnce(t *testing.T) {
 		proxy.before = func(n int, _ http.ResponseWriter) bool {
 			if n == 3 {
 				held <- struct{}{}
-				<-release
+				awaitOrGiveUp(release) // the test releases it; a test that failed first does not
 			}
 			return false
 		}
@@ -68,7 +68,7 @@ func TestTwoRunsOfOneSheetAtOnce(t *testing.T) {
 		other := newRecordingProxy(t, w.URL)
 		second := runCLI(t, nil, append(append([]string{"run", "--api", other.API}, args[3:]...), sheet)...)
 		close(release)
-		<-exited
+		waitExited(t, one, exited, "the first run, its request released")
 		if second.code != 2 || !strings.Contains(second.stderr, results+" is in use by another mwprovision") {
 			t.Errorf("resume %v: the second run: exit %d, %q", resume, second.code, second.stderr)
 		}

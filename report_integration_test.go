@@ -133,7 +133,7 @@ func TestReportKnowsARunIsInProgress(t *testing.T) {
 		t.Errorf("a fix-up sheet was written during the run: %v", err)
 	}
 	cmd.Process.Signal(os.Interrupt)
-	<-exited
+	waitExited(t, cmd, exited, "the run, interrupted")
 	if r := runCLI(t, nil, "report", results); strings.Contains(r.stderr, "a run is writing") {
 		t.Errorf("report after the run still says a run writes:\n%s", r.stderr)
 	}

@@ -66,7 +66,7 @@ func TestKillNineThenResume(t *testing.T) {
 				killNow()
 			}
 		}
-		<-exited
+		waitExited(t, cmd, exited, "the run, killed at its kill point")
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 			t.Fatalf("kill point %d: the run was not killed (%v); it may have finished too soon:\n%s", i, cmd.ProcessState, stderr.String())
 		}
@@ -139,7 +139,7 @@ func ctrlCOnceThenResume(t *testing.T, w *wikitest.Wiki, bin, dir string) {
 	exited := startProcess(t, cmd)
 	if !poll(time.Minute, exited, func() bool { return len(flushedRows(results)) >= 10 }) {
 		cmd.Process.Kill()
-		<-exited
+		waitExited(t, cmd, exited, "the run, killed")
 		t.Fatalf("the run never recorded 10 rows (%v):\n%s", cmd.ProcessState, stderr.String())
 	}
 	cmd.Process.Signal(syscall.SIGINT)
@@ -189,7 +189,7 @@ func ctrlCTwice(t *testing.T, w *wikitest.Wiki, bin, dir string) {
 		case held <- struct{}{}:
 		default:
 		}
-		<-release
+		awaitOrGiveUp(release) // the test releases it; a test that failed first does not
 		dropConnection(rw)
 		return true
 	}
@@ -209,7 +209,7 @@ func ctrlCTwice(t *testing.T, w *wikitest.Wiki, bin, dir string) {
 		return inFlight && len(flushedRows(results)) >= holdFrom-1
 	}) {
 		cmd.Process.Kill()
-		<-exited
+		waitExited(t, cmd, exited, "the run, killed")
 		t.Fatalf("the run never recorded %d rows with a request held (%v)", holdFrom-1, cmd.ProcessState)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
