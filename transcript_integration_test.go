@@ -301,8 +301,8 @@ func (tr *transcript) runWith(stdin string, env map[string]string, args ...strin
 		fmt.Fprintf(&tr.b, "--- stdin: %d bytes (not shown)\n", len(stdin))
 	}
 	fmt.Fprintf(&tr.b, "--- exit %d\n", r.code)
-	tr.output("stdout", r.stdout, false)
-	tr.output("stderr", r.stderr, false)
+	tr.output("stdout", r.stdout, stream)
+	tr.output("stderr", r.stderr, stream)
 	tr.recordFiles()
 }
 
@@ -319,12 +319,12 @@ func quoteArgs(args []string) []string {
 
 // output records one output (a stream, or a file's new text), checked for
 // secrets first.
-func (tr *transcript) output(title, text string, log bool) {
+func (tr *transcript) output(title, text string, kind outputKind) {
 	tr.t.Helper()
 	tr.checkSecrets(title, text)
 	text = tr.normalize(text)
 	if tr.concurrent {
-		text = concurrentLines(text, log)
+		text = concurrentLines(text, kind)
 	}
 	fmt.Fprintf(&tr.b, "--- %s", title)
 	if text == "" {
@@ -395,7 +395,14 @@ func (tr *transcript) recordFiles() {
 		case tr.private[c.name]:
 			fmt.Fprintf(&tr.b, "--- file %s (%s, %s, %d bytes, a secret: not shown)\n", name, c.how, modes[c.name].Perm(), len(c.text))
 		default:
-			tr.output(fmt.Sprintf("file %s (%s, %s)", name, c.how, modes[c.name].Perm()), string(c.text), strings.HasSuffix(c.name, ".jsonl"))
+			kind := stream
+			switch {
+			case strings.HasSuffix(c.name, ".jsonl"):
+				kind = logFile
+			case strings.HasSuffix(c.name, ".sent"):
+				kind = journalFile
+			}
+			tr.output(fmt.Sprintf("file %s (%s, %s)", name, c.how, modes[c.name].Perm()), string(c.text), kind)
 		}
 	}
 	tr.files = now
@@ -479,20 +486,32 @@ var (
 	stderrInRun = regexp.MustCompile(`^line \d+: `)
 )
 
+// outputKind is what a text of the transcript is: which of its lines the
+// workers write in an order of their own.
+type outputKind int
+
+const (
+	stream      outputKind = iota // stdout, stderr, a results file: the "line N: …" lines
+	logFile                       // the structured log: every line but start, preflight, sessions and summary
+	journalFile                   // the journal: its "sent" lines, one a request, in the order the workers sent them
+)
+
 // concurrentLines makes the output of several workers comparable: each run
 // of consecutive lines that the workers write as their rows are decided is
-// sorted — on stderr, the "line N: …" lines; in the log, every line but
-// start, preflight, sessions and summary — and in the log, which worker
-// wrote a line, and the row a worker logged in for, are masked.
-func concurrentLines(text string, log bool) string {
-	if log {
+// sorted (which lines, outputKind says) and in the log, which worker wrote
+// a line, and the row a worker logged in for, are masked.
+func concurrentLines(text string, kind outputKind) string {
+	if kind == logFile {
 		text = reWorker.ReplaceAllString(text, `"worker":W`)
 		text = reLoginRow.ReplaceAllString(text, `$1,"line":N,"username":"…"`)
 	}
 	lines := strings.SplitAfter(text, "\n")
 	movable := func(l string) bool {
-		if log {
+		switch kind {
+		case logFile:
 			return l != "" && !logInPlace.MatchString(l)
+		case journalFile:
+			return strings.HasPrefix(l, "sent\t")
 		}
 		return stderrInRun.MatchString(l)
 	}
