@@ -516,30 +516,22 @@ var unicode16Upper = func() map[rune]rune {
 // stateful; NoLower leaves the rest of the text as it is.
 var titleCasers = sync.Pool{New: func() any { c := cases.Title(language.Und, cases.NoLower); return &c }}
 
-// ucfirstTitle is Language::ucfirst of MediaWiki 1.43: an ASCII first byte
-// as before, a multibyte first character through mb_convert_case with
-// MB_CASE_TITLE ($wgOverrideUcfirstCharacters is empty by default), so
-// "ß" becomes "Ss" and "ǆ" "ǅ" where 1.39 made them "SS" and "Ǆ". For
-// every single code point it gives what PHP 8.4 gives but for
-// unicode16Upper (checked over U+0080..U+10FFFF).
-func ucfirstTitle(s string) string {
-	if s == "" || s[0] < utf8.RuneSelf {
-		return ucfirst(s)
-	}
-	_, size := utf8.DecodeRuneInString(s)
-	caser := titleCasers.Get().(*cases.Caser)
-	t := caser.String(s[:size])
-	titleCasers.Put(caser)
-	if t == s[:size] {
-		return s
-	}
-	return t + s[size:]
-}
-
-// ucfirst is Language::ucfirst: an ASCII first byte goes through PHP's
-// ucfirst, a multibyte first character through mb_strtoupper
+// ucfirst is Language::ucfirst of MediaWiki 1.39: an ASCII first byte goes
+// through PHP's ucfirst, a multibyte first character through mb_strtoupper
 // ($wgOverrideUcfirstCharacters is empty by default).
-func ucfirst(s string) string {
+func ucfirst(s string) string { return firstCase(s, false) }
+
+// ucfirstTitle is Language::ucfirst of MediaWiki 1.43: a multibyte first
+// character through mb_convert_case with MB_CASE_TITLE instead, so "ß"
+// becomes "Ss" and "ǆ" "ǅ" where 1.39 made them "SS" and "Ǆ". For every
+// single code point it gives what PHP 8.4 gives but for unicode16Upper
+// (checked over U+0080..U+10FFFF).
+func ucfirstTitle(s string) string { return firstCase(s, true) }
+
+// firstCase capitalizes the first character of s: by its upper case or,
+// with title, its title case. Only the characters of hasSpecialUpper map
+// to more than one code point, in either case; the others need no caser.
+func firstCase(s string, title bool) string {
 	if s == "" {
 		return s
 	}
@@ -552,14 +544,21 @@ func ucfirst(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	if !hasSpecialUpper(r) {
 		u := unicode.ToUpper(r)
+		if title {
+			u = unicode.ToTitle(r)
+		}
 		if u == r {
 			return s
 		}
 		return string(u) + s[size:]
 	}
-	caser := upperCasers.Get().(*cases.Caser)
+	pool := &upperCasers
+	if title {
+		pool = &titleCasers
+	}
+	caser := pool.Get().(*cases.Caser)
 	up := caser.String(s[:size])
-	upperCasers.Put(caser)
+	pool.Put(caser)
 	if up == s[:size] {
 		return s
 	}
