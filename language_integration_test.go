@@ -148,20 +148,16 @@ func TestKazakhLatinWikiNamesAreTheWikis(t *testing.T) {
 		t.Errorf("run: exit %d, want 1 (a duplicate)", r.code)
 	}
 	var created []expect
-	holds := map[string]bool{}
 	for _, e := range want {
 		if e.status == report.WouldCreate {
 			e.status = report.Created
-			holds[e.canonical] = true
 		}
 		created = append(created, e)
 	}
 	checkResults(t, readResults(t, filepath.Join(dir, "s.results.csv")), created)
+	// Either way the wiki holds İvan and Ivan, once each.
 	checkWikiHolds(t, w, "İvan", map[string]bool{"İvan": true})
 	checkWikiHolds(t, w, "Ivan", map[string]bool{"Ivan": true})
-	if len(holds) != 2 {
-		t.Errorf("%d accounts created, want 2", len(holds))
-	}
 }
 
 // On a wiki in Greek a sheet may name an account by its user page,
